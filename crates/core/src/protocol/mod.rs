@@ -1,0 +1,248 @@
+//! The commerce protocol as a sans-IO boundary.
+//!
+//! A [`CommerceAdapter`] never touches the network. Each method returns a
+//! [`Call`]: the [`HttpRequest`] to send and the parser for the answer. The
+//! browser build sends it with `fetch`, the native build with its own client,
+//! tests with whatever they like; then [`Call::parse`] turns the
+//! [`HttpResponse`] into core types or a [`ProtocolError`].
+//!
+//! Backends differ in what they can do; an adapter declares that in
+//! [`Capabilities`] and answers [`ProtocolError::Unsupported`] for the rest, so
+//! the elements can fall back or hide a feature instead of failing.
+
+pub mod reference;
+
+use crate::cart::{Cart, Fulfillment};
+use crate::catalog::Product;
+use crate::money::Currency;
+use crate::order::{Channel, Order};
+use crate::store::{StockLevel, Store};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Put,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// A request description: what to send, not how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: Method,
+    /// Absolute (`https://api.shop/v1/carts`) or origin-relative (`/v1/carts`).
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// What came back, as raw as the transport can give it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// Features a backend may or may not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Capabilities {
+    /// Stock per physical store and variant.
+    pub per_store_stock: bool,
+    /// Pickup-at-store lines in the cart.
+    pub pickup: bool,
+    /// "Frequently bought together" answered by the backend.
+    pub recommendations: bool,
+    /// Carts bound to signed-in customers.
+    pub customer_carts: bool,
+    /// Looking an order up by id and secret key.
+    pub order_lookup: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    PerStoreStock,
+    Pickup,
+    Recommendations,
+    CustomerCarts,
+    OrderLookup,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    /// The API answered with an error it explained.
+    #[error("{message} ({code}, HTTP {status})")]
+    Api { status: u16, code: String, message: String },
+    /// The API answered with an error status and no usable explanation.
+    #[error("the commerce API answered HTTP {status}")]
+    Http { status: u16 },
+    /// A success status whose body is not what the protocol promises.
+    #[error("malformed {what} from the commerce API: {detail}")]
+    Malformed { what: &'static str, detail: String },
+    /// The backend does not offer this.
+    #[error("the commerce API does not support {0:?}")]
+    Unsupported(Capability),
+    /// The request could not be built (bad argument).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The transport failed (offline, connection reset, CORS). Set by the edges.
+    #[error("network error: {0}")]
+    Network(String),
+}
+
+impl ProtocolError {
+    /// The stable machine-readable code of an API error, if any.
+    pub fn code(&self) -> &str {
+        match self {
+            ProtocolError::Api { code, .. } => code,
+            ProtocolError::Http { .. } => "http",
+            ProtocolError::Malformed { .. } => "malformed_response",
+            ProtocolError::Unsupported(_) => "unsupported",
+            ProtocolError::InvalidRequest(_) => "invalid_request",
+            ProtocolError::Network(_) => "network",
+        }
+    }
+    /// Worth retrying later without changing anything.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ProtocolError::Network(_) => true,
+            ProtocolError::Http { status } | ProtocolError::Api { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+type Parser<T> = Box<dyn FnOnce(&HttpResponse) -> Result<T, ProtocolError> + Send>;
+
+/// One exchange with the backend: a request and how to read its answer.
+pub struct Call<T> {
+    pub request: HttpRequest,
+    parser: Parser<T>,
+}
+
+impl<T> Call<T> {
+    pub fn new(request: HttpRequest, parser: impl FnOnce(&HttpResponse) -> Result<T, ProtocolError> + Send + 'static) -> Self {
+        Call { request, parser: Box::new(parser) }
+    }
+    pub fn parse(self, response: &HttpResponse) -> Result<T, ProtocolError> {
+        (self.parser)(response)
+    }
+    /// Splits the call so the request can be moved into a transport.
+    pub fn into_parts(self) -> (HttpRequest, Parser<T>) {
+        (self.request, self.parser)
+    }
+}
+
+impl<T> std::fmt::Debug for Call<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call").field("request", &self.request).finish_non_exhaustive()
+    }
+}
+
+/// Filters for listing products.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductQuery {
+    pub category: Option<String>,
+    pub search: Option<String>,
+    pub ids: Vec<String>,
+}
+
+/// A line to put into a cart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewLine {
+    pub variant_id: String,
+    pub quantity: u32,
+    #[serde(default)]
+    pub fulfillment: Fulfillment,
+}
+
+/// The demo checkout: turns a cart into an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckoutRequest {
+    pub cart_id: String,
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub channel: Channel,
+}
+
+/// The one boundary between Crosscart and a commerce backend.
+pub trait CommerceAdapter {
+    /// A short name for logs, e.g. `crosscart` or `medusa`.
+    fn name(&self) -> &'static str;
+    fn capabilities(&self) -> Capabilities;
+
+    fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError>;
+    /// By id or handle.
+    fn get_product(&self, id: &str) -> Result<Call<Product>, ProtocolError>;
+
+    fn create_cart(&self, currency: Option<Currency>) -> Result<Call<Cart>, ProtocolError>;
+    fn get_cart(&self, cart_id: &str) -> Result<Call<Cart>, ProtocolError>;
+    fn add_line(&self, cart_id: &str, line: &NewLine) -> Result<Call<Cart>, ProtocolError>;
+    /// Sets a line's quantity; `expected_version` makes the write conditional.
+    fn update_line(&self, cart_id: &str, line_id: &str, quantity: u32, expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError>;
+    fn remove_line(&self, cart_id: &str, line_id: &str, expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError>;
+
+    fn checkout(&self, request: &CheckoutRequest) -> Result<Call<Order>, ProtocolError>;
+    fn get_order(&self, order_id: &str, key: &str) -> Result<Call<Order>, ProtocolError>;
+
+    fn list_stores(&self) -> Result<Call<Vec<Store>>, ProtocolError>;
+    /// Stock of one variant at every store.
+    fn variant_stock(&self, variant_id: &str) -> Result<Call<Vec<StockLevel>>, ProtocolError>;
+}
+
+/// Percent-encodes one URL path segment or query value (RFC 3986 unreserved
+/// characters pass through), so an id can never change the URL's shape.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0').to_ascii_uppercase());
+            out.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0').to_ascii_uppercase());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_encode(input: &str, expected: &str) {
+        assert_eq!(encode_component(input), expected);
+    }
+
+    #[test]
+    fn encoding() {
+        check_encode("abc-123_x.y~z", "abc-123_x.y~z");
+        check_encode("../etc", "..%2Fetc");
+        check_encode("a b&c=d?e#f", "a%20b%26c%3Dd%3Fe%23f");
+        check_encode("кошик", "%D0%BA%D0%BE%D1%88%D0%B8%D0%BA");
+    }
+
+    #[test]
+    fn transient_errors() {
+        assert!(ProtocolError::Network("x".into()).is_transient());
+        assert!(ProtocolError::Http { status: 503 }.is_transient());
+        assert!(!ProtocolError::Http { status: 404 }.is_transient());
+        assert!(!ProtocolError::Malformed { what: "cart", detail: String::new() }.is_transient());
+    }
+}

@@ -1,0 +1,318 @@
+//! The Crosscart reference protocol (`/v1/...`), served by `crosscart-server`
+//! and documented in `crates/server/openapi.yaml`.
+//!
+//! The wire types here are shared by the server (which produces them) and the
+//! adapter (which reads them), so the two cannot drift apart silently.
+
+use super::*;
+use crate::catalog::Product;
+use serde::de::DeserializeOwned;
+
+pub const PROTOCOL_VERSION: &str = "crosscart/1";
+
+/// Every error the reference server returns: `{"error": {"code", "message"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `not_found`, `invalid_quantity`, `version_conflict`, ...
+    pub code: String,
+    /// For people; may be shown in the UI.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductList {
+    pub products: Vec<Product>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoreList {
+    pub stores: Vec<Store>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockList {
+    pub variant_id: String,
+    pub stock: Vec<StockLevel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceInfo {
+    pub protocol: String,
+    pub capabilities: Capabilities,
+}
+
+/// `POST /v1/carts`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateCartBody {
+    #[serde(default)]
+    pub currency: Option<Currency>,
+}
+
+/// `POST /v1/carts/{id}/lines`. The quantity is signed on the wire so that a
+/// bad value is answered with a precise error instead of a parse failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddLineBody {
+    pub variant_id: String,
+    pub quantity: i64,
+    #[serde(default)]
+    pub fulfillment: Fulfillment,
+}
+
+/// `PATCH /v1/carts/{id}/lines/{line_id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateLineBody {
+    pub quantity: i64,
+}
+
+/// Adapter for the reference protocol at `base_url` (empty for same origin).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceAdapter {
+    base_url: String,
+}
+
+impl ReferenceAdapter {
+    pub fn new(base_url: &str) -> Self {
+        ReferenceAdapter { base_url: base_url.trim_end_matches('/').to_owned() }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/v1{}", self.base_url, path)
+    }
+
+    fn get<T: DeserializeOwned + 'static>(&self, path: &str, what: &'static str) -> Call<T> {
+        self.call(Method::Get, path, None, Vec::new(), what)
+    }
+
+    fn call<T: DeserializeOwned + 'static>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        mut headers: Vec<(String, String)>,
+        what: &'static str,
+    ) -> Call<T> {
+        headers.push(("accept".into(), "application/json".into()));
+        if body.is_some() {
+            headers.push(("content-type".into(), "application/json".into()));
+        }
+        let request = HttpRequest { method, url: self.url(path), headers, body };
+        Call::new(request, move |resp| parse_json(resp, what))
+    }
+}
+
+fn json_body<T: Serialize>(value: &T) -> Option<Vec<u8>> {
+    // Serializing plain structs of strings and integers cannot fail.
+    Some(serde_json::to_vec(value).unwrap_or_default())
+}
+
+fn if_match(version: Option<u64>) -> Vec<(String, String)> {
+    version.map(|v| vec![("if-match".to_owned(), format!("\"{v}\""))]).unwrap_or_default()
+}
+
+/// Reads a success body as `T`, or an error status as [`ProtocolError`].
+pub fn parse_json<T: DeserializeOwned>(resp: &HttpResponse, what: &'static str) -> Result<T, ProtocolError> {
+    if !(200..300).contains(&resp.status) {
+        return Err(parse_error(resp));
+    }
+    serde_json::from_slice(&resp.body).map_err(|e| ProtocolError::Malformed { what, detail: e.to_string() })
+}
+
+/// Reads an error answer; a body that is not the documented error shape still
+/// gives a clear error carrying the status.
+pub fn parse_error(resp: &HttpResponse) -> ProtocolError {
+    match serde_json::from_slice::<ErrorBody>(&resp.body) {
+        Ok(body) => ProtocolError::Api { status: resp.status, code: body.error.code, message: body.error.message },
+        Err(_) => ProtocolError::Http { status: resp.status },
+    }
+}
+
+fn non_empty(what: &str, value: &str) -> Result<(), ProtocolError> {
+    if value.is_empty() {
+        Err(ProtocolError::InvalidRequest(format!("{what} is empty")))
+    } else {
+        Ok(())
+    }
+}
+
+impl CommerceAdapter for ReferenceAdapter {
+    fn name(&self) -> &'static str {
+        "crosscart"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { per_store_stock: true, pickup: true, recommendations: false, customer_carts: false, order_lookup: true }
+    }
+
+    fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
+        let mut params = Vec::new();
+        if let Some(c) = &query.category {
+            params.push(format!("category={}", encode_component(c)));
+        }
+        if let Some(s) = &query.search {
+            params.push(format!("q={}", encode_component(s)));
+        }
+        if !query.ids.is_empty() {
+            let ids: Vec<String> = query.ids.iter().map(|i| encode_component(i)).collect();
+            params.push(format!("ids={}", ids.join(",")));
+        }
+        let path = if params.is_empty() { "/products".to_owned() } else { format!("/products?{}", params.join("&")) };
+        let (request, parse) = self.get::<ProductList>(&path, "product list").into_parts();
+        Ok(Call::new(request, move |r| parse(r).map(|l| l.products)))
+    }
+
+    fn get_product(&self, id: &str) -> Result<Call<Product>, ProtocolError> {
+        non_empty("product id", id)?;
+        Ok(self.get(&format!("/products/{}", encode_component(id)), "product"))
+    }
+
+    fn create_cart(&self, currency: Option<Currency>) -> Result<Call<Cart>, ProtocolError> {
+        Ok(self.call(Method::Post, "/carts", json_body(&CreateCartBody { currency }), Vec::new(), "cart"))
+    }
+
+    fn get_cart(&self, cart_id: &str) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        Ok(self.get(&format!("/carts/{}", encode_component(cart_id)), "cart"))
+    }
+
+    fn add_line(&self, cart_id: &str, line: &NewLine) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        non_empty("variant id", &line.variant_id)?;
+        let body = AddLineBody { variant_id: line.variant_id.clone(), quantity: i64::from(line.quantity), fulfillment: line.fulfillment.clone() };
+        Ok(self.call(Method::Post, &format!("/carts/{}/lines", encode_component(cart_id)), json_body(&body), Vec::new(), "cart"))
+    }
+
+    fn update_line(&self, cart_id: &str, line_id: &str, quantity: u32, expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        non_empty("line id", line_id)?;
+        let path = format!("/carts/{}/lines/{}", encode_component(cart_id), encode_component(line_id));
+        let body = json_body(&UpdateLineBody { quantity: i64::from(quantity) });
+        Ok(self.call(Method::Patch, &path, body, if_match(expected_version), "cart"))
+    }
+
+    fn remove_line(&self, cart_id: &str, line_id: &str, expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        non_empty("line id", line_id)?;
+        let path = format!("/carts/{}/lines/{}", encode_component(cart_id), encode_component(line_id));
+        Ok(self.call(Method::Delete, &path, None, if_match(expected_version), "cart"))
+    }
+
+    fn checkout(&self, request: &CheckoutRequest) -> Result<Call<Order>, ProtocolError> {
+        non_empty("cart id", &request.cart_id)?;
+        Ok(self.call(Method::Post, "/orders", json_body(request), Vec::new(), "order"))
+    }
+
+    fn get_order(&self, order_id: &str, key: &str) -> Result<Call<Order>, ProtocolError> {
+        non_empty("order id", order_id)?;
+        non_empty("order key", key)?;
+        let headers = vec![("x-order-key".to_owned(), key.to_owned())];
+        Ok(self.call(Method::Get, &format!("/orders/{}", encode_component(order_id)), None, headers, "order"))
+    }
+
+    fn list_stores(&self) -> Result<Call<Vec<Store>>, ProtocolError> {
+        let (request, parse) = self.get::<StoreList>("/stores", "store list").into_parts();
+        Ok(Call::new(request, move |r| parse(r).map(|l| l.stores)))
+    }
+
+    fn variant_stock(&self, variant_id: &str) -> Result<Call<Vec<StockLevel>>, ProtocolError> {
+        non_empty("variant id", variant_id)?;
+        let path = format!("/variants/{}/stock", encode_component(variant_id));
+        let (request, parse) = self.get::<StockList>(&path, "stock list").into_parts();
+        Ok(Call::new(request, move |r| parse(r).map(|l| l.stock)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(status: u16, body: &str) -> HttpResponse {
+        HttpResponse { status, body: body.as_bytes().to_vec() }
+    }
+
+    fn adapter() -> ReferenceAdapter {
+        ReferenceAdapter::new("http://127.0.0.1:8080/")
+    }
+
+    fn check_request(call: Call<impl Sized>, method: Method, url: &str, body: Option<&str>) {
+        assert_eq!(call.request.method, method);
+        assert_eq!(call.request.url, url);
+        assert_eq!(call.request.body.as_deref().map(|b| std::str::from_utf8(b).unwrap()), body);
+    }
+
+    #[test]
+    fn requests() {
+        let a = adapter();
+        check_request(a.get_cart("abc").unwrap(), Method::Get, "http://127.0.0.1:8080/v1/carts/abc", None);
+        check_request(a.get_cart("a/../b").unwrap(), Method::Get, "http://127.0.0.1:8080/v1/carts/a%2F..%2Fb", None);
+        check_request(a.create_cart(Some(Currency::EUR)).unwrap(), Method::Post, "http://127.0.0.1:8080/v1/carts", Some(r#"{"currency":"EUR"}"#));
+        check_request(
+            a.add_line("c1", &NewLine { variant_id: "v1".into(), quantity: 2, fulfillment: Fulfillment::Delivery }).unwrap(),
+            Method::Post,
+            "http://127.0.0.1:8080/v1/carts/c1/lines",
+            Some(r#"{"variant_id":"v1","quantity":2,"fulfillment":{"type":"delivery"}}"#),
+        );
+        check_request(a.update_line("c1", "l1", 3, None).unwrap(), Method::Patch, "http://127.0.0.1:8080/v1/carts/c1/lines/l1", Some(r#"{"quantity":3}"#));
+        check_request(a.remove_line("c1", "l1", Some(4)).unwrap(), Method::Delete, "http://127.0.0.1:8080/v1/carts/c1/lines/l1", None);
+        check_request(
+            a.list_products(&ProductQuery { category: Some("a&b".into()), search: None, ids: vec!["x".into(), "y z".into()] }).unwrap(),
+            Method::Get,
+            "http://127.0.0.1:8080/v1/products?category=a%26b&ids=x,y%20z",
+            None,
+        );
+        check_request(ReferenceAdapter::new("").list_stores().unwrap(), Method::Get, "/v1/stores", None);
+    }
+
+    #[test]
+    fn conditional_writes_carry_if_match() {
+        let call = adapter().remove_line("c", "l", Some(7)).unwrap();
+        assert!(call.request.headers.contains(&("if-match".into(), "\"7\"".into())));
+        let call = adapter().update_line("c", "l", 1, None).unwrap();
+        assert!(!call.request.headers.iter().any(|(k, _)| k == "if-match"));
+    }
+
+    #[test]
+    fn empty_ids_are_refused_before_sending() {
+        assert!(matches!(adapter().get_cart(""), Err(ProtocolError::InvalidRequest(_))));
+        assert!(matches!(adapter().get_order("o", ""), Err(ProtocolError::InvalidRequest(_))));
+    }
+
+    fn check_parse_error(status: u16, body: &str, expected: ProtocolError) {
+        let got = adapter().get_cart("c").unwrap().parse(&resp(status, body)).unwrap_err();
+        assert_eq!(got, expected, "{status} {body}");
+    }
+
+    #[test]
+    fn bad_answers_give_clear_errors() {
+        check_parse_error(404, r#"{"error":{"code":"not_found","message":"no such cart"}}"#,
+            ProtocolError::Api { status: 404, code: "not_found".into(), message: "no such cart".into() });
+        check_parse_error(502, "<html>Bad gateway</html>", ProtocolError::Http { status: 502 });
+        check_parse_error(500, "", ProtocolError::Http { status: 500 });
+        let malformed = |body: &str| adapter().get_cart("c").unwrap().parse(&resp(200, body)).unwrap_err();
+        assert!(matches!(malformed("{"), ProtocolError::Malformed { what: "cart", .. }));
+        assert!(matches!(malformed("[]"), ProtocolError::Malformed { .. }));
+        assert!(matches!(malformed(r#"{"id":"c","version":1,"currency":"EUR","lines":[],"subtotal":{"amount":1.5,"currency":"EUR"},"total":{"amount":0,"currency":"EUR"}}"#), ProtocolError::Malformed { .. }));
+    }
+
+    #[test]
+    fn parses_a_cart() {
+        let body = r#"{"id":"c","version":3,"currency":"EUR","lines":[{"id":"l1","variant_id":"v","product_id":"p","title":"<b>Bag</b>","quantity":2,"unit_price":{"amount":1000,"currency":"EUR"},"line_total":{"amount":2000,"currency":"EUR"},"fulfillment":{"type":"pickup","store_id":"s1"}}],"subtotal":{"amount":2000,"currency":"EUR"},"total":{"amount":2000,"currency":"EUR"}}"#;
+        let cart = adapter().get_cart("c").unwrap().parse(&resp(200, body)).unwrap();
+        assert_eq!(cart.version, 3);
+        assert_eq!(cart.item_count(), 2);
+        assert_eq!(cart.lines[0].title, "<b>Bag</b>");
+        assert_eq!(cart.lines[0].fulfillment, Fulfillment::Pickup { store_id: "s1".into() });
+    }
+
+    #[test]
+    fn lists_are_unwrapped() {
+        let stores = adapter().list_stores().unwrap().parse(&resp(200, r#"{"stores":[]}"#)).unwrap();
+        assert!(stores.is_empty());
+        let stock = adapter().variant_stock("v").unwrap().parse(&resp(200, r#"{"variant_id":"v","stock":[{"store_id":"s","variant_id":"v","quantity":4}]}"#)).unwrap();
+        assert_eq!(stock[0].quantity, 4);
+    }
+}

@@ -1,0 +1,97 @@
+//! Physical stores, their opening hours and per-store stock.
+
+use crate::catalog::VariantId;
+use serde::{Deserialize, Serialize};
+
+/// WGS84 coordinates in degrees. (Coordinates are not money: floats are fine.)
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GeoPoint {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+impl GeoPoint {
+    /// Great-circle distance in metres (haversine, mean Earth radius).
+    pub fn distance_m(&self, other: &GeoPoint) -> f64 {
+        const R: f64 = 6_371_008.8;
+        let (p1, p2) = (self.lat.to_radians(), other.lat.to_radians());
+        let dp = p2 - p1;
+        let dl = (other.lon - self.lon).to_radians();
+        let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+        2.0 * R * a.sqrt().atan2((1.0 - a).sqrt())
+    }
+}
+
+/// One opening interval within a day, in minutes after local midnight.
+/// `close` may exceed 1440 for hours that run past midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interval {
+    pub open: u16,
+    pub close: u16,
+}
+
+/// A date whose hours differ from the weekly pattern (holiday, short day).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoursException {
+    /// `YYYY-MM-DD` in the store's time zone.
+    pub date: String,
+    /// Empty means closed all day.
+    #[serde(default)]
+    pub intervals: Vec<Interval>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningHours {
+    /// IANA time zone name, e.g. `Europe/Kyiv`.
+    pub timezone: String,
+    /// Monday first; seven entries.
+    pub weekly: Vec<Vec<Interval>>,
+    #[serde(default)]
+    pub exceptions: Vec<HoursException>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Store {
+    pub id: String,
+    pub name: String,
+    pub address: String,
+    pub city: String,
+    #[serde(default)]
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    pub location: GeoPoint,
+    pub hours: OpeningHours,
+    #[serde(default)]
+    pub phone: String,
+    /// Typical hours from order to "ready for pickup" when the item is in stock.
+    #[serde(default)]
+    pub pickup_lead_hours: u32,
+}
+
+/// Units of one variant available at one store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockLevel {
+    pub store_id: String,
+    pub variant_id: VariantId,
+    pub quantity: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_distance(a: (f64, f64), b: (f64, f64), expected_km: f64) {
+        let d = GeoPoint { lat: a.0, lon: a.1 }.distance_m(&GeoPoint { lat: b.0, lon: b.1 }) / 1000.0;
+        assert!((d - expected_km).abs() < expected_km * 0.005 + 0.01, "{a:?}->{b:?}: {d} km, expected {expected_km}");
+    }
+
+    #[test]
+    fn distances() {
+        check_distance((50.4501, 30.5234), (50.4501, 30.5234), 0.0);
+        // Kyiv -> Lviv, about 468 km.
+        check_distance((50.4501, 30.5234), (49.8397, 24.0297), 468.0);
+        // Berlin -> Paris, about 878 km.
+        check_distance((52.5200, 13.4050), (48.8566, 2.3522), 878.0);
+    }
+}
