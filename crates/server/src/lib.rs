@@ -1,1 +1,113 @@
+//! `crosscart-server`: the Crosscart reference commerce API.
+//!
+//! axum + tokio over an embedded SQLite file ([`db::Db`]). It speaks the
+//! reference protocol whose wire types live in
+//! `crosscart_core::protocol::reference` and whose OpenAPI description is
+//! `openapi.yaml` beside this crate's manifest, and it also serves the demo
+//! shop pages and the built browser SDK.
 
+pub mod api;
+pub mod db;
+pub mod error;
+pub mod media;
+pub mod seed;
+
+use axum::http::{header, HeaderValue, Method};
+use axum::routing::get;
+use axum::Router;
+use crosscart_core::money::Currency;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use db::Db;
+
+/// The protocol description, served at `/v1/openapi.yaml`.
+pub const OPENAPI_YAML: &str = include_str!("../openapi.yaml");
+
+/// Largest request body accepted; carts and checkouts are far smaller.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// The Content-Security-Policy of the demo pages: the SDK must work under it.
+pub const DEMO_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    /// The shop's currency; carts are created in it.
+    pub currency: Currency,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Directory holding `demo/` (pages) and `dist/` (the built SDK); None serves only the API.
+    pub www: Option<PathBuf>,
+    pub currency: Currency,
+}
+
+/// The whole application: API, media, demo pages and SDK files.
+pub fn router(db: Db, config: &Config) -> Router {
+    let state = AppState { db, currency: config.currency };
+    let api = Router::new()
+        .route("/", get(api::info))
+        .route("/openapi.yaml", get(api::openapi))
+        .route("/products", get(api::list_products))
+        .route("/products/{id}", get(api::get_product))
+        .route("/variants/{id}/stock", get(api::variant_stock))
+        .route("/stores", get(api::list_stores))
+        .route("/stores/{id}", get(api::get_store))
+        .route("/carts", axum::routing::post(api::create_cart))
+        .route("/carts/{id}", get(api::get_cart))
+        .route("/carts/{id}/lines", axum::routing::post(api::add_line))
+        .route("/carts/{id}/lines/{line_id}", axum::routing::patch(api::update_line).delete(api::remove_line))
+        .route("/orders", axum::routing::post(api::checkout))
+        .route("/orders/{id}", get(api::get_order))
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+                .allow_headers([header::CONTENT_TYPE, header::IF_MATCH, header::ACCEPT, "x-order-key".parse().expect("static header name")])
+                .expose_headers([header::ETAG]),
+        )
+        .with_state(state.clone());
+
+    let mut app = Router::new()
+        .route("/health", get(api::health))
+        .route("/media/{file}", get(media::image))
+        .with_state(state)
+        .nest("/v1", api);
+
+    if let Some(www) = &config.www {
+        app = app
+            .nest_service("/sdk", static_dir(&www.join("dist")))
+            .fallback_service(static_dir(&www.join("demo")));
+    }
+    app
+}
+
+fn static_dir(dir: &Path) -> Router {
+    Router::new()
+        .fallback_service(ServeDir::new(dir).append_index_html_on_directories(true))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DEMO_CSP)))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+}
+
+/// Binds `addr` and serves until ctrl-c. Prints the bound address first, so a
+/// caller that asked for port 0 can learn the real one.
+pub async fn serve(addr: SocketAddr, db: Db, config: Config) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    println!("crosscart listening on http://{local}");
+    let app = router(db, &config);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

@@ -1,0 +1,513 @@
+//! Storage: one embedded SQLite file, opened in WAL mode.
+//!
+//! All SQL lives in this file. Every write runs in one `IMMEDIATE`
+//! transaction and is answered only after it commits, so an acknowledged
+//! change survives a restart. The statements are portable SQL so that a
+//! PostgreSQL implementation of the same methods can be added beside this one.
+
+use crate::error::ApiError;
+use axum::http::StatusCode;
+use crosscart_core::cart::{self, Cart, CartLine, Fulfillment};
+use crosscart_core::catalog::{Image, Product, Variant, VariantOption};
+use crosscart_core::money::{Currency, Money};
+use crosscart_core::order::{Channel, Order, OrderLine};
+use crosscart_core::protocol::CheckoutRequest;
+use crosscart_core::store::{OpeningHours, StockLevel, Store};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+
+/// A handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+}
+
+/// What the caller must provide because the database cannot: time and randomness.
+pub struct Ids<'a> {
+    pub now_ms: i64,
+    pub random_hex: &'a mut dyn FnMut(usize) -> String,
+}
+
+impl Db {
+    /// Opens (creating if needed) the SQLite file at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Db, rusqlite::Error> {
+        if let Some(parent) = path.parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            }
+        }
+        let conn = Connection::open(path)?;
+        Self::init(conn)
+    }
+
+    pub fn open_in_memory() -> Result<Db, rusqlite::Error> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Db, rusqlite::Error> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(Db { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `f` on the connection off the async executor.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| ApiError::internal("database lock poisoned"))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+}
+
+pub fn write_tx(conn: &mut Connection) -> Result<Transaction<'_>, ApiError> {
+    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
+
+fn json_err(e: serde_json::Error) -> ApiError {
+    ApiError::internal(format!("stored JSON is invalid: {e}"))
+}
+
+fn currency(code: &str) -> Result<Currency, ApiError> {
+    Currency::new(code).map_err(ApiError::internal)
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+// ---------------------------------------------------------------- catalog
+
+pub fn is_empty(conn: &Connection) -> Result<bool, ApiError> {
+    let n: i64 = conn.query_row("SELECT count(*) FROM products", [], |r| r.get(0))?;
+    Ok(n == 0)
+}
+
+pub fn insert_product(tx: &Transaction<'_>, p: &Product, position: i64) -> Result<(), ApiError> {
+    tx.execute(
+        "INSERT INTO products (id, handle, title, description, category, images, position) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![p.id, p.handle, p.title, p.description, p.category, serde_json::to_string(&p.images).map_err(json_err)?, position],
+    )?;
+    for (i, v) in p.variants.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO variants (id, product_id, title, sku, options, price_amount, currency, image, position) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                v.id, p.id, v.title, v.sku,
+                serde_json::to_string(&v.options).map_err(json_err)?,
+                v.price.amount, v.price.currency.as_str(),
+                v.image.as_ref().map(serde_json::to_string).transpose().map_err(json_err)?,
+                i as i64
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+fn load_variants(conn: &Connection, product_id: &str) -> Result<Vec<Variant>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, title, sku, options, price_amount, currency, image FROM variants WHERE product_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([product_id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?, r.get::<_, String>(5)?, r.get::<_, Option<String>>(6)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, title, sku, options, amount, cur, image) = row?;
+        out.push(Variant {
+            id,
+            product_id: product_id.to_owned(),
+            title,
+            sku,
+            options: serde_json::from_str::<Vec<VariantOption>>(&options).map_err(json_err)?,
+            price: Money::new(amount, currency(&cur)?),
+            image: image.map(|i| serde_json::from_str::<Image>(&i)).transpose().map_err(json_err)?,
+        });
+    }
+    Ok(out)
+}
+
+fn product_from_row(conn: &Connection, r: (String, String, String, String, String, String)) -> Result<Product, ApiError> {
+    let (id, handle, title, description, category, images) = r;
+    let variants = load_variants(conn, &id)?;
+    Ok(Product { images: serde_json::from_str(&images).map_err(json_err)?, id, handle, title, description, category, variants })
+}
+
+const PRODUCT_COLUMNS: &str = "id, handle, title, description, category, images";
+
+fn product_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, String, String, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+}
+
+pub fn get_product(conn: &Connection, id_or_handle: &str) -> Result<Option<Product>, ApiError> {
+    let row = conn
+        .query_row(&format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE id = ?1 OR handle = ?1"), [id_or_handle], product_row)
+        .optional()?;
+    row.map(|r| product_from_row(conn, r)).transpose()
+}
+
+/// Products filtered by category, a title search and/or ids, in catalog order.
+pub fn list_products(conn: &Connection, category: Option<&str>, search: Option<&str>, ids: &[String]) -> Result<Vec<Product>, ApiError> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {PRODUCT_COLUMNS} FROM products ORDER BY position, id"))?;
+    let rows: Vec<_> = stmt.query_map([], product_row)?.collect::<Result<_, _>>()?;
+    let needle = search.map(str::to_lowercase);
+    let mut out = Vec::new();
+    for r in rows {
+        if category.is_some_and(|c| c != r.4) {
+            continue;
+        }
+        if !ids.is_empty() && !ids.iter().any(|i| *i == r.0 || *i == r.1) {
+            continue;
+        }
+        if let Some(n) = &needle {
+            if !r.2.to_lowercase().contains(n.as_str()) && !r.3.to_lowercase().contains(n.as_str()) {
+                continue;
+            }
+        }
+        out.push(product_from_row(conn, r)?);
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- stores and stock
+
+pub fn insert_store(tx: &Transaction<'_>, s: &Store, position: i64) -> Result<(), ApiError> {
+    tx.execute(
+        "INSERT INTO stores (id, name, address, city, postal_code, country, lat, lon, hours, phone, pickup_lead_hours, position)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![s.id, s.name, s.address, s.city, s.postal_code, s.country, s.location.lat, s.location.lon,
+            serde_json::to_string(&s.hours).map_err(json_err)?, s.phone, s.pickup_lead_hours, position],
+    )?;
+    Ok(())
+}
+
+pub fn list_stores(conn: &Connection) -> Result<Vec<Store>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, address, city, postal_code, country, lat, lon, hours, phone, pickup_lead_hours FROM stores ORDER BY position, id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            Store {
+                id: r.get(0)?, name: r.get(1)?, address: r.get(2)?, city: r.get(3)?, postal_code: r.get(4)?, country: r.get(5)?,
+                location: crosscart_core::store::GeoPoint { lat: r.get(6)?, lon: r.get(7)? },
+                hours: OpeningHours { timezone: String::new(), weekly: Vec::new(), exceptions: Vec::new() },
+                phone: r.get(9)?, pickup_lead_hours: r.get(10)?,
+            },
+            r.get::<_, String>(8)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (mut store, hours) = row?;
+        store.hours = serde_json::from_str(&hours).map_err(json_err)?;
+        Ok(store)
+    })
+    .collect()
+}
+
+pub fn set_stock(tx: &Transaction<'_>, store_id: &str, variant_id: &str, quantity: u32) -> Result<(), ApiError> {
+    tx.execute(
+        "INSERT INTO stock (store_id, variant_id, quantity) VALUES (?1, ?2, ?3)
+         ON CONFLICT (store_id, variant_id) DO UPDATE SET quantity = excluded.quantity",
+        params![store_id, variant_id, quantity],
+    )?;
+    Ok(())
+}
+
+pub fn variant_exists(conn: &Connection, variant_id: &str) -> Result<bool, ApiError> {
+    Ok(conn.query_row("SELECT 1 FROM variants WHERE id = ?1", [variant_id], |_| Ok(())).optional()?.is_some())
+}
+
+pub fn variant_stock(conn: &Connection, variant_id: &str) -> Result<Vec<StockLevel>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id, coalesce(k.quantity, 0) FROM stores s LEFT JOIN stock k ON k.store_id = s.id AND k.variant_id = ?1 ORDER BY s.position, s.id",
+    )?;
+    let rows = stmt.query_map([variant_id], |r| {
+        Ok(StockLevel { store_id: r.get(0)?, variant_id: variant_id.to_owned(), quantity: r.get(1)? })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+// ---------------------------------------------------------------- carts
+
+struct CartRow {
+    currency: Currency,
+    version: u64,
+    status: String,
+    updated_at: i64,
+}
+
+fn cart_row(conn: &Connection, cart_id: &str) -> Result<CartRow, ApiError> {
+    let row = conn
+        .query_row("SELECT currency, version, status, updated_at FROM carts WHERE id = ?1", [cart_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
+        })
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("cart"))?;
+    Ok(CartRow { currency: currency(&row.0)?, version: row.1 as u64, status: row.2, updated_at: row.3 })
+}
+
+fn open_cart_row(conn: &Connection, cart_id: &str) -> Result<CartRow, ApiError> {
+    let row = cart_row(conn, cart_id)?;
+    if row.status != "open" {
+        return Err(ApiError::new(StatusCode::GONE, "cart_closed", "this cart has been checked out; start a new one"));
+    }
+    Ok(row)
+}
+
+/// The cart with current catalog prices and totals.
+pub fn load_cart(conn: &Connection, cart_id: &str) -> Result<Cart, ApiError> {
+    let row = open_cart_row(conn, cart_id)?;
+    read_cart(conn, cart_id, row)
+}
+
+fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.id, l.variant_id, v.product_id, p.title, v.title, coalesce(v.image, json_extract(p.images, '$[0]')), l.quantity, v.price_amount, v.currency, l.pickup_store_id
+         FROM cart_lines l JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id
+         WHERE l.cart_id = ?1 ORDER BY l.position",
+    )?;
+    let rows = stmt.query_map([cart_id], |r| {
+        Ok((
+            r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?,
+            r.get::<_, Option<String>>(5)?, r.get::<_, i64>(6)?, r.get::<_, i64>(7)?, r.get::<_, String>(8)?, r.get::<_, Option<String>>(9)?,
+        ))
+    })?;
+    let mut lines = Vec::new();
+    for row in rows {
+        let (id, variant_id, product_id, title, variant_title, image, qty, amount, cur, pickup) = row?;
+        let price = Money::new(amount, currency(&cur)?);
+        lines.push(CartLine {
+            id, variant_id, product_id, title, variant_title,
+            image: image.map(|i| serde_json::from_str(&i)).transpose().map_err(json_err)?,
+            quantity: qty as u32,
+            unit_price: price,
+            line_total: price,
+            fulfillment: pickup.map_or(Fulfillment::Delivery, |store_id| Fulfillment::Pickup { store_id }),
+        });
+    }
+    let (subtotal, total) = cart::price_lines(row.currency, &mut lines)?;
+    Ok(Cart { id: cart_id.to_owned(), version: row.version, currency: row.currency, lines, subtotal, total, updated_at: row.updated_at })
+}
+
+pub fn create_cart(conn: &mut Connection, id: &str, cur: Currency, now_ms: i64) -> Result<Cart, ApiError> {
+    let tx = write_tx(conn)?;
+    tx.execute(
+        "INSERT INTO carts (id, currency, version, status, created_at, updated_at) VALUES (?1, ?2, 1, 'open', ?3, ?3)",
+        params![id, cur.as_str(), now_ms],
+    )?;
+    let cart = read_cart(&tx, id, CartRow { currency: cur, version: 1, status: "open".into(), updated_at: now_ms })?;
+    tx.commit()?;
+    Ok(cart)
+}
+
+fn check_version(row: &CartRow, expected: Option<u64>) -> Result<(), ApiError> {
+    match expected {
+        Some(v) if v != row.version => Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "version_conflict",
+            format!("the cart changed elsewhere (now version {}, you sent {v}); reload it and try again", row.version),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn bump(tx: &Transaction<'_>, cart_id: &str, now_ms: i64) -> Result<(), ApiError> {
+    tx.execute("UPDATE carts SET version = version + 1, updated_at = ?2 WHERE id = ?1", params![cart_id, now_ms])?;
+    Ok(())
+}
+
+pub struct AddLine<'a> {
+    pub variant_id: &'a str,
+    pub quantity: u32,
+    pub pickup_store_id: Option<&'a str>,
+    pub new_line_id: String,
+}
+
+pub fn add_line(conn: &mut Connection, cart_id: &str, add: AddLine<'_>, now_ms: i64) -> Result<Cart, ApiError> {
+    let tx = write_tx(conn)?;
+    let row = open_cart_row(&tx, cart_id)?;
+    let variant_currency: Option<String> =
+        tx.query_row("SELECT currency FROM variants WHERE id = ?1", [add.variant_id], |r| r.get(0)).optional()?;
+    let variant_currency = variant_currency.ok_or_else(|| ApiError::unprocessable("unknown_variant", "no such product variant"))?;
+    if variant_currency != row.currency.as_str() {
+        return Err(cart::CartError::CurrencyMismatch { cart: row.currency, found: currency(&variant_currency)? }.into());
+    }
+    if let Some(store) = add.pickup_store_id {
+        let known = tx.query_row("SELECT 1 FROM stores WHERE id = ?1", [store], |_| Ok(())).optional()?.is_some();
+        if !known {
+            return Err(ApiError::unprocessable("unknown_store", "no such store for pickup"));
+        }
+    }
+    let existing: Option<(String, i64)> = tx
+        .query_row(
+            "SELECT id, quantity FROM cart_lines WHERE cart_id = ?1 AND variant_id = ?2 AND pickup_store_id IS ?3",
+            params![cart_id, add.variant_id, add.pickup_store_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match existing {
+        Some((line_id, qty)) => {
+            let q = cart::merged_quantity(qty as u32, add.quantity)?;
+            tx.execute("UPDATE cart_lines SET quantity = ?2 WHERE id = ?1", params![line_id, q])?;
+        }
+        None => {
+            let (count, max_pos): (i64, i64) = tx.query_row(
+                "SELECT count(*), coalesce(max(position), 0) FROM cart_lines WHERE cart_id = ?1",
+                [cart_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            if count as usize >= cart::MAX_LINES {
+                return Err(cart::CartError::TooManyLines.into());
+            }
+            tx.execute(
+                "INSERT INTO cart_lines (id, cart_id, variant_id, quantity, pickup_store_id, position) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![add.new_line_id, cart_id, add.variant_id, add.quantity, add.pickup_store_id, max_pos + 1],
+            )?;
+        }
+    }
+    bump(&tx, cart_id, now_ms)?;
+    let cart = load_cart(&tx, cart_id)?;
+    tx.commit()?;
+    Ok(cart)
+}
+
+/// Sets a line's quantity; 0 removes the line.
+pub fn set_line_quantity(conn: &mut Connection, cart_id: &str, line_id: &str, quantity: u32, expected: Option<u64>, now_ms: i64) -> Result<Cart, ApiError> {
+    let tx = write_tx(conn)?;
+    let row = open_cart_row(&tx, cart_id)?;
+    check_version(&row, expected)?;
+    let changed = if quantity == 0 {
+        tx.execute("DELETE FROM cart_lines WHERE id = ?1 AND cart_id = ?2", params![line_id, cart_id])?
+    } else {
+        tx.execute("UPDATE cart_lines SET quantity = ?3 WHERE id = ?1 AND cart_id = ?2", params![line_id, cart_id, quantity])?
+    };
+    if changed == 0 {
+        return Err(ApiError::not_found("cart line"));
+    }
+    bump(&tx, cart_id, now_ms)?;
+    let cart = load_cart(&tx, cart_id)?;
+    tx.commit()?;
+    Ok(cart)
+}
+
+// ---------------------------------------------------------------- orders
+
+/// Turns an open, non-empty cart into an order and closes the cart.
+pub fn checkout(conn: &mut Connection, req: &CheckoutRequest, order_id: &str, key: &str, now_ms: i64) -> Result<Order, ApiError> {
+    let tx = write_tx(conn)?;
+    let cart = load_cart(&tx, &req.cart_id)?;
+    if cart.lines.is_empty() {
+        return Err(ApiError::unprocessable("empty_cart", "the cart is empty"));
+    }
+    let lines: Vec<OrderLine> = cart
+        .lines
+        .iter()
+        .map(|l| OrderLine {
+            variant_id: l.variant_id.clone(), product_id: l.product_id.clone(), title: l.title.clone(),
+            variant_title: l.variant_title.clone(), quantity: l.quantity, unit_price: l.unit_price,
+            line_total: l.line_total, fulfillment: l.fulfillment.clone(),
+        })
+        .collect();
+    let mut order = Order {
+        id: order_id.to_owned(), number: 0, channel: req.channel, currency: cart.currency, lines,
+        subtotal: cart.subtotal, total: cart.total, created_at: now_ms, key: None,
+    };
+    order.number = insert_order(&tx, &order, key, Some(&req.cart_id), &req.email, &req.name)?;
+    tx.execute("UPDATE carts SET status = 'ordered', version = version + 1, updated_at = ?2 WHERE id = ?1", params![req.cart_id, now_ms])?;
+    tx.commit()?;
+    order.key = Some(key.to_owned());
+    Ok(order)
+}
+
+fn channel_str(c: Channel) -> &'static str {
+    match c {
+        Channel::Web => "web",
+        Channel::App => "app",
+        Channel::Store => "store",
+    }
+}
+
+/// Inserts an order and its lines; returns the order number given to it.
+pub fn insert_order(tx: &Transaction<'_>, o: &Order, key: &str, cart_id: Option<&str>, email: &str, name: &str) -> Result<u64, ApiError> {
+    let number: i64 = tx.query_row("SELECT coalesce(max(number), 1000) + 1 FROM orders", [], |r| r.get(0))?;
+    tx.execute(
+        "INSERT INTO orders (id, number, key_hash, cart_id, channel, currency, subtotal, total, email, name, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![o.id, number, sha256_hex(key), cart_id, channel_str(o.channel), o.currency.as_str(), o.subtotal.amount, o.total.amount, email, name, o.created_at],
+    )?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO order_lines (order_id, position, variant_id, product_id, title, variant_title, quantity, unit_price, pickup_store_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for (i, l) in o.lines.iter().enumerate() {
+        let pickup = match &l.fulfillment {
+            Fulfillment::Pickup { store_id } => Some(store_id.as_str()),
+            Fulfillment::Delivery => None,
+        };
+        stmt.execute(params![o.id, i as i64, l.variant_id, l.product_id, l.title, l.variant_title, l.quantity, l.unit_price.amount, pickup])?;
+    }
+    Ok(number as u64)
+}
+
+/// The order, if `key` is its secret. A wrong key looks exactly like an unknown id.
+pub fn get_order(conn: &Connection, order_id: &str, key: &str) -> Result<Order, ApiError> {
+    let row = conn
+        .query_row(
+            "SELECT number, key_hash, channel, currency, subtotal, total, created_at FROM orders WHERE id = ?1",
+            [order_id],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?, r.get::<_, i64>(5)?, r.get::<_, i64>(6)?)),
+        )
+        .optional()?;
+    let Some((number, key_hash, channel, cur, subtotal, total, created_at)) = row else {
+        return Err(ApiError::not_found("order"));
+    };
+    if !constant_time_eq(sha256_hex(key).as_bytes(), key_hash.as_bytes()) {
+        return Err(ApiError::not_found("order"));
+    }
+    let cur = currency(&cur)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT variant_id, product_id, title, variant_title, quantity, unit_price, pickup_store_id FROM order_lines WHERE order_id = ?1 ORDER BY position",
+    )?;
+    let lines = stmt
+        .query_map([order_id], |r| {
+            let qty: i64 = r.get(4)?;
+            let unit = Money::new(r.get(5)?, cur);
+            let pickup: Option<String> = r.get(6)?;
+            Ok(OrderLine {
+                variant_id: r.get(0)?, product_id: r.get(1)?, title: r.get(2)?, variant_title: r.get(3)?,
+                quantity: qty as u32, unit_price: unit, line_total: Money::new(unit.amount.saturating_mul(qty), cur),
+                fulfillment: pickup.map_or(Fulfillment::Delivery, |store_id| Fulfillment::Pickup { store_id }),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let channel = match channel.as_str() {
+        "app" => Channel::App,
+        "store" => Channel::Store,
+        _ => Channel::Web,
+    };
+    Ok(Order {
+        id: order_id.to_owned(), number: number as u64, channel, currency: cur, lines,
+        subtotal: Money::new(subtotal, cur), total: Money::new(total, cur), created_at, key: None,
+    })
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

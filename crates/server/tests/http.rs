@@ -1,0 +1,420 @@
+//! The reference server over HTTP on loopback, against a real SQLite file.
+//! Every JSON answer is checked against `openapi.yaml`.
+
+use crosscart_core::protocol::reference::ReferenceAdapter;
+use crosscart_core::protocol::{Call, CommerceAdapter, HttpResponse, Method, NewLine, ProtocolError};
+use crosscart_core::{Cart, Currency, Fulfillment};
+use crosscart_server::{seed, Config, Db};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+struct Server {
+    base: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    async fn start(db_path: &Path) -> Server {
+        let db = Db::open(db_path).expect("open db");
+        db.run(|c| seed::seed_demo(c, 1_790_000_000_000, 1)).await.expect("seed");
+        let hostile = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/hostile-catalog.json")).unwrap();
+        db.run(move |c| seed::import_products(c, &hostile)).await.expect("import");
+        let app = crosscart_server::router(db, &Config { www: None, currency: Currency::EUR });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Server { base, task }
+    }
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn temp_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.db");
+    (dir, path)
+}
+
+/// Validates `value` against `#/components/schemas/{schema}` of openapi.yaml.
+fn assert_schema(schema: &str, value: &Value) {
+    let spec: Value = serde_yaml::from_str(crosscart_server::OPENAPI_YAML).expect("openapi.yaml parses");
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/components/schemas/{schema}"),
+        "components": spec["components"],
+    });
+    let validator = jsonschema::validator_for(&root).expect("schema compiles");
+    let errors: Vec<String> = validator.iter_errors(value).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    assert!(errors.is_empty(), "{schema} does not match openapi.yaml: {errors:#?}\n{value:#}");
+}
+
+async fn send(method: reqwest::Method, url: &str, body: Option<Value>, headers: &[(&str, &str)]) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new().request(method, url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url}: not JSON ({e}): {text}"));
+    if status.is_client_error() || status.is_server_error() {
+        assert_schema("Error", &value);
+    }
+    (status, value)
+}
+
+async fn get(url: &str) -> (StatusCode, Value) {
+    send(reqwest::Method::GET, url, None, &[]).await
+}
+
+async fn post(url: &str, body: Value) -> (StatusCode, Value) {
+    send(reqwest::Method::POST, url, Some(body), &[]).await
+}
+
+async fn new_cart(s: &Server) -> Value {
+    let (status, cart) = post(&s.url("/v1/carts"), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_schema("Cart", &cart);
+    cart
+}
+
+fn error_code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn health_info_and_openapi() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let (status, body) = get(&s.url("/health")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["database"], "ok");
+    let (status, info) = get(&s.url("/v1")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_schema("ServiceInfo", &info);
+    let yaml = reqwest::get(s.url("/v1/openapi.yaml")).await.unwrap().text().await.unwrap();
+    assert!(yaml.starts_with("openapi: 3.1"));
+}
+
+#[tokio::test]
+async fn catalog_stores_and_stock_match_the_spec() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let (status, list) = get(&s.url("/v1/products")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_schema("ProductList", &list);
+    assert!(list["products"].as_array().unwrap().len() >= 40);
+
+    let (_, cams) = get(&s.url("/v1/products?category=cameras")).await;
+    assert!(cams["products"].as_array().unwrap().iter().all(|p| p["category"] == "cameras"));
+    let (_, found) = get(&s.url("/v1/products?q=TRIPOD")).await;
+    assert!(found["products"].as_array().unwrap().iter().all(|p| p["title"].as_str().unwrap().to_lowercase().contains("tripod")
+        || p["description"].as_str().unwrap().to_lowercase().contains("tripod")));
+    let (_, by_ids) = get(&s.url("/v1/products?ids=p-nova-12,trail-boots,nope")).await;
+    assert_eq!(by_ids["products"].as_array().unwrap().len(), 2);
+
+    let (status, by_handle) = get(&s.url("/v1/products/aperture-x100")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_schema("Product", &by_handle);
+    let (_, by_id) = get(&s.url("/v1/products/p-aperture-x100")).await;
+    assert_eq!(by_id, by_handle);
+    let (status, err) = get(&s.url("/v1/products/does-not-exist")).await;
+    assert_eq!((status, error_code(&err)), (StatusCode::NOT_FOUND, "not_found"));
+
+    let (status, stores) = get(&s.url("/v1/stores")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_schema("StoreList", &stores);
+    assert!(stores["stores"].as_array().unwrap().len() >= 8);
+    let (status, store) = get(&s.url("/v1/stores/kyiv")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_schema("Store", &store);
+
+    let (status, stock) = get(&s.url("/v1/variants/v-nova-12-1/stock")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_schema("StockList", &stock);
+    assert_eq!(stock["stock"].as_array().unwrap().len(), stores["stores"].as_array().unwrap().len());
+    let (status, _) = get(&s.url("/v1/variants/nope/stock")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn cart_lifecycle_with_versions() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let cart = new_cart(&s).await;
+    let id = cart["id"].as_str().unwrap().to_owned();
+    assert_eq!(id.len(), 32, "128-bit token as hex");
+    assert_eq!(cart["currency"], "EUR");
+    let lines = s.url(&format!("/v1/carts/{id}/lines"));
+
+    let (status, c) = post(&lines, json!({"variant_id": "v-aperture-x100-1", "quantity": 1})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_schema("Cart", &c);
+    assert_eq!(c["lines"][0]["unit_price"], json!({"amount": 89900, "currency": "EUR"}));
+    // Same variant, same fulfillment: merged into one line.
+    let (_, c) = post(&lines, json!({"variant_id": "v-aperture-x100-1", "quantity": 2})).await;
+    assert_eq!(c["lines"].as_array().unwrap().len(), 1);
+    assert_eq!(c["lines"][0]["quantity"], 3);
+    // Same variant for pickup: a separate line.
+    let (_, c) = post(&lines, json!({"variant_id": "v-aperture-x100-1", "quantity": 1, "fulfillment": {"type": "pickup", "store_id": "vienna"}})).await;
+    assert_eq!(c["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(c["lines"][1]["fulfillment"], json!({"type": "pickup", "store_id": "vienna"}));
+    let (_, c) = post(&lines, json!({"variant_id": "v-sd-card-pro-2", "quantity": 2})).await;
+    assert_eq!(c["subtotal"]["amount"], 4 * 89900 + 2 * 4900);
+    assert_eq!(c["total"], c["subtotal"]);
+    let version = c["version"].as_u64().unwrap();
+    let line = c["lines"][2]["id"].as_str().unwrap().to_owned();
+    let line_url = s.url(&format!("/v1/carts/{id}/lines/{line}"));
+
+    // A write based on an old version is refused and changes nothing.
+    let stale = format!("\"{}\"", version - 1);
+    let (status, err) = send(reqwest::Method::PATCH, &line_url, Some(json!({"quantity": 5})), &[("if-match", &stale)]).await;
+    assert_eq!((status, error_code(&err)), (StatusCode::PRECONDITION_FAILED, "version_conflict"));
+    let current = format!("\"{version}\"");
+    let (status, c) = send(reqwest::Method::PATCH, &line_url, Some(json!({"quantity": 5})), &[("if-match", &current)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(c["version"].as_u64().unwrap(), version + 1);
+    assert_eq!(c["lines"][2]["line_total"]["amount"], 5 * 4900);
+
+    let (status, c) = send(reqwest::Method::DELETE, &line_url, None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(c["lines"].as_array().unwrap().len(), 2);
+    let (status, err) = send(reqwest::Method::DELETE, &line_url, None, &[]).await;
+    assert_eq!((status, error_code(&err)), (StatusCode::NOT_FOUND, "not_found"));
+
+    // Quantity 0 removes too.
+    let first = c["lines"][0]["id"].as_str().unwrap();
+    let (_, c) = send(reqwest::Method::PATCH, &s.url(&format!("/v1/carts/{id}/lines/{first}")), Some(json!({"quantity": 0})), &[]).await;
+    assert_eq!(c["lines"].as_array().unwrap().len(), 1);
+    let resp = reqwest::get(s.url(&format!("/v1/carts/{id}"))).await.unwrap();
+    assert_eq!(resp.headers()["etag"].to_str().unwrap(), format!("\"{}\"", c["version"]));
+}
+
+/// Every bad request gets a clear 4xx JSON error and leaves the cart exactly as it was.
+#[tokio::test]
+async fn bad_input_is_refused_and_changes_nothing() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let id = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    let lines = s.url(&format!("/v1/carts/{id}/lines"));
+    let (_, before) = post(&lines, json!({"variant_id": "v-nova-12-1", "quantity": 998})).await;
+    let line = before["lines"][0]["id"].as_str().unwrap().to_owned();
+    let client = reqwest::Client::new();
+
+    let raw = |body: &'static str, ctype: &'static str| {
+        let client = client.clone();
+        let lines = lines.clone();
+        async move {
+            let r = client.post(&lines).header("content-type", ctype).body(body).send().await.unwrap();
+            let status = r.status();
+            let v: Value = r.json().await.unwrap();
+            assert_schema("Error", &v);
+            (status, error_code(&v).to_owned())
+        }
+    };
+    let cases: Vec<(StatusCode, String, &str)> = vec![
+        { let (s, c) = raw("{\"variant_id\": \"v-nova-12-1\", ", "application/json").await; (s, c, "malformed_json") },
+        { let (s, c) = raw("[1,2,3]", "application/json").await; (s, c, "invalid_body") },
+        { let (s, c) = raw("{\"variant_id\": \"v-nova-12-1\"}", "application/json").await; (s, c, "invalid_body") },
+        { let (s, c) = raw("{\"variant_id\": \"v-nova-12-1\", \"quantity\": 1e30}", "application/json").await; (s, c, "invalid_body") },
+        { let (s, c) = raw("{\"variant_id\": \"v-nova-12-1\", \"quantity\": \"2\"}", "application/json").await; (s, c, "invalid_body") },
+        { let (s, c) = raw("variant_id=v-nova-12-1&quantity=1", "application/x-www-form-urlencoded").await; (s, c, "unsupported_media_type") },
+    ];
+    for (status, code, expected) in &cases {
+        assert!(status.is_client_error(), "{code}: {status}");
+        assert_eq!(code, expected);
+    }
+    let checks: Vec<(Value, StatusCode, &str)> = vec![
+        (json!({"variant_id": "v-nova-12-1", "quantity": -1}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_quantity"),
+        (json!({"variant_id": "v-nova-12-1", "quantity": 0}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_quantity"),
+        (json!({"variant_id": "v-nova-12-1", "quantity": 1000}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_quantity"),
+        (json!({"variant_id": "v-nova-12-1", "quantity": i64::MAX}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_quantity"),
+        // 998 + 2 would exceed the per-line maximum.
+        (json!({"variant_id": "v-nova-12-1", "quantity": 2}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_quantity"),
+        (json!({"variant_id": "no-such-variant", "quantity": 1}), StatusCode::UNPROCESSABLE_ENTITY, "unknown_variant"),
+        (json!({"variant_id": "", "quantity": 1}), StatusCode::UNPROCESSABLE_ENTITY, "unknown_variant"),
+        (json!({"variant_id": "v-nova-12-1", "quantity": 1, "fulfillment": {"type": "pickup", "store_id": "atlantis"}}), StatusCode::UNPROCESSABLE_ENTITY, "unknown_store"),
+        (json!({"variant_id": "v-nova-12-1", "quantity": 1, "fulfillment": {"type": "teleport"}}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+    ];
+    for (body, status, code) in checks {
+        let (got, err) = post(&lines, body.clone()).await;
+        assert_eq!((got, error_code(&err)), (status, code), "{body}");
+    }
+    // Oversized body.
+    let huge = json!({"variant_id": "x".repeat(20 * 1024), "quantity": 1});
+    let (status, err) = post(&lines, huge).await;
+    assert_eq!((status, error_code(&err)), (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"));
+    // Unknown ids.
+    let (status, _) = post(&s.url("/v1/carts/00000000000000000000000000000000/lines"), json!({"variant_id": "v-nova-12-1", "quantity": 1})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get(&s.url(&format!("/v1/carts/{}", "a".repeat(500)))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let line_url = s.url(&format!("/v1/carts/{id}/lines/{line}"));
+    for (q, code) in [(json!(-5), "invalid_quantity"), (json!(5000), "invalid_quantity"), (json!(null), "invalid_body")] {
+        let (status, err) = send(reqwest::Method::PATCH, &line_url, Some(json!({"quantity": q})), &[]).await;
+        assert!(status.is_client_error());
+        assert_eq!(error_code(&err), code);
+    }
+    let (status, err) = send(reqwest::Method::PATCH, &line_url, Some(json!({"quantity": 3})), &[("if-match", "yesterday")]).await;
+    assert_eq!((status, error_code(&err)), (StatusCode::BAD_REQUEST, "bad_if_match"));
+    let (status, err) = post(&s.url("/v1/carts"), json!({"currency": "USD"})).await;
+    assert_eq!((status, error_code(&err)), (StatusCode::UNPROCESSABLE_ENTITY, "unsupported_currency"));
+    let (status, err) = post(&s.url("/v1/carts"), json!({"currency": "dollars"})).await;
+    assert_eq!((status, error_code(&err)), (StatusCode::BAD_REQUEST, "malformed_json"));
+    // Routing errors are JSON too.
+    let (status, err) = get(&s.url("/v1/nothing-here")).await;
+    assert_eq!((status, error_code(&err)), (StatusCode::NOT_FOUND, "no_route"));
+    let (status, err) = send(reqwest::Method::PUT, &s.url("/v1/carts"), None, &[]).await;
+    assert_eq!((status, error_code(&err)), (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"));
+
+    let (_, after) = get(&s.url(&format!("/v1/carts/{id}"))).await;
+    assert_eq!(after, before, "a refused request must not change the cart");
+}
+
+#[tokio::test]
+async fn checkout_and_order_lookup() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let id = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    let (status, err) = post(&s.url("/v1/orders"), json!({"cart_id": id, "email": "a@b.example"})).await;
+    assert_eq!((status, error_code(&err)), (StatusCode::UNPROCESSABLE_ENTITY, "empty_cart"));
+    post(&s.url(&format!("/v1/carts/{id}/lines")), json!({"variant_id": "v-trail-boots-3", "quantity": 1})).await;
+    post(&s.url(&format!("/v1/carts/{id}/lines")), json!({"variant_id": "v-merino-socks-2", "quantity": 2, "fulfillment": {"type": "pickup", "store_id": "lviv"}})).await;
+    let (status, err) = post(&s.url("/v1/orders"), json!({"cart_id": id, "email": "not-an-email"})).await;
+    assert_eq!((status, error_code(&err)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_email"));
+
+    let (status, order) = post(&s.url("/v1/orders"), json!({"cart_id": id, "email": "olena@example.com", "name": "Olena"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_schema("Order", &order);
+    assert_eq!(order["total"]["amount"], 15900 + 2 * 1900);
+    assert!(order["number"].as_u64().unwrap() > 1000 + seed::HISTORY_ORDERS as u64);
+    let (oid, key) = (order["id"].as_str().unwrap(), order["key"].as_str().unwrap());
+
+    // The cart is closed: reads and writes say so.
+    let (status, err) = get(&s.url(&format!("/v1/carts/{id}"))).await;
+    assert_eq!((status, error_code(&err)), (StatusCode::GONE, "cart_closed"));
+    let (status, _) = post(&s.url(&format!("/v1/carts/{id}/lines")), json!({"variant_id": "v-nova-12-1", "quantity": 1})).await;
+    assert_eq!(status, StatusCode::GONE);
+    let (status, _) = post(&s.url("/v1/orders"), json!({"cart_id": id, "email": "olena@example.com"})).await;
+    assert_eq!(status, StatusCode::GONE, "a cart is ordered only once");
+
+    let (status, found) = send(reqwest::Method::GET, &s.url(&format!("/v1/orders/{oid}")), None, &[("x-order-key", key)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_schema("Order", &found);
+    assert!(found.get("key").is_none(), "the key is shown only once");
+    assert_eq!(found["lines"], order["lines"]);
+    let (status, _) = send(reqwest::Method::GET, &s.url(&format!("/v1/orders/{oid}")), None, &[("x-order-key", "wrong")]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, err) = get(&s.url(&format!("/v1/orders/{oid}"))).await;
+    assert_eq!((status, error_code(&err)), (StatusCode::UNAUTHORIZED, "order_key_required"));
+}
+
+#[tokio::test]
+async fn acknowledged_changes_survive_a_restart() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let id = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    let (_, before) = post(&s.url(&format!("/v1/carts/{id}/lines")), json!({"variant_id": "v-aero-14-2", "quantity": 2})).await;
+    drop(s);
+    let s = Server::start(&path).await;
+    let (status, after) = get(&s.url(&format!("/v1/carts/{id}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(after, before);
+}
+
+#[tokio::test]
+async fn hostile_text_is_returned_verbatim_as_data() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let (_, p) = get(&s.url("/v1/products/p-hostile")).await;
+    assert!(p["title"].as_str().unwrap().starts_with("<img src=x"));
+    let id = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    let (_, c) = post(&s.url(&format!("/v1/carts/{id}/lines")), json!({"variant_id": "v-hostile-1", "quantity": 1})).await;
+    assert_eq!(c["lines"][0]["title"], p["title"]);
+}
+
+#[tokio::test]
+async fn cors_preflight_allows_cart_writes_from_a_shop_origin() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let resp = reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, s.url("/v1/carts/x/lines/y"))
+        .header("origin", "https://shop.example")
+        .header("access-control-request-method", "PATCH")
+        .header("access-control-request-headers", "content-type,if-match")
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success());
+    assert_eq!(resp.headers()["access-control-allow-origin"], "*");
+}
+
+/// The core's sans-IO adapter, carried out by a native HTTP client, against the real server.
+async fn execute<T>(call: Call<T>) -> Result<T, ProtocolError> {
+    let (req, parse) = call.into_parts();
+    let method = match req.method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Patch => reqwest::Method::PATCH,
+        Method::Put => reqwest::Method::PUT,
+        Method::Delete => reqwest::Method::DELETE,
+    };
+    let mut builder = reqwest::Client::new().request(method, &req.url);
+    for (k, v) in &req.headers {
+        builder = builder.header(k, v);
+    }
+    if let Some(body) = req.body {
+        builder = builder.body(body);
+    }
+    let resp = builder.send().await.map_err(|e| ProtocolError::Network(e.to_string()))?;
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await.map_err(|e| ProtocolError::Network(e.to_string()))?.to_vec();
+    parse(&HttpResponse { status, body })
+}
+
+#[tokio::test]
+async fn reference_adapter_round_trip() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let a = ReferenceAdapter::new(&s.base);
+    let product = execute(a.get_product("nova-12").unwrap()).await.unwrap();
+    assert_eq!(product.variants.len(), 4);
+    let cart: Cart = execute(a.create_cart(None).unwrap()).await.unwrap();
+    let line = NewLine { variant_id: product.variants[2].id.clone(), quantity: 2, fulfillment: Fulfillment::Delivery };
+    let cart = execute(a.add_line(&cart.id, &line).unwrap()).await.unwrap();
+    assert_eq!(cart.subtotal.amount, 2 * product.variants[2].price.amount);
+    let stale = execute(a.update_line(&cart.id, &cart.lines[0].id, 1, Some(cart.version - 1)).unwrap()).await.unwrap_err();
+    assert_eq!(stale.code(), "version_conflict");
+    let cart = execute(a.update_line(&cart.id, &cart.lines[0].id, 1, Some(cart.version)).unwrap()).await.unwrap();
+    assert_eq!(cart.item_count(), 1);
+    let stores = execute(a.list_stores().unwrap()).await.unwrap();
+    let stock = execute(a.variant_stock(&product.variants[0].id).unwrap()).await.unwrap();
+    assert_eq!(stores.len(), stock.len());
+    let err = execute(a.get_cart("nope").unwrap()).await.unwrap_err();
+    assert!(matches!(err, ProtocolError::Api { status: 404, .. }), "{err:?}");
+}
+
+#[test]
+fn the_schema_check_rejects_what_the_spec_forbids() {
+    let bad_carts = [
+        json!({}),
+        json!({"id": "c".repeat(32), "version": 1, "currency": "EUR", "lines": [], "subtotal": {"amount": 1.5, "currency": "EUR"}, "total": {"amount": 0, "currency": "EUR"}, "updated_at": 0}),
+        json!({"id": "c".repeat(32), "version": 1, "currency": "EUR", "lines": [], "subtotal": {"amount": 0, "currency": "EUR"}, "total": {"amount": 0, "currency": "EUR"}, "updated_at": 0, "extra": true}),
+    ];
+    for cart in bad_carts {
+        assert!(std::panic::catch_unwind(|| assert_schema("Cart", &cart)).is_err(), "accepted {cart}");
+    }
+}
