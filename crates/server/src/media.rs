@@ -50,5 +50,13 @@ pub fn render(file: &str) -> Option<String> {
 
 pub async fn image(Path(file): Path<String>) -> Result<impl IntoResponse, ApiError> {
     let svg = render(&file).ok_or_else(|| ApiError::not_found("image"))?;
-    Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], svg))
+    // Shops on other origins (even with Cross-Origin-Embedder-Policy) may embed these pictures.
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+            (axum::http::HeaderName::from_static("cross-origin-resource-policy"), "cross-origin"),
+        ],
+        svg,
+    ))
 }

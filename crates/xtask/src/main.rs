@@ -1,1 +1,372 @@
-fn main(){}
+//! `cargo xtask`: Crosscart's one entry point for building, testing and the demo.
+//!
+//!   cargo xtask build   WASM release build → wasm-bindgen → wasm-opt -Oz → www/dist, with a size table
+//!   cargo xtask demo    build, then serve the demo shop on http://127.0.0.1:8080
+//!   cargo xtask test    install what is missing, then run every suite
+//!   cargo xtask setup   only install the tools
+//!
+//! Tools it installs when missing: the wasm32 target, wasm-bindgen-cli at the
+//! version Cargo.lock pins, npm packages (binaryen's wasm-opt, playwright-core),
+//! and Debian's chromium + chromium-driver. It never uses a `wasm-opt` from
+//! PATH: Debian's binaryen breaks wasm-bindgen output at run time.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::Instant;
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("xtask lives in crates/xtask").to_path_buf()
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+fn run(cmd: &mut Command) -> Result {
+    let shown = format!("{cmd:?}");
+    eprintln!("$ {shown}");
+    let status = cmd.status().map_err(|e| format!("cannot run {shown}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{shown} failed with {status}")) }
+}
+
+fn output(cmd: &mut Command) -> Option<String> {
+    let out = cmd.output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+// ------------------------------------------------------------------ tools
+
+fn pinned_wasm_bindgen() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")).and_then(|l| l.strip_suffix('"')) {
+                return Ok(v.to_owned());
+            }
+        }
+    }
+    Err("Cargo.lock does not pin wasm-bindgen".into())
+}
+
+fn ensure_wasm_target() -> Result {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        return Ok(());
+    }
+    run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+fn ensure_wasm_bindgen() -> Result {
+    let want = pinned_wasm_bindgen()?;
+    let have = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+    let runner = output(Command::new("wasm-bindgen-test-runner").arg("--version")).is_some();
+    if have == format!("wasm-bindgen {want}") && runner {
+        return Ok(());
+    }
+    eprintln!("installing wasm-bindgen-cli {want} (found: {have:?}); this takes a few minutes once");
+    // No --locked: the CLI's own lockfile does not build on current toolchains.
+    run(Command::new(cargo()).args(["install", "wasm-bindgen-cli", "--version", &want]))
+}
+
+fn ensure_npm(dir: &Path) -> Result {
+    let stamp = dir.join("node_modules/.package-lock.json");
+    let lock = dir.join("package-lock.json");
+    let fresh = match (std::fs::metadata(&stamp), std::fs::metadata(dir.join("package.json"))) {
+        (Ok(s), Ok(p)) => s.modified().ok() >= p.modified().ok(),
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    let sub = if lock.exists() { "ci" } else { "install" };
+    run(Command::new("npm").args([sub, "--no-audit", "--no-fund"]).current_dir(dir))
+}
+
+fn wasm_opt() -> Result<PathBuf> {
+    ensure_npm(&root().join("www"))?;
+    let path = root().join("www/node_modules/.bin/wasm-opt");
+    output(Command::new(&path).arg("--version")).ok_or_else(|| format!("{} does not run", path.display()))?;
+    Ok(path)
+}
+
+fn ensure_chromium() -> Result {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        return Ok(());
+    }
+    eprintln!("installing Debian's chromium and chromium-driver");
+    run(Command::new("apt-get").arg("update"))?;
+    // The image deletes .debs after each dpkg call, so a large install can stop half-way: retry.
+    let mut last = Ok(());
+    for _ in 0..3 {
+        last = run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"));
+        if last.is_ok() && Path::new(CHROMEDRIVER).exists() {
+            return Ok(());
+        }
+    }
+    last
+}
+
+fn setup() -> Result {
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen()?;
+    wasm_opt()?;
+    ensure_npm(&root().join("tests/e2e"))?;
+    ensure_chromium()
+}
+
+// ------------------------------------------------------------------ build
+
+fn build() -> Result {
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen()?;
+    let wasm_opt = wasm_opt()?;
+    let root = root();
+    let dist = root.join("www/dist");
+    run(Command::new(cargo()).args(["build", "-p", "crosscart-web", "--target", WASM_TARGET, "--profile", "wasm-release"]).current_dir(&root))?;
+    let _ = std::fs::remove_dir_all(&dist);
+    let wasm = root.join("target").join(WASM_TARGET).join("wasm-release/crosscart_web.wasm");
+    run(Command::new("wasm-bindgen")
+        .args(["--target", "web", "--no-typescript", "--out-name", "crosscart_web", "--out-dir"])
+        .arg(&dist)
+        .arg(&wasm))?;
+    let bg = dist.join("crosscart_web_bg.wasm");
+    run(Command::new(&wasm_opt)
+        .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", "--strip-debug", "--strip-producers", "-o"])
+        .arg(&bg)
+        .arg(&bg))?;
+    for f in ["crosscart.js", "crosscart.d.ts"] {
+        std::fs::copy(root.join("www/src").join(f), dist.join(f)).map_err(|e| format!("copy {f}: {e}"))?;
+    }
+    print_sizes(&dist)
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() { files_under(&p, out) } else { out.push(p) }
+        }
+    }
+}
+
+fn gzip_len(data: &[u8]) -> usize {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let _ = enc.write_all(data);
+    enc.finish().map_or(0, |v| v.len())
+}
+
+fn brotli_len(data: &[u8]) -> usize {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    let _ = brotli::BrotliCompress(&mut &data[..], &mut out, &params);
+    out.len()
+}
+
+fn kib(n: usize) -> String {
+    format!("{:.1} KiB", n as f64 / 1024.0)
+}
+
+/// Prints raw / gzip / brotli for every file the browser downloads.
+fn print_sizes(dist: &Path) -> Result {
+    let mut files = Vec::new();
+    files_under(dist, &mut files);
+    println!("\n{:<52} {:>11} {:>11} {:>11}", "shipped file (www/dist)", "raw", "gzip", "brotli");
+    let mut total = (0, 0, 0);
+    for f in files.iter().filter(|f| !f.to_string_lossy().ends_with(".d.ts")) {
+        let data = std::fs::read(f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let (r, g, b) = (data.len(), gzip_len(&data), brotli_len(&data));
+        total = (total.0 + r, total.1 + g, total.2 + b);
+        let name = f.strip_prefix(dist).unwrap_or(f).display().to_string();
+        println!("{name:<52} {:>11} {:>11} {:>11}", kib(r), kib(g), kib(b));
+    }
+    println!("{:<52} {:>11} {:>11} {:>11}\n", "total", kib(total.0), kib(total.1), kib(total.2));
+    Ok(())
+}
+
+// ------------------------------------------------------------------ server
+
+/// A `crosscart serve` child process, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    _data: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self._data);
+    }
+}
+
+fn build_cli() -> Result<PathBuf> {
+    run(Command::new(cargo()).args(["build", "-p", "crosscart"]).current_dir(root()))?;
+    Ok(root().join("target/debug/crosscart"))
+}
+
+fn start_test_server(bin: &Path) -> Result<Server> {
+    let data = std::env::temp_dir().join(format!("crosscart-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+    let mut child = Command::new(bin)
+        .args(["serve", "--addr", "127.0.0.1:0", "--demo"])
+        .arg("--database").arg(data.join("shop.db"))
+        .arg("--catalog").arg(root().join("tests/fixtures/hostile-catalog.json"))
+        .arg("--www").arg(root().join("www"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("start server: {e}"))?;
+    let mut first = String::new();
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut reader = BufReader::new(stdout);
+    reader.read_line(&mut first).map_err(|e| e.to_string())?;
+    // Keep draining so the server never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = reader.read_to_end(&mut sink);
+    });
+    let base = first.trim().strip_prefix("crosscart listening on ").ok_or_else(|| format!("server said {first:?}"))?.to_owned();
+    eprintln!("test server at {base}");
+    Ok(Server { child, base, _data: data })
+}
+
+fn demo() -> Result {
+    build()?;
+    let bin = build_cli()?;
+    let data = root().join(".data");
+    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+    eprintln!("\nCrosscart demo shop: http://127.0.0.1:8080/  (ctrl-c to stop)\n");
+    run(Command::new(bin)
+        .args(["serve", "--addr", "127.0.0.1:8080", "--demo"])
+        .arg("--database").arg(data.join("demo.db"))
+        .arg("--www").arg(root().join("www")))
+}
+
+// ------------------------------------------------------------------ tests
+
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    suites: Vec<(String, u64, u64, f64)>,
+}
+
+/// Runs a suite, echoing its output, and counts what its runner reports.
+fn suite(tally: &mut Tally, name: &str, cmd: &mut Command) -> Result {
+    eprintln!("\n=== {name}\n$ {cmd:?}");
+    let started = Instant::now();
+    let mut child = cmd.stdout(Stdio::piped()).spawn().map_err(|e| format!("{name}: {e}"))?;
+    let (mut passed, mut failed) = (0, 0);
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(std::result::Result::ok) {
+            println!("{line}");
+            let t = line.trim();
+            if let Some(rest) = t.strip_prefix("test result: ") {
+                let num = |key: &str| rest.split(';').find_map(|p| p.trim().strip_suffix(key)?.trim().rsplit(' ').next()?.parse::<u64>().ok()).unwrap_or(0);
+                passed += num(" passed");
+                failed += num(" failed");
+            } else if let Some(n) = t.strip_prefix("# pass ").or_else(|| t.strip_prefix("ℹ pass ")) {
+                passed += n.trim().parse::<u64>().unwrap_or(0);
+            } else if let Some(n) = t.strip_prefix("# fail ").or_else(|| t.strip_prefix("ℹ fail ")) {
+                failed += n.trim().parse::<u64>().unwrap_or(0);
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let secs = started.elapsed().as_secs_f64();
+    tally.passed += passed;
+    tally.failed += failed;
+    tally.suites.push((name.to_owned(), passed, failed, secs));
+    if !status.success() {
+        return Err(format!("{name} failed ({status})"));
+    }
+    if passed == 0 {
+        return Err(format!("{name} ran no test"));
+    }
+    Ok(())
+}
+
+fn test() -> Result {
+    let started = Instant::now();
+    setup()?;
+    let root = root();
+    let mut tally = Tally::default();
+    let result = (|| {
+        suite(&mut tally, "native: core, server (HTTP on loopback, SQLite), cli", Command::new(cargo()).args(["test", "--workspace", "--exclude", "crosscart-web"]).current_dir(&root))?;
+        build()?;
+        let bin = build_cli()?;
+        let server = start_test_server(&bin)?;
+        suite(
+            &mut tally,
+            "browser: wasm-bindgen-test elements in headless Chromium",
+            Command::new(cargo())
+                .args(["test", "-p", "crosscart-web", "--target", WASM_TARGET])
+                .current_dir(root.join("crates/web"))
+                .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+                .env("CHROMEDRIVER", CHROMEDRIVER)
+                .env_remove("GECKODRIVER")
+                .env_remove("SAFARIDRIVER")
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+                .env("CROSSCART_TEST_API", &server.base),
+        )?;
+        suite(
+            &mut tally,
+            "end-to-end: Playwright + Chromium against the real server",
+            Command::new("node")
+                .args(["--test", "--test-concurrency=1", "--test-reporter=tap"])
+                .args(e2e_files(&root.join("tests/e2e"))?)
+                .current_dir(root.join("tests/e2e"))
+                .env("CROSSCART_BASE_URL", &server.base)
+                .env("CHROMIUM", CHROMIUM),
+        )?;
+        drop(server);
+        Ok(())
+    })();
+    println!("\nsuite summary:");
+    for (name, p, f, s) in &tally.suites {
+        println!("  {name:<60} {p:>4} passed {f:>3} failed {s:>7.1}s");
+    }
+    println!("  total wall time {:.1}s", started.elapsed().as_secs_f64());
+    println!("{} passed, {} failed", tally.passed, tally.failed);
+    result
+}
+
+fn e2e_files(dir: &Path) -> Result<Vec<String>> {
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".test.mjs"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn main() -> ExitCode {
+    let cmd = std::env::args().nth(1).unwrap_or_default();
+    let result = match cmd.as_str() {
+        "build" => build(),
+        "demo" => demo(),
+        "test" => test(),
+        "setup" => setup(),
+        _ => Err("usage: cargo xtask <build|demo|test|setup>".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

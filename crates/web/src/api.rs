@@ -1,0 +1,116 @@
+//! The headless JavaScript API (re-exported by `www/src/crosscart.js`).
+//! Results are plain objects in the reference protocol's shapes; failures
+//! reject with an `Error` carrying a stable `code`.
+
+use crate::{config, elements, js, store, transport::execute};
+use crosscart_core::protocol::{CommerceAdapter, ProtocolError};
+use crosscart_core::Fulfillment;
+use wasm_bindgen::prelude::*;
+
+fn reject(e: ProtocolError) -> JsValue {
+    js::js_error(e.code(), &e.to_string())
+}
+
+fn get_str(obj: &JsValue, key: &str) -> Option<String> {
+    js_sys::Reflect::get(obj, &key.into()).ok()?.as_string()
+}
+
+/// Sets the page configuration: `{apiBase, locale, currency}`; missing keys
+/// keep what the page's meta tags said.
+#[wasm_bindgen]
+pub fn configure(options: JsValue) -> Result<(), JsValue> {
+    let mut c = config::from_document();
+    let previous = config::get();
+    if !previous.locale_tag.is_empty() {
+        c = previous;
+    }
+    if options.is_object() {
+        if let Some(base) = get_str(&options, "apiBase") {
+            c.api_base = base;
+        }
+        if let Some(tag) = get_str(&options, "locale") {
+            c.locale = crosscart_core::i18n::Locale::negotiate(&tag);
+            c.locale_tag = tag;
+        }
+        if let Some(cur) = get_str(&options, "currency") {
+            c.currency = Some(crosscart_core::Currency::new(&cur).map_err(|e| js::js_error("invalid_currency", &e.to_string()))?);
+        }
+    }
+    config::set(c);
+    Ok(())
+}
+
+/// Defines `<cc-add-to-cart>`, `<cc-cart-count>` and `<cc-cart>`. Idempotent.
+#[wasm_bindgen(js_name = defineElements)]
+pub fn define_elements() {
+    if config::get().locale_tag.is_empty() {
+        config::set(config::from_document());
+    }
+    elements::define_all();
+}
+
+/// The current cart, or null if the customer has none yet.
+#[wasm_bindgen(js_name = getCart)]
+pub async fn get_cart() -> Result<JsValue, JsValue> {
+    store::fetch_current().await.map(|c| js::to_js(&c)).map_err(reject)
+}
+
+/// Adds a variant to the cart (creating the cart if needed) and returns it.
+#[wasm_bindgen(js_name = addToCart)]
+pub async fn add_to_cart(variant_id: String, quantity: Option<u32>) -> Result<JsValue, JsValue> {
+    let q = crosscart_core::cart::validate_quantity(i64::from(quantity.unwrap_or(1))).map_err(|e| js::js_error("invalid_quantity", &e.to_string()))?;
+    store::add(&variant_id, q, Fulfillment::Delivery).await.map(|c| js::to_js(&c)).map_err(reject)
+}
+
+/// Sets a line's quantity (0 removes it) and returns the cart.
+#[wasm_bindgen(js_name = setQuantity)]
+pub async fn set_quantity(line_id: String, quantity: u32) -> Result<JsValue, JsValue> {
+    store::set_quantity(&line_id, quantity).await.map(|c| js::to_js(&c)).map_err(reject)
+}
+
+/// Demo checkout: turns the cart into an order `{id, key, number, ...}` and starts afresh.
+#[wasm_bindgen]
+pub async fn checkout(email: String, name: Option<String>) -> Result<JsValue, JsValue> {
+    store::checkout(&email, name.as_deref().unwrap_or("")).await.map(|o| js::to_js(&o)).map_err(reject)
+}
+
+/// Looks an order up by id and its secret key.
+#[wasm_bindgen(js_name = getOrder)]
+pub async fn get_order(order_id: String, key: String) -> Result<JsValue, JsValue> {
+    let call = config::adapter().get_order(&order_id, &key).map_err(reject)?;
+    execute(call).await.map(|o| js::to_js(&o)).map_err(reject)
+}
+
+/// A product by id or handle.
+#[wasm_bindgen(js_name = getProduct)]
+pub async fn get_product(id: String) -> Result<JsValue, JsValue> {
+    let call = config::adapter().get_product(&id).map_err(reject)?;
+    execute(call).await.map(|p| js::to_js(&p)).map_err(reject)
+}
+
+/// Products, optionally of one category.
+#[wasm_bindgen(js_name = listProducts)]
+pub async fn list_products(category: Option<String>) -> Result<JsValue, JsValue> {
+    let q = crosscart_core::protocol::ProductQuery { category, ..Default::default() };
+    let call = config::adapter().list_products(&q).map_err(reject)?;
+    execute(call).await.map(|p| js::to_js(&p)).map_err(reject)
+}
+
+/// Money `{amount, currency}` formatted for the page's locale.
+#[wasm_bindgen(js_name = formatMoney)]
+pub fn format_money(money: JsValue) -> Result<String, JsValue> {
+    let m: crosscart_core::Money = serde_json::from_str(&js::json_stringify(&money)).map_err(|e| js::js_error("invalid_money", &e.to_string()))?;
+    Ok(config::format_money(&m))
+}
+
+/// Forgets this browser's cart (the server keeps it).
+#[wasm_bindgen(js_name = forgetCart)]
+pub fn forget_cart() {
+    store::forget();
+}
+
+/// Number of connected Crosscart elements (diagnostics, leak tests).
+#[wasm_bindgen(js_name = connectedElements)]
+pub fn connected_elements() -> usize {
+    elements::mounted_count()
+}

@@ -1,0 +1,77 @@
+//! Page-level configuration: API base URL, locale, currency.
+//!
+//! Read from `<meta name="crosscart:api-base|locale|currency" content="…">`
+//! (what a script-tag user writes), overridable with `configure({...})` from
+//! JavaScript. The locale falls back to `<html lang>`, then English.
+
+use crosscart_core::i18n::Locale;
+use crosscart_core::money::Money;
+use crosscart_core::protocol::reference::ReferenceAdapter;
+use std::cell::RefCell;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    /// Base URL of the commerce API; empty means the page's own origin.
+    pub api_base: String,
+    /// BCP 47 tag handed to `Intl` (e.g. `uk-UA`).
+    pub locale_tag: String,
+    pub locale: Locale,
+    /// Preferred currency for new carts; None lets the backend choose.
+    pub currency: Option<crosscart_core::Currency>,
+}
+
+thread_local! {
+    static CONFIG: RefCell<Config> = RefCell::new(Config::default());
+}
+
+pub fn get() -> Config {
+    CONFIG.with(|c| c.borrow().clone())
+}
+
+pub fn set(config: Config) {
+    CONFIG.with(|c| *c.borrow_mut() = config);
+}
+
+fn meta(doc: &web_sys::Document, name: &str) -> Option<String> {
+    let el = doc.query_selector(&format!("meta[name=\"crosscart:{name}\"]")).ok()??;
+    el.get_attribute("content").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// Reads the page's meta tags and `<html lang>`.
+pub fn from_document() -> Config {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return Config::default() };
+    let tag = meta(&doc, "locale")
+        .or_else(|| doc.document_element().and_then(|e| e.get_attribute("lang")).filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "en".into());
+    Config {
+        api_base: meta(&doc, "api-base").unwrap_or_default(),
+        locale: Locale::negotiate(&tag),
+        locale_tag: tag,
+        currency: meta(&doc, "currency").and_then(|c| crosscart_core::Currency::new(&c).ok()),
+    }
+}
+
+pub fn adapter() -> ReferenceAdapter {
+    ReferenceAdapter::new(&get().api_base)
+}
+
+pub fn format_money(m: &Money) -> String {
+    crate::js::format_money_js(&m.to_decimal_string(), m.currency.as_str(), &get().locale_tag)
+}
+
+/// Resolves an origin-relative URL from the API (an image) against the API
+/// base, so pictures load when the API lives on another origin.
+pub fn resolve_api_url(url: &str) -> String {
+    let base = get().api_base;
+    if url.starts_with('/') && !url.starts_with("//") && (base.starts_with("http://") || base.starts_with("https://")) {
+        let origin_end = base.find("://").map(|i| i + 3).and_then(|s| base[s..].find('/').map(|j| s + j)).unwrap_or(base.len());
+        format!("{}{}", &base[..origin_end], url)
+    } else {
+        url.to_owned()
+    }
+}
+
+/// localStorage key under which this page remembers its cart id, per API.
+pub fn cart_key() -> String {
+    format!("crosscart:cart:{}", get().api_base)
+}

@@ -1,0 +1,49 @@
+//! `cc-*` events: kebab-case names, bubbling and composed (they cross shadow
+//! roots), with a JSON-shaped `detail` described in `www/src/crosscart.d.ts`.
+
+use serde::Serialize;
+use web_sys::{CustomEvent, CustomEventInit, EventTarget};
+
+/// `cc-cart-change`: the user's own action in this tab changed the cart.
+pub const CART_CHANGE: &str = "cc-cart-change";
+/// `cc-add-to-cart-request`: cancelable; the host page may veto an add.
+pub const ADD_REQUEST: &str = "cc-add-to-cart-request";
+/// `cc-error`: an action failed; the element also shows the message.
+pub const ERROR: &str = "cc-error";
+
+#[derive(Serialize)]
+pub struct CartChange<'a> {
+    /// `add`, `update` or `remove`.
+    pub action: &'a str,
+    pub variant_id: &'a str,
+    pub line_id: Option<&'a str>,
+    pub quantity: u32,
+    pub cart: &'a crosscart_core::Cart,
+}
+
+#[derive(Serialize)]
+pub struct AddRequest<'a> {
+    pub variant_id: &'a str,
+    pub quantity: u32,
+    pub fulfillment: &'a crosscart_core::Fulfillment,
+}
+
+#[derive(Serialize)]
+pub struct ErrorDetail<'a> {
+    pub action: &'a str,
+    pub code: &'a str,
+    pub message: &'a str,
+}
+
+/// Dispatches `name` from `target`; returns false if a listener cancelled it.
+pub fn emit<T: Serialize>(target: &EventTarget, name: &str, detail: &T, cancelable: bool) -> bool {
+    let init = CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    init.set_cancelable(cancelable);
+    init.set_detail(&crate::js::to_js(detail));
+    match CustomEvent::new_with_event_init_dict(name, &init) {
+        Ok(ev) => target.dispatch_event(&ev).unwrap_or(true),
+        Err(_) => true,
+    }
+}

@@ -1,0 +1,274 @@
+//! Element behaviour in headless Chromium, against the real reference server
+//! whose address `cargo xtask test` passes in `CROSSCART_TEST_API`.
+
+#![cfg(target_arch = "wasm32")]
+
+use crosscart_web::{configure, connected_elements, define_elements, forget_cart};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{CustomEvent, Element, HtmlElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const API: &str = match option_env!("CROSSCART_TEST_API") {
+    Some(a) => a,
+    None => "http://127.0.0.1:8080",
+};
+const HOSTILE_TITLE: &str = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script>Sling & \"Bag\"";
+
+fn doc() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    JsFuture::from(p).await.unwrap();
+}
+
+/// Waits (up to 10 s) until `cond` holds; panics with `what` otherwise.
+async fn wait_for(what: &str, cond: impl Fn() -> bool) {
+    for _ in 0..500 {
+        if cond() {
+            return;
+        }
+        sleep(20).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+fn setup(api: &str) {
+    forget_cart();
+    let opts = js_sys::Object::new();
+    js_sys::Reflect::set(&opts, &"apiBase".into(), &api.into()).unwrap();
+    js_sys::Reflect::set(&opts, &"locale".into(), &"en-US".into()).unwrap();
+    configure(opts.into()).unwrap();
+    define_elements();
+    root().set_inner_html("");
+}
+
+/// The test's own container; the runner keeps its output elsewhere in `<body>`.
+fn root() -> Element {
+    if let Some(el) = doc().get_element_by_id("cc-test-root") {
+        return el;
+    }
+    let el = doc().create_element("div").unwrap();
+    el.set_id("cc-test-root");
+    doc().body().unwrap().append_child(&el).unwrap();
+    el
+}
+
+fn add(html: &str) -> Element {
+    let body = root();
+    let tpl = doc().create_element("template").unwrap().dyn_into::<web_sys::HtmlTemplateElement>().unwrap();
+    tpl.set_inner_html(html);
+    let el = tpl.content().first_element_child().unwrap();
+    body.append_child(&el).unwrap();
+    el
+}
+
+fn shadow(el: &Element) -> web_sys::ShadowRoot {
+    el.shadow_root().expect("open shadow root")
+}
+
+fn part(el: &Element, name: &str) -> Option<Element> {
+    shadow(el).query_selector(&format!("[part~={name}]")).unwrap()
+}
+
+fn parts(el: &Element, name: &str) -> Vec<Element> {
+    let list = shadow(el).query_selector_all(&format!("[part~={name}]")).unwrap();
+    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()).collect()
+}
+
+fn text(el: &Element, name: &str) -> String {
+    part(el, name).and_then(|e| e.text_content()).unwrap_or_default()
+}
+
+fn click(el: &Element) {
+    el.dyn_ref::<HtmlElement>().unwrap().click();
+}
+
+/// Records every `name` event reaching the document.
+fn record(name: &str) -> Rc<RefCell<Vec<CustomEvent>>> {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let s = seen.clone();
+    let cb = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| s.borrow_mut().push(e.unchecked_into()));
+    doc().add_event_listener_with_callback(name, cb.as_ref().unchecked_ref()).unwrap();
+    cb.forget();
+    seen
+}
+
+fn detail(ev: &CustomEvent, path: &[&str]) -> JsValue {
+    path.iter().fold(ev.detail(), |v, k| js_sys::Reflect::get(&v, &(*k).into()).unwrap_or(JsValue::UNDEFINED))
+}
+
+#[wasm_bindgen_test]
+async fn add_to_cart_updates_count_and_cart_and_emits_typed_events() {
+    setup(API);
+    let changes = record("cc-cart-change");
+    let count = add("<cc-cart-count></cc-cart-count>");
+    let cart = add("<cc-cart checkout-url=\"/checkout.html\"></cc-cart>");
+    let button = add("<cc-add-to-cart variant=\"v-hostile-1\"><button id=\"buy\">Buy</button></cc-add-to-cart>");
+    wait_for("empty cart state", || part(&cart, "empty").is_some()).await;
+    assert_eq!(count.get_attribute("empty").as_deref(), Some(""), "an empty cart's badge is marked empty");
+
+    click(&button.query_selector("#buy").unwrap().unwrap());
+    wait_for("cc-cart-change after add", || !changes.borrow().is_empty()).await;
+    {
+        let ev = &changes.borrow()[0];
+        assert!(ev.bubbles() && ev.composed(), "cc-* events bubble and cross shadow roots");
+        assert_eq!(detail(ev, &["action"]).as_string().as_deref(), Some("add"));
+        assert_eq!(detail(ev, &["variant_id"]).as_string().as_deref(), Some("v-hostile-1"));
+        assert_eq!(detail(ev, &["quantity"]).as_f64(), Some(1.0));
+        assert_eq!(detail(ev, &["cart", "subtotal", "amount"]).as_f64(), Some(1234.0));
+    }
+    wait_for("badge shows 1", || text(&count, "badge") == "1").await;
+    assert!(count.get_attribute("empty").is_none());
+    wait_for("one line in cc-cart", || parts(&cart, "line").len() == 1).await;
+
+    // The API's text is shown as text: no element was created from it and nothing ran.
+    assert_eq!(text(&cart, "title"), HOSTILE_TITLE);
+    assert!(shadow(&cart).query_selector("img[src=x], script, em").unwrap().is_none());
+    assert!(js_sys::Reflect::get(&web_sys::window().unwrap(), &"__pwned".into()).unwrap().is_undefined());
+    // Money from the API, formatted by Intl for en-US.
+    assert_eq!(text(&cart, "subtotal"), "€12.34");
+    assert_eq!(text(&cart, "total"), "€12.34");
+    assert_eq!(part(&cart, "checkout").unwrap().get_attribute("href").as_deref(), Some("/checkout.html"));
+
+    // Stepper: + sets quantity 2 through the API.
+    click(&part(&cart, "increase").unwrap());
+    wait_for("quantity 2", || text(&count, "badge") == "2").await;
+    wait_for("line total 24.68", || text(&cart, "line-total") == "€24.68").await;
+    assert_eq!(detail(&changes.borrow()[1], &["action"]).as_string().as_deref(), Some("update"));
+
+    // Typing a quantity.
+    let input: web_sys::HtmlInputElement = part(&cart, "quantity").unwrap().dyn_into().unwrap();
+    input.set_value("5");
+    input.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    wait_for("quantity 5", || text(&count, "badge") == "5").await;
+
+    click(&part(&cart, "remove").unwrap());
+    wait_for("empty again", || part(&cart, "empty").is_some()).await;
+    assert_eq!(detail(changes.borrow().last().unwrap(), &["action"]).as_string().as_deref(), Some("remove"));
+    wait_for("badge marked empty", || count.get_attribute("empty").is_some()).await;
+}
+
+#[wasm_bindgen_test]
+async fn form_inside_add_to_cart_uses_its_fields_and_the_page_can_veto() {
+    setup(API);
+    let changes = record("cc-cart-change");
+    let requests = record("cc-add-to-cart-request");
+    let count = add("<cc-cart-count show-zero></cc-cart-count>");
+    let el = add(
+        "<cc-add-to-cart><form action=\"/cart/add\" method=\"post\">\
+           <select name=\"variant\"><option value=\"v-nova-12-1\">Graphite</option><option value=\"v-nova-12-2\" selected>Ocean</option></select>\
+           <input name=\"quantity\" value=\"3\"><button id=\"go\">Add</button></form></cc-add-to-cart>",
+    );
+    wait_for("badge shows 0 with show-zero", || text(&count, "badge") == "0").await;
+
+    // A listener that vetoes the request: nothing is added.
+    let veto = Closure::<dyn FnMut(web_sys::Event)>::new(|e: web_sys::Event| e.prevent_default());
+    doc().add_event_listener_with_callback("cc-add-to-cart-request", veto.as_ref().unchecked_ref()).unwrap();
+    click(&el.query_selector("#go").unwrap().unwrap());
+    wait_for("request event", || requests.borrow().len() == 1).await;
+    assert!(requests.borrow()[0].cancelable());
+    sleep(300).await; // give a wrongly-sent request time to land before checking it did not
+    assert!(changes.borrow().is_empty(), "a vetoed add must not change the cart");
+    assert_eq!(text(&count, "badge"), "0");
+    doc().remove_event_listener_with_callback("cc-add-to-cart-request", veto.as_ref().unchecked_ref()).unwrap();
+
+    click(&el.query_selector("#go").unwrap().unwrap());
+    wait_for("cart change", || !changes.borrow().is_empty()).await;
+    assert_eq!(detail(&changes.borrow()[0], &["variant_id"]).as_string().as_deref(), Some("v-nova-12-2"));
+    assert_eq!(detail(&changes.borrow()[0], &["quantity"]).as_f64(), Some(3.0));
+    wait_for("badge 3", || text(&count, "badge") == "3").await;
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_and_unknown_variants_show_errors_and_lose_nothing() {
+    setup(API);
+    let errors = record("cc-error");
+    let good = add("<cc-add-to-cart variant=\"v-trail-boots-2\"><button id=\"good\">Add</button></cc-add-to-cart>");
+    let cart = add("<cc-cart></cc-cart>");
+    click(&good.query_selector("#good").unwrap().unwrap());
+    wait_for("one line", || parts(&cart, "line").len() == 1).await;
+
+    let unknown = add("<cc-add-to-cart variant=\"no-such-variant\"><button id=\"bad\">Add</button></cc-add-to-cart>");
+    click(&unknown.query_selector("#bad").unwrap().unwrap());
+    wait_for("cc-error for the unknown variant", || !errors.borrow().is_empty()).await;
+    assert_eq!(detail(&errors.borrow()[0], &["code"]).as_string().as_deref(), Some("unknown_variant"));
+    wait_for("status shows the error", || !text(&unknown, "status").is_empty()).await;
+    assert_eq!(part(&unknown, "status").unwrap().get_attribute("data-state").as_deref(), Some("error"));
+
+    let absurd = add("<cc-add-to-cart variant=\"v-trail-boots-2\" quantity=\"-4\"><button id=\"neg\">Add</button></cc-add-to-cart>");
+    click(&absurd.query_selector("#neg").unwrap().unwrap());
+    wait_for("cc-error for the quantity", || errors.borrow().len() == 2).await;
+    assert_eq!(detail(&errors.borrow()[1], &["code"]).as_string().as_deref(), Some("invalid_quantity"));
+
+    // Nothing was lost or added by the failures.
+    assert_eq!(parts(&cart, "line").len(), 1);
+    assert_eq!(part(&cart, "quantity").unwrap().dyn_into::<web_sys::HtmlInputElement>().unwrap().value(), "1");
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_api_shows_an_error_with_retry() {
+    // Remember a cart id so the element has something to load, then point at a closed port.
+    setup(API);
+    let button = add("<cc-add-to-cart variant=\"v-wireless-mouse-1\"><button id=\"b\">Add</button></cc-add-to-cart>");
+    let count = add("<cc-cart-count></cc-cart-count>");
+    click(&button.query_selector("#b").unwrap().unwrap());
+    wait_for("added", || text(&count, "badge") == "1").await;
+    let key = format!("crosscart:cart:{API}");
+    let cart_id = web_sys::window().unwrap().local_storage().unwrap().unwrap().get_item(&key).unwrap().unwrap();
+
+    let dead = "http://127.0.0.1:9";
+    setup(dead);
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().set_item(&format!("crosscart:cart:{dead}"), &cart_id).unwrap();
+    let cart = add("<cc-cart></cc-cart>");
+    wait_for("error state", || part(&cart, "error").is_some()).await;
+    assert_eq!(part(&cart, "error").unwrap().get_attribute("role").as_deref(), Some("alert"));
+
+    // Back online: retry loads the same cart, nothing lost.
+    let opts = js_sys::Object::new();
+    js_sys::Reflect::set(&opts, &"apiBase".into(), &API.into()).unwrap();
+    configure(opts.into()).unwrap();
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().set_item(&key, &cart_id).unwrap();
+    click(&part(&cart, "retry").unwrap());
+    wait_for("the line is back", || parts(&cart, "line").len() == 1).await;
+}
+
+#[wasm_bindgen_test]
+async fn registration_is_guarded_and_disconnect_cleans_up() {
+    setup(API);
+    // Defining twice is harmless.
+    define_elements();
+    define_elements();
+    // A name someone else owns is left alone, without an error.
+    let taken = js_sys::Function::new_no_args("customElements.define('cc-theme-owned', class extends HTMLElement {}); return true;");
+    taken.call0(&JsValue::NULL).unwrap();
+    assert!(!crosscart_web::elements::define("cc-theme-owned", &[], "", crosscart_web::elements::cart_count::mount));
+
+    let before = connected_elements();
+    let el = add("<cc-cart-count></cc-cart-count>");
+    assert_eq!(connected_elements(), before + 1);
+    assert!(el.shadow_root().is_some());
+    el.remove();
+    assert_eq!(connected_elements(), before, "disconnect unmounts and forgets the element");
+    // Re-attaching mounts again into the same shadow root, without duplicates.
+    root().append_child(&el).unwrap();
+    assert_eq!(connected_elements(), before + 1);
+    wait_for("badge rendered once", || parts(&el, "badge").len() == 1).await;
+
+    // Attribute changes reach the element.
+    let adder = add("<cc-add-to-cart variant=\"\"><button id=\"x\">Add</button></cc-add-to-cart>");
+    let changes = record("cc-cart-change");
+    adder.set_attribute("variant", "v-earbud-tips-1").unwrap();
+    click(&adder.query_selector("#x").unwrap().unwrap());
+    wait_for("added the variant set later", || !changes.borrow().is_empty()).await;
+    assert_eq!(detail(&changes.borrow()[0], &["variant_id"]).as_string().as_deref(), Some("v-earbud-tips-1"));
+}

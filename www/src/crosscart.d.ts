@@ -1,0 +1,39 @@
+// Types of the Crosscart headless API and of the cc-* event details.
+
+export interface Money { amount: number; currency: string }
+export interface Image { url: string; alt: string }
+export type Fulfillment = { type: 'delivery' } | { type: 'pickup'; store_id: string };
+export interface Variant { id: string; product_id: string; title: string; sku: string; options: { name: string; value: string }[]; price: Money; image: Image | null }
+export interface Product { id: string; handle: string; title: string; description: string; category: string; images: Image[]; variants: Variant[] }
+export interface CartLine { id: string; variant_id: string; product_id: string; title: string; variant_title: string; image: Image | null; quantity: number; unit_price: Money; line_total: Money; fulfillment: Fulfillment }
+export interface Cart { id: string; version: number; currency: string; lines: CartLine[]; subtotal: Money; total: Money; updated_at: number }
+export interface OrderLine { variant_id: string; product_id: string; title: string; variant_title: string; quantity: number; unit_price: Money; line_total: Money; fulfillment: Fulfillment }
+export interface Order { id: string; number: number; channel: 'web' | 'app' | 'store'; currency: string; lines: OrderLine[]; subtotal: Money; total: Money; created_at: number; key?: string }
+/** Rejections carry a stable code: not_found, network, invalid_quantity, version_conflict, ... */
+export interface CrosscartError extends Error { code: string }
+
+export interface Config { apiBase?: string; locale?: string; currency?: string }
+export const ready: Promise<unknown>;
+export function configure(options: Config): Promise<void>;
+export function defineElements(): Promise<void>;
+export function getCart(): Promise<Cart | null>;
+export function addToCart(variantId: string, quantity?: number): Promise<Cart>;
+export function setQuantity(lineId: string, quantity: number): Promise<Cart>;
+export function checkout(email: string, name?: string): Promise<Order>;
+export function getOrder(orderId: string, key: string): Promise<Order>;
+export function getProduct(idOrHandle: string): Promise<Product>;
+export function listProducts(category?: string): Promise<Product[]>;
+export function formatMoney(money: Money): Promise<string>;
+export function forgetCart(): Promise<void>;
+
+export interface CartChangeDetail { action: 'add' | 'update' | 'remove'; variant_id: string; line_id: string | null; quantity: number; cart: Cart }
+export interface AddToCartRequestDetail { variant_id: string; quantity: number; fulfillment: Fulfillment }
+export interface ErrorDetail { action: string; code: string; message: string }
+
+declare global {
+  interface HTMLElementEventMap {
+    'cc-cart-change': CustomEvent<CartChangeDetail>;
+    'cc-add-to-cart-request': CustomEvent<AddToCartRequestDetail>;
+    'cc-error': CustomEvent<ErrorDetail>;
+  }
+}
