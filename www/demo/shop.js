@@ -1,0 +1,98 @@
+// The demo shop's own page code: what a theme or a headless storefront would
+// render itself. It only uses Crosscart's public API, and it writes text with
+// textContent, never innerHTML.
+import { listProducts, getProduct, formatMoney, checkout, getOrder } from '/sdk/crosscart.js';
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const el = (tag, props = {}, ...children) => {
+  const e = document.createElement(tag);
+  Object.assign(e, props);
+  for (const c of children) e.append(c);
+  return e;
+};
+const minPrice = (p) => p.variants.reduce((a, v) => (v.price.amount < a.amount ? v.price : a), p.variants[0].price);
+
+async function catalog() {
+  const category = params.get('category');
+  const all = await listProducts();
+  const cats = [...new Set(all.map((p) => p.category))];
+  $('categories').replaceChildren(
+    el('a', { href: 'index.html', textContent: 'All' }),
+    ...cats.map((c) => el('a', { href: `index.html?category=${encodeURIComponent(c)}`, textContent: c.replace(/-/g, ' ') })),
+  );
+  for (const a of $('categories').children) {
+    if ((new URL(a.href).searchParams.get('category') || null) === category) a.setAttribute('aria-current', 'page');
+  }
+  const shown = category ? all.filter((p) => p.category === category) : all;
+  const cards = await Promise.all(shown.map(async (p) => el('li', { className: 'card' },
+    el('a', { href: `product.html?handle=${encodeURIComponent(p.handle)}` },
+      el('img', { src: p.images[0]?.url ?? '', alt: '', width: 240, height: 240, loading: 'lazy' }),
+      el('span', { className: 't', textContent: p.title }),
+      el('span', { className: 'p', textContent: await formatMoney(minPrice(p)) })))));
+  $('products').replaceChildren(...cards);
+}
+
+async function product() {
+  const handle = params.get('handle') || 'aperture-x100';
+  let p;
+  try {
+    p = await getProduct(handle);
+  } catch (e) {
+    $('product-status').textContent = e.code === 'not_found' ? 'This product does not exist.' : `Could not load the product: ${e.message}`;
+    return;
+  }
+  document.title = `${p.title} · Crosscart demo shop`;
+  $('product-title').textContent = p.title;
+  $('product-description').textContent = p.description;
+  const buy = $('buy');
+  const select = $('variant');
+  const show = async (v) => {
+    buy.setAttribute('variant', v.id);
+    $('product-price').textContent = await formatMoney(v.price);
+    const img = v.image ?? p.images[0];
+    $('product-image').src = img?.url ?? '';
+    $('product-image').alt = img?.alt ?? '';
+  };
+  if (p.variants.length > 1) {
+    select.replaceChildren(...p.variants.map((v) => el('option', { value: v.id, textContent: v.title })));
+    select.addEventListener('change', () => show(p.variants.find((v) => v.id === select.value)));
+    $('variant-field').hidden = false;
+  }
+  await show(p.variants[0]);
+  $('product').hidden = false;
+  $('product-status').hidden = true;
+}
+
+function checkoutPage() {
+  $('checkout-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const data = new FormData(ev.target);
+    const button = ev.target.querySelector('button');
+    button.disabled = true;
+    $('checkout-error').textContent = '';
+    try {
+      const order = await checkout(String(data.get('email')), String(data.get('name') || ''));
+      location.href = `thank-you.html?order=${encodeURIComponent(order.id)}&key=${encodeURIComponent(order.key)}`;
+    } catch (e) {
+      $('checkout-error').textContent = e.message;
+      button.disabled = false;
+    }
+  });
+}
+
+async function thankYou() {
+  try {
+    const order = await getOrder(params.get('order') || '', params.get('key') || '');
+    $('order').textContent = `Order #${order.number} is confirmed. Total: ${await formatMoney(order.total)}.`;
+    const lines = await Promise.all(order.lines.map(async (l) => el('li', {
+      textContent: `${l.quantity} × ${l.title}${l.variant_title ? ` (${l.variant_title})` : ''} — ${await formatMoney(l.line_total)}`,
+    })));
+    $('order-lines').replaceChildren(...lines);
+  } catch (e) {
+    $('order').textContent = `We could not find this order (${e.message}).`;
+  }
+}
+
+const pages = { index: catalog, product, checkout: checkoutPage, 'thank-you': thankYou };
+pages[document.body.dataset.page]?.();
