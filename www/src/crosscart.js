@@ -1,17 +1,23 @@
 // Crosscart loader: the one file a page loads.
 //   <script type="module" src="/sdk/crosscart.js"></script>
-// It instantiates the WebAssembly module, reads <meta name="crosscart:*">
-// configuration and defines the cc-* elements. npm users import the same
-// functions (configure, defineElements, addToCart, ...) from here.
+// It instantiates the WebAssembly module, applies the configuration (the
+// page's <meta name="crosscart:*"> tags, then any configure() calls made
+// before the module was ready) and defines the cc-* elements. npm users
+// import the same functions from here.
 import init, * as wasm from './crosscart_web.js';
 
-const ready = init({ module_or_path: new URL('./crosscart_web_bg.wasm', import.meta.url) }).then(() => {
-  if (!globalThis.__crosscartManualDefine) wasm.defineElements();
+const pending = [];
+export const ready = init({ module_or_path: new URL('./crosscart_web_bg.wasm', import.meta.url) }).then(() => {
+  for (const options of pending.splice(0)) wasm.configure(options);
+  wasm.defineElements();
   return wasm;
 });
 
-export { ready };
-export const configure = async (options) => (await ready).configure(options);
+/** Sets {apiBase, locale, currency}. Calls made right after import apply before any element loads. */
+export function configure(options) {
+  pending.push(options);
+  return ready.then((w) => w.configure(options));
+}
 export const defineElements = async () => (await ready).defineElements();
 export const getCart = async () => (await ready).getCart();
 export const addToCart = async (variantId, quantity = 1) => (await ready).addToCart(variantId, quantity);

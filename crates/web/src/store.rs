@@ -36,6 +36,13 @@ impl CartState {
 
 thread_local! {
     static STATE: RwSignal<CartState> = RwSignal::new(CartState::default());
+    /// Cart writes from this page run one at a time, so two quick adds on a
+    /// page without a cart create one cart, not two (losing the first).
+    static WRITES: std::rc::Rc<futures::lock::Mutex<()>> = std::rc::Rc::new(futures::lock::Mutex::new(()));
+}
+
+fn write_lock() -> std::rc::Rc<futures::lock::Mutex<()>> {
+    WRITES.with(|w| w.clone())
 }
 
 pub fn state() -> RwSignal<CartState> {
@@ -132,6 +139,8 @@ async fn create_cart() -> Result<Cart, ProtocolError> {
 /// remembered cart was checked out or forgotten by the server.
 pub async fn add(variant_id: &str, quantity: u32, fulfillment: Fulfillment) -> Result<Cart, ProtocolError> {
     let _busy = Busy::start();
+    let lock = write_lock();
+    let _writing = lock.lock().await;
     let line = NewLine { variant_id: variant_id.to_owned(), quantity, fulfillment };
     let adapter = config::adapter();
     let id = match stored_cart_id() {
@@ -154,6 +163,8 @@ pub async fn add(variant_id: &str, quantity: u32, fulfillment: Fulfillment) -> R
 /// once more to the fresh cart.
 pub async fn set_quantity(line_id: &str, quantity: u32) -> Result<Cart, ProtocolError> {
     let _busy = Busy::start();
+    let lock = write_lock();
+    let _writing = lock.lock().await;
     let adapter = config::adapter();
     let Some(current) = state().with_untracked(|s| s.cart.clone()) else {
         return Err(ProtocolError::InvalidRequest("there is no cart".into()));
@@ -190,6 +201,8 @@ pub async fn set_quantity(line_id: &str, quantity: u32) -> Result<Cart, Protocol
 /// Checks the cart out (demo checkout) and forgets it: the next add starts a new cart.
 pub async fn checkout(email: &str, name: &str) -> Result<crosscart_core::Order, ProtocolError> {
     let _busy = Busy::start();
+    let lock = write_lock();
+    let _writing = lock.lock().await;
     let id = stored_cart_id().ok_or_else(|| ProtocolError::InvalidRequest("there is no cart to check out".into()))?;
     let req = crosscart_core::protocol::CheckoutRequest { cart_id: id, email: email.to_owned(), name: name.to_owned(), channel: Default::default() };
     let order = execute(config::adapter().checkout(&req)?).await?;

@@ -272,3 +272,19 @@ async fn registration_is_guarded_and_disconnect_cleans_up() {
     wait_for("added the variant set later", || !changes.borrow().is_empty()).await;
     assert_eq!(detail(&changes.borrow()[0], &["variant_id"]).as_string().as_deref(), Some("v-earbud-tips-1"));
 }
+
+#[wasm_bindgen_test]
+async fn two_quick_adds_without_a_cart_make_one_cart_with_both_lines() {
+    setup(API);
+    let changes = record("cc-cart-change");
+    let a = add("<cc-add-to-cart variant=\"v-lens-pouch-1\"><button id=\"a\">A</button></cc-add-to-cart>");
+    let b = add("<cc-add-to-cart variant=\"v-uv-filter-58-1\"><button id=\"b\">B</button></cc-add-to-cart>");
+    let cart = add("<cc-cart></cc-cart>");
+    // Both clicks in the same tick, before any cart exists.
+    click(&a.query_selector("#a").unwrap().unwrap());
+    click(&b.query_selector("#b").unwrap().unwrap());
+    wait_for("two changes", || changes.borrow().len() == 2).await;
+    let id = |i: usize| detail(&changes.borrow()[i], &["cart", "id"]).as_string().unwrap();
+    assert_eq!(id(0), id(1), "both adds went to the same cart");
+    wait_for("both lines shown", || parts(&cart, "line").len() == 2).await;
+}
