@@ -157,7 +157,7 @@ mod tests {
         check_totals(&[], 0);
         check_totals(&[(1, 1999)], 1999);
         check_totals(&[(3, 1999), (2, 450)], 6897);
-        check_totals(&[(999, 99_999_99)], 999 * 99_999_99);
+        check_totals(&[(999, 9_999_999)], 999 * 9_999_999);
     }
 
     #[test]

@@ -35,11 +35,10 @@ pub struct Ids<'a> {
 impl Db {
     /// Opens (creating if needed) the SQLite file at `path` and migrates it.
     pub fn open(path: &Path) -> Result<Db, rusqlite::Error> {
-        if let Some(parent) = path.parent() {
-            if !parent.as_os_str().is_empty() {
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
             }
-        }
         let conn = Connection::open(path)?;
         Self::init(conn)
     }
@@ -176,11 +175,10 @@ pub fn list_products(conn: &Connection, category: Option<&str>, search: Option<&
         if !ids.is_empty() && !ids.iter().any(|i| *i == r.0 || *i == r.1) {
             continue;
         }
-        if let Some(n) = &needle {
-            if !r.2.to_lowercase().contains(n.as_str()) && !r.3.to_lowercase().contains(n.as_str()) {
+        if let Some(n) = &needle
+            && !r.2.to_lowercase().contains(n.as_str()) && !r.3.to_lowercase().contains(n.as_str()) {
                 continue;
             }
-        }
         out.push(product_from_row(conn, r)?);
     }
     Ok(out)

@@ -16,6 +16,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::Connection;
 
+/// One option's values: (value, colour of its picture, price delta in cents).
+type OptionValues = &'static [(&'static str, &'static str, i64)];
+
 struct P {
     handle: &'static str,
     title: &'static str,
@@ -24,7 +27,7 @@ struct P {
     /// EUR cents.
     price: i64,
     /// (option name, [(value, colour for the picture, price delta)]).
-    option: Option<(&'static str, &'static [(&'static str, &'static str, i64)])>,
+    option: Option<(&'static str, OptionValues)>,
     colour: &'static str,
     /// Relative chance of being the main item of an order.
     popularity: u32,
@@ -237,11 +240,10 @@ fn order_history(products: &[Product], stores: &[Store], now_ms: i64, rng: &mut 
         let anchor = defs.iter().position(|d| if pick < d.popularity { true } else { pick -= d.popularity; false }).unwrap_or(0);
         let mut items = vec![anchor];
         for (h, pct) in defs[anchor].complements {
-            if rng.gen_range(0..100) < *pct {
-                if let Some(i) = by_handle(h) {
+            if rng.gen_range(0..100) < *pct
+                && let Some(i) = by_handle(h) {
                     items.push(i);
                 }
-            }
         }
         // Background noise: an unrelated item now and then.
         if rng.gen_range(0..100) < 12 {

@@ -43,10 +43,15 @@ async fn wait_for(what: &str, cond: impl Fn() -> bool) {
 }
 
 fn setup(api: &str) {
+    setup_in(api, "en-US");
+}
+
+/// A clean page: no remembered cart, the given API and locale, elements defined.
+fn setup_in(api: &str, locale: &str) {
     forget_cart();
     let opts = js_sys::Object::new();
     js_sys::Reflect::set(&opts, &"apiBase".into(), &api.into()).unwrap();
-    js_sys::Reflect::set(&opts, &"locale".into(), &"en-US".into()).unwrap();
+    js_sys::Reflect::set(&opts, &"locale".into(), &locale.into()).unwrap();
     configure(opts.into()).unwrap();
     define_elements();
     root().set_inner_html("");
@@ -287,4 +292,23 @@ async fn two_quick_adds_without_a_cart_make_one_cart_with_both_lines() {
     let id = |i: usize| detail(&changes.borrow()[i], &["cart", "id"]).as_string().unwrap();
     assert_eq!(id(0), id(1), "both adds went to the same cart");
     wait_for("both lines shown", || parts(&cart, "line").len() == 2).await;
+}
+
+#[wasm_bindgen_test]
+async fn ukrainian_locale_words_and_money() {
+    setup_in(API, "uk-UA");
+    let cart = add("<cc-cart></cc-cart>");
+    let count = add("<cc-cart-count show-zero></cc-cart-count>");
+    wait_for("empty text in Ukrainian", || text(&cart, "empty") == "Ваш кошик порожній.").await;
+    let button = add("<cc-add-to-cart variant=\"v-boot-laces-1\" quantity=\"2\"><button id=\"u\">Додати</button></cc-add-to-cart>");
+    click(&button.query_selector("#u").unwrap().unwrap());
+    wait_for("two items", || text(&count, "badge") == "2").await;
+    assert_eq!(part(&count, "badge").unwrap().get_attribute("aria-label").as_deref(), Some("Кошик: 2 товари"));
+    wait_for("line shown", || parts(&cart, "line").len() == 1).await;
+    // The API's 2 × 6.00, formatted exactly as Intl does for uk-UA ("12,00 EUR" in Chromium).
+    let intl = js_sys::Function::new_no_args("return new Intl.NumberFormat('uk-UA', {style: 'currency', currency: 'EUR'}).format('12.00')");
+    let expected = intl.call0(&JsValue::NULL).unwrap().as_string().unwrap();
+    assert!(expected.contains("12,00"), "{expected:?}");
+    assert_eq!(text(&cart, "total"), expected);
+    assert_eq!(part(&cart, "remove").unwrap().text_content().as_deref(), Some("Видалити"));
 }

@@ -47,11 +47,10 @@ fn pinned_wasm_bindgen() -> Result<String> {
     let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line == "name = \"wasm-bindgen\"" {
-            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")).and_then(|l| l.strip_suffix('"')) {
+        if line == "name = \"wasm-bindgen\""
+            && let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")).and_then(|l| l.strip_suffix('"')) {
                 return Ok(v.to_owned());
             }
-        }
     }
     Err("Cargo.lock does not pin wasm-bindgen".into())
 }
@@ -145,7 +144,99 @@ fn build() -> Result {
     for f in ["crosscart.js", "crosscart.d.ts"] {
         std::fs::copy(root.join("www/src").join(f), dist.join(f)).map_err(|e| format!("copy {f}: {e}"))?;
     }
-    print_sizes(&dist)
+    print_sizes(&dist)?;
+    print_breakdown(&wasm_opt, &wasm)
+}
+
+/// Where the WASM bytes go, per crate: the same optimisation as the shipped
+/// file, but keeping function names (`-g`) so each body can be attributed.
+fn print_breakdown(wasm_opt: &Path, wasm: &Path) -> Result {
+    let tmp = std::env::temp_dir().join(format!("crosscart-sizes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let quiet = |c: &mut Command| c.stdout(Stdio::null()).stderr(Stdio::null()).status().map(|s| s.success()).unwrap_or(false);
+    let named = tmp.join("named.wasm");
+    let ok = quiet(Command::new("wasm-bindgen").args(["--target", "web", "--no-typescript", "--keep-debug", "--out-dir"]).arg(&tmp).arg(wasm))
+        && quiet(Command::new(wasm_opt).args(["-Oz", "-g", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", "-o"]).arg(&named).arg(tmp.join("crosscart_web_bg.wasm")));
+    if !ok {
+        eprintln!("(size breakdown skipped: could not produce a named build)");
+        return Ok(());
+    }
+    let bytes = std::fs::read(&named).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_dir_all(&tmp);
+    let rows = crate_breakdown(&bytes).map_err(|e| format!("size breakdown: {e}"))?;
+    let total: usize = rows.iter().map(|r| r.1).sum();
+    println!("{:<52} {:>11} {:>7}", "WASM code and data by crate (raw, after -Oz)", "bytes", "share");
+    for (name, n) in rows.iter().take(14) {
+        println!("{name:<52} {:>11} {:>6.1}%", kib(*n), 100.0 * *n as f64 / total.max(1) as f64);
+    }
+    let rest: usize = rows.iter().skip(14).map(|r| r.1).sum();
+    println!("{:<52} {:>11} {:>6.1}%\n", "(the rest)", kib(rest), 100.0 * rest as f64 / total.max(1) as f64);
+    Ok(())
+}
+
+/// The crate a (demangled) function name belongs to: its first path segment,
+/// looking through `<&mut T as Trait>` and `<impl ...>` wrappers.
+fn crate_of(name: &str) -> String {
+    if name.contains(" shim") {
+        return "(wasm-bindgen export shims)".to_owned();
+    }
+    // `<F as tachys::...>` or `<f64 as core::fmt::Display>`: the trait's crate.
+    if let Some((ty, tr)) = name.strip_prefix('<').and_then(|n| n.split_once(" as "))
+        && !ty.contains("::") {
+            return crate_of(tr);
+        }
+    let trimmed = name.trim_start_matches(['<', '&', ' ']).trim_start_matches("mut ").trim_start_matches("dyn ");
+    let end = trimmed.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(trimmed.len());
+    let first = &trimmed[..end];
+    let rest = &trimmed[end..];
+    if !first.is_empty() && (rest.starts_with("::") || rest.starts_with('[')) { first.to_owned() } else { "(unnamed or glue)".to_owned() }
+}
+
+fn crate_breakdown(bytes: &[u8]) -> std::result::Result<Vec<(String, usize)>, wasmparser::BinaryReaderError> {
+    use wasmparser::{KnownCustom, Name, Parser, Payload};
+    let mut imported = 0u32;
+    let mut bodies: Vec<usize> = Vec::new();
+    let mut names: std::collections::HashMap<u32, String> = std::collections::HashMap::new();
+    let mut data = 0usize;
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload? {
+            Payload::ImportSection(s) => {
+                for imp in s.into_imports() {
+                    if matches!(imp?.ty, wasmparser::TypeRef::Func(_)) {
+                        imported += 1;
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) => { let r = body.range(); bodies.push((r.end - r.start) as usize) },
+            Payload::DataSection(s) => {
+                for d in s {
+                    data += d?.data.len();
+                }
+            }
+            Payload::CustomSection(c) => {
+                if let KnownCustom::Name(reader) = c.as_known() {
+                    for sub in reader {
+                        if let Name::Function(map) = sub? {
+                            for naming in map {
+                                let n = naming?;
+                                names.insert(n.index, n.name.to_owned());
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut by_crate: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, size) in bodies.iter().enumerate() {
+        let key = names.get(&(imported + i as u32)).map_or_else(|| "(unnamed or glue)".to_owned(), |n| crate_of(n));
+        *by_crate.entry(key).or_default() += size;
+    }
+    *by_crate.entry("(data: strings, tables, CSS)".to_owned()).or_default() += data;
+    let mut rows: Vec<(String, usize)> = by_crate.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(rows)
 }
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -114,11 +114,10 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
         if !c.element.contains(Some(&button)) {
             return;
         }
-        if let Ok(Some(form)) = button.closest("form") {
-            if c.element.contains(Some(&form)) {
+        if let Ok(Some(form)) = button.closest("form")
+            && c.element.contains(Some(&form)) {
                 return; // the submit listener handles it
             }
-        }
         ev.prevent_default();
         start_add(&c, variant.get_untracked(), quantity.get_untracked(), pickup.get_untracked(), Some(button));
     });
