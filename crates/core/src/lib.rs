@@ -8,6 +8,7 @@
 //! way, handing the [`protocol::HttpResponse`] back to be parsed here.
 
 pub mod cart;
+pub mod fbt;
 pub mod catalog;
 pub mod i18n;
 pub mod money;

@@ -113,11 +113,30 @@ fn ensure_chromium() -> Result {
     last
 }
 
+/// A throwaway virtual environment with the reference miner (mlxtend), and
+/// the real datasets a PyPI package ships, both under `target/` (never in git).
+fn ensure_reference() -> Result<(PathBuf, PathBuf)> {
+    let dir = root().join("target/reference");
+    let python = dir.join("venv/bin/python");
+    if output(Command::new(&python).args(["-c", "import mlxtend, pandas"])).is_none() {
+        run(Command::new("python3").args(["-m", "venv"]).arg(dir.join("venv")))?;
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "mlxtend==0.23.4"]))?;
+    }
+    let wheel = dir.join("data/rule_mining_algs-0.1.1-py3-none-any.whl");
+    if !wheel.exists() {
+        run(Command::new(&python)
+            .args(["-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps", "rule-mining-algs==0.1.1", "-d"])
+            .arg(dir.join("data")))?;
+    }
+    Ok((python, wheel))
+}
+
 fn setup() -> Result {
     ensure_wasm_target()?;
     ensure_wasm_bindgen()?;
     wasm_opt()?;
     ensure_npm(&root().join("tests/e2e"))?;
+    ensure_reference()?;
     ensure_chromium()
 }
 
@@ -395,8 +414,18 @@ fn test() -> Result {
     let mut tally = Tally::default();
     let result = (|| {
         suite(&mut tally, "native: core, server (HTTP on loopback, SQLite), cli", Command::new(cargo()).args(["test", "--workspace", "--exclude", "crosscart-web"]).current_dir(&root))?;
-        build()?;
         let bin = build_cli()?;
+        let (python, wheel) = ensure_reference()?;
+        let work = std::env::temp_dir().join(format!("crosscart-reference-{}", std::process::id()));
+        std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+        let reference = suite(
+            &mut tally,
+            "reference: crosscart rules = mlxtend on real datasets",
+            Command::new(&python).arg(root.join("tests/reference/mlxtend_rules.py")).arg(&bin).arg(&wheel).arg(&work).env("PYTHONWARNINGS", "ignore"),
+        );
+        let _ = std::fs::remove_dir_all(&work);
+        reference?;
+        build()?;
         let server = start_test_server(&bin)?;
         suite(
             &mut tally,
