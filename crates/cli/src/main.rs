@@ -39,6 +39,29 @@ enum Command {
         #[arg(long, default_value = "EUR")]
         currency: String,
     },
+    /// Mine an orders export into a compact bought-together model file.
+    Mine {
+        /// Orders export to read.
+        input: PathBuf,
+        /// Where to write the model.
+        #[arg(long)]
+        out: PathBuf,
+        /// csv, fimi or jsonl [default: from the file name].
+        #[arg(long, value_enum)]
+        format: Option<InputFormat>,
+        /// Minimum support of a stored pair, in (0, 1].
+        #[arg(long, default_value_t = 0.0005)]
+        min_support: f64,
+        /// Minimum number of baskets a stored pair must appear in (noise guard).
+        #[arg(long, default_value_t = 3)]
+        min_count: u32,
+        /// Largest itemset size; model version 1 stores pairs, so only 2 is accepted.
+        #[arg(long, default_value_t = 2)]
+        max_len: usize,
+        /// Complements stored per item.
+        #[arg(long, default_value_t = 10)]
+        top_k: u16,
+    },
     /// Print every association rule of an orders export as CSV:
     /// antecedent,consequent,support,confidence,lift,leverage,conviction.
     Rules {
@@ -60,6 +83,17 @@ enum Command {
     },
 }
 
+/// What `crosscart mine` is asked to do.
+struct MineArgs {
+    input: PathBuf,
+    out: PathBuf,
+    format: Option<InputFormat>,
+    min_support: f64,
+    min_count: u32,
+    max_len: usize,
+    top_k: u16,
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum InputFormat {
     Csv,
@@ -77,9 +111,72 @@ impl From<InputFormat> for fbt::Format {
     }
 }
 
+/// Reads a whole file, with a byte progress bar when it is large.
+fn read_with_progress(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let err = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let mut file = std::fs::File::open(path).map_err(err)?;
+    let len = file.metadata().map_err(err)?.len();
+    let bar = if len > 16 << 20 {
+        let bar = indicatif::ProgressBar::new(len);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("reading {bar:40} {bytes}/{total_bytes} ({eta})").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut bytes = Vec::with_capacity(len as usize);
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut chunk).map_err(err)?;
+        if n == 0 {
+            break;
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+        bar.inc(n as u64);
+    }
+    bar.finish_and_clear();
+    String::from_utf8(bytes).map_err(|e| format!("{} is not UTF-8 text (byte {})", path.display(), e.utf8_error().valid_up_to()))
+}
+
+fn mine_command(a: &MineArgs) -> Result<(), String> {
+    if a.max_len != 2 {
+        return Err(format!("--max-len {}: model version 1 stores pairs (anchor + complement); only 2 is supported", a.max_len));
+    }
+    if a.top_k == 0 {
+        return Err("--top-k must be at least 1".into());
+    }
+    let started = std::time::Instant::now();
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message("parsing");
+    let baskets = read_baskets(&a.input, a.format)?;
+    spinner.set_message(format!("counting pairs in {} baskets", baskets.len()));
+    let params = fbt::MineParams { min_support: a.min_support, min_count: a.min_count, max_len: 2 };
+    let pairs = fbt::pair_counts(&baskets, &params).map_err(|e| format!("{}: {e}", a.input.display()))?;
+    spinner.set_message("building the model");
+    let model = fbt::build_model(&baskets, &pairs, a.top_k);
+    let loaded = fbt::Model::load(&model).map_err(|e| format!("internal error: the new model does not load: {e}"))?;
+    let with_complements = (0..baskets.item_count() as u32).filter(|&i| !loaded.complements(baskets.name(i)).is_empty()).count();
+    std::fs::write(&a.out, &model).map_err(|e| format!("cannot write {}: {e}", a.out.display()))?;
+    spinner.finish_and_clear();
+    let items = baskets.item_count().max(1);
+    println!("mined {} baskets with {} distinct items in {:.2} s", baskets.len(), baskets.item_count(), started.elapsed().as_secs_f64());
+    println!("  frequent pairs: {} (each in at least {} baskets)", pairs.pairs.len(), params.min_count_for(baskets.len()));
+    println!("  items with complements: {with_complements} of {}", baskets.item_count());
+    println!(
+        "  model: {} — {} bytes, {:.1} bytes per item, top {} complements per item",
+        a.out.display(),
+        model.len(),
+        model.len() as f64 / items as f64,
+        a.top_k
+    );
+    Ok(())
+}
+
 /// Reads and parses an orders export, naming the file and line on error.
 fn read_baskets(input: &Path, format: Option<InputFormat>) -> Result<fbt::Baskets, String> {
-    let text = std::fs::read_to_string(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
+    let text = read_with_progress(input)?;
     let format = format.map_or_else(|| fbt::Format::from_path(&input.to_string_lossy()), Into::into);
     fbt::parse(&text, format).map_err(|e| format!("{}:{e}", input.display()))
 }
@@ -186,6 +283,9 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Serve { addr, database, demo, catalog, www, currency } => runtime.block_on(serve(addr, database, demo, catalog, www, currency)),
+        Command::Mine { input, out, format, min_support, min_count, max_len, top_k } => {
+            mine_command(&MineArgs { input, out, format, min_support, min_count, max_len, top_k })
+        }
         Command::Rules { input, format, min_support, min_confidence, max_len } => rules_command(&input, format, min_support, min_confidence, max_len),
     };
     match result {
