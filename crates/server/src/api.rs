@@ -101,12 +101,18 @@ pub async fn list_products(State(st): State<AppState>, Query(q): Query<HashMap<S
     if search.as_ref().is_some_and(|s| s.len() > 200) || category.as_ref().is_some_and(|s| s.len() > 200) {
         return Err(ApiError::bad_request("query_too_long", "search text is limited to 200 bytes"));
     }
-    let ids: Vec<String> = q.get("ids").map(|s| s.split(',').filter(|i| !i.is_empty()).map(str::to_owned).collect()).unwrap_or_default();
-    if ids.len() > 100 {
-        return Err(ApiError::bad_request("too_many_ids", "at most 100 ids per request"));
-    }
+    let ids = product_ids_param(q.get("ids"))?;
     let products = st.db.run(move |c| db::list_products(c, category.as_deref(), search.as_deref(), &ids)).await?;
     Ok(Json(ProductList { products }))
+}
+
+/// A comma-separated list of at most 100 ids from a query parameter.
+pub fn product_ids_param(raw: Option<&String>) -> Result<Vec<String>, ApiError> {
+    let ids: Vec<String> = raw.map(|s| s.split(',').filter(|i| !i.is_empty()).map(str::to_owned).collect()).unwrap_or_default();
+    if ids.len() > 100 || ids.iter().any(|i| i.len() > MAX_ID_LEN) {
+        return Err(ApiError::bad_request("too_many_ids", "at most 100 ids of at most 128 bytes per request"));
+    }
+    Ok(ids)
 }
 
 pub async fn get_product(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
@@ -215,6 +221,7 @@ pub async fn checkout(State(st): State<AppState>, ApiJson(req): ApiJson<Checkout
     }
     let (order_id, key) = (random_hex(12), random_hex(16));
     let order = st.db.run(move |c| db::checkout(c, &req, &order_id, &key, now_ms())).await?;
+    st.recommender.orders_changed();
     let mut resp = (StatusCode::CREATED, Json(order)).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)

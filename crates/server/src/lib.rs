@@ -10,6 +10,7 @@ pub mod api;
 pub mod db;
 pub mod error;
 pub mod media;
+pub mod recommend;
 pub mod seed;
 
 use axum::http::{header, HeaderValue, Method};
@@ -38,6 +39,8 @@ pub struct AppState {
     pub db: Db,
     /// The shop's currency; carts are created in it.
     pub currency: Currency,
+    /// Bought-together, mined from this shop's orders in the background.
+    pub recommender: std::sync::Arc<recommend::Recommender>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,9 +50,11 @@ pub struct Config {
     pub currency: Currency,
 }
 
-/// The whole application: API, media, demo pages and SDK files.
+/// The whole application: API, media, demo pages and SDK files. Must be
+/// called inside a tokio runtime: it starts the background order miner.
 pub fn router(db: Db, config: &Config) -> Router {
-    let state = AppState { db, currency: config.currency };
+    let recommender = std::sync::Arc::new(recommend::Recommender::start(db.clone()));
+    let state = AppState { db, currency: config.currency, recommender };
     let api = Router::new()
         .route("/", get(api::info))
         .route("/openapi.yaml", get(api::openapi))
@@ -64,6 +69,8 @@ pub fn router(db: Db, config: &Config) -> Router {
         .route("/carts/{id}/lines/{line_id}", axum::routing::patch(api::update_line).delete(api::remove_line))
         .route("/orders", axum::routing::post(api::checkout))
         .route("/orders/{id}", get(api::get_order))
+        .route("/recommendations", get(recommend::recommendations))
+        .route("/recommendations/model", get(recommend::model_file))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -71,7 +78,7 @@ pub fn router(db: Db, config: &Config) -> Router {
             CorsLayer::new()
                 .allow_origin(Any)
                 .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
-                .allow_headers([header::CONTENT_TYPE, header::IF_MATCH, header::ACCEPT, "x-order-key".parse().expect("static header name")])
+                .allow_headers([header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH, header::ACCEPT, "x-order-key".parse().expect("static header name")])
                 .expose_headers([header::ETAG]),
         )
         .with_state(state.clone());

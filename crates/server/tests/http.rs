@@ -418,3 +418,74 @@ fn the_schema_check_rejects_what_the_spec_forbids() {
         assert!(std::panic::catch_unwind(|| assert_schema("Cart", &cart)).is_err(), "accepted {cart}");
     }
 }
+
+/// What `seed.rs` plants as the Aperture X100's complements.
+const CAMERA_COMPLEMENTS: &[&str] = &["p-sd-card-pro", "p-travel-tripod", "p-camera-sling-bag", "p-spare-battery-np50", "p-uv-filter-58", "p-lens-cleaning-kit"];
+
+#[tokio::test]
+async fn bought_together_from_the_shops_own_orders() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let (status, list) = get(&s.url("/v1/recommendations?products=p-aperture-x100")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_schema("RecommendationList", &list);
+    let ids = |v: &Value| v["recommendations"].as_array().unwrap().iter().map(|r| r["product"]["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let top = ids(&list);
+    assert_eq!(top.len(), 3);
+    // The demo history plants the camera's complements; the three shown are among them.
+    for id in &top {
+        assert!(CAMERA_COMPLEMENTS.contains(&id.as_str()), "{id} is not a planted complement: {top:?}");
+    }
+
+    // Cart-seeded, excluding what is in the cart and what the caller names.
+    let (_, list) = get(&s.url("/v1/recommendations?products=p-aperture-x100,p-sd-card-pro&exclude=p-camera-sling-bag&limit=5")).await;
+    let got = ids(&list);
+    assert!(!got.is_empty());
+    for absent in ["p-aperture-x100", "p-sd-card-pro", "p-camera-sling-bag"] {
+        assert!(!got.contains(&absent.to_owned()), "{absent} in {got:?}");
+    }
+    // A product nobody bought with anything: no recommendations, not an error.
+    let (status, list) = get(&s.url("/v1/recommendations?products=p-hostile")).await;
+    assert_eq!((status, ids(&list).len()), (StatusCode::OK, 0));
+
+    for (q, code) in [("", "products_required"), ("?products=", "products_required"), ("?products=p-nova-12&limit=0", "bad_limit"), ("?products=p-nova-12&limit=abc", "bad_limit")] {
+        let (status, err) = get(&s.url(&format!("/v1/recommendations{q}"))).await;
+        assert_eq!((status, error_code(&err)), (StatusCode::BAD_REQUEST, code), "{q}");
+    }
+}
+
+#[tokio::test]
+async fn the_model_file_is_cacheable_and_follows_new_orders() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let resp = reqwest::get(s.url("/v1/recommendations/model")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()["cache-control"].to_str().unwrap().contains("max-age"));
+    let etag = resp.headers()["etag"].to_str().unwrap().to_owned();
+    let bytes = resp.bytes().await.unwrap();
+    let model = crosscart_core::fbt::Model::load(&bytes).expect("the served model loads");
+    assert_eq!(model.baskets() as usize, seed::HISTORY_ORDERS);
+    let best = model.complements("p-aperture-x100");
+    assert!(best.len() >= 3 && best.iter().take(3).all(|c| CAMERA_COMPLEMENTS.contains(&c.item)), "{best:?}");
+
+    let again = reqwest::Client::new().get(s.url("/v1/recommendations/model")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    // A new order is mined in the background: the model (and its ETag) change.
+    let id = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    post(&s.url(&format!("/v1/carts/{id}/lines")), json!({"variant_id": "v-trail-boots-1", "quantity": 1})).await;
+    post(&s.url(&format!("/v1/carts/{id}/lines")), json!({"variant_id": "v-merino-socks-1", "quantity": 1})).await;
+    let (status, _) = post(&s.url("/v1/orders"), json!({"cart_id": id, "email": "a@b.example"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let mut changed = None;
+    for _ in 0..100 {
+        let r = reqwest::Client::new().get(s.url("/v1/recommendations/model")).header("if-none-match", &etag).send().await.unwrap();
+        if r.status() == StatusCode::OK {
+            changed = Some(r.bytes().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let bytes = changed.expect("the model was re-mined after the new order");
+    assert_eq!(crosscart_core::fbt::Model::load(&bytes).unwrap().baskets() as usize, seed::HISTORY_ORDERS + 1);
+}

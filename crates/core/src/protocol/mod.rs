@@ -204,6 +204,27 @@ pub trait CommerceAdapter {
     fn list_stores(&self) -> Result<Call<Vec<Store>>, ProtocolError>;
     /// Stock of one variant at every store.
     fn variant_stock(&self, variant_id: &str) -> Result<Call<Vec<StockLevel>>, ProtocolError>;
+
+    /// Products bought together with `products` (one product, or a whole
+    /// cart), leaving out `exclude`, best first.
+    fn recommendations(&self, products: &[String], exclude: &[String], limit: u32) -> Result<Call<Vec<Recommendation>>, ProtocolError> {
+        let _ = (products, exclude, limit);
+        Err(ProtocolError::Unsupported(Capability::Recommendations))
+    }
+    /// The bought-together model file (`crosscart_core::fbt::model`), for scoring in the browser.
+    fn recommendation_model(&self) -> Result<Call<Vec<u8>>, ProtocolError> {
+        Err(ProtocolError::Unsupported(Capability::Recommendations))
+    }
+}
+
+/// One recommended complement, with the product so it can be shown and priced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendation {
+    pub product: Product,
+    /// The model's score (see `fbt::model::score`); above 1 means real evidence.
+    pub score: f32,
+    /// Orders holding both.
+    pub count: u32,
 }
 
 /// Percent-encodes one URL path segment or query value (RFC 3986 unreserved

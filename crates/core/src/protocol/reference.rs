@@ -40,6 +40,11 @@ pub struct StockList {
     pub stock: Vec<StockLevel>,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecommendationList {
+    pub recommendations: Vec<Recommendation>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceInfo {
     pub protocol: String,
@@ -145,7 +150,7 @@ impl CommerceAdapter for ReferenceAdapter {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { per_store_stock: true, pickup: true, recommendations: false, customer_carts: false, order_lookup: true }
+        Capabilities { per_store_stock: true, pickup: true, recommendations: true, customer_carts: false, order_lookup: true }
     }
 
     fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
@@ -223,6 +228,24 @@ impl CommerceAdapter for ReferenceAdapter {
         let path = format!("/variants/{}/stock", encode_component(variant_id));
         let (request, parse) = self.get::<StockList>(&path, "stock list").into_parts();
         Ok(Call::new(request, move |r| parse(r).map(|l| l.stock)))
+    }
+
+    fn recommendations(&self, products: &[String], exclude: &[String], limit: u32) -> Result<Call<Vec<Recommendation>>, ProtocolError> {
+        if products.is_empty() {
+            return Err(ProtocolError::InvalidRequest("recommendations need at least one product".into()));
+        }
+        let list = |ids: &[String]| ids.iter().map(|i| encode_component(i)).collect::<Vec<_>>().join(",");
+        let mut path = format!("/recommendations?products={}&limit={limit}", list(products));
+        if !exclude.is_empty() {
+            path.push_str(&format!("&exclude={}", list(exclude)));
+        }
+        let (request, parse) = self.get::<RecommendationList>(&path, "recommendations").into_parts();
+        Ok(Call::new(request, move |r| parse(r).map(|l| l.recommendations)))
+    }
+
+    fn recommendation_model(&self) -> Result<Call<Vec<u8>>, ProtocolError> {
+        let request = HttpRequest { method: Method::Get, url: self.url("/recommendations/model"), headers: Vec::new(), body: None };
+        Ok(Call::new(request, |r| if (200..300).contains(&r.status) { Ok(r.body.clone()) } else { Err(parse_error(r)) }))
     }
 }
 
