@@ -47,8 +47,11 @@ async function product() {
   $('product-description').textContent = p.description;
   const buy = $('buy');
   const select = $('variant');
+  const bundle = $('bundle');
+  bundle.setAttribute('product', p.id);
   const show = async (v) => {
     buy.setAttribute('variant', v.id);
+    bundle.setAttribute('variant', v.id);
     $('product-price').textContent = await formatMoney(v.price);
     const img = v.image ?? p.images[0];
     $('product-image').src = img?.url ?? '';

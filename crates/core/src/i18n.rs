@@ -51,6 +51,11 @@ pub enum Msg {
     PickupAt,
     Delivery,
     UpdateFailed,
+    BoughtTogether,
+    ThisItem,
+    AddSelected,
+    BundleTotal,
+    RecommendationsFailed,
 }
 
 /// The text for `msg` in `locale`.
@@ -115,6 +120,21 @@ pub fn t(locale: Locale, msg: Msg) -> &'static str {
         (UpdateFailed, En) => "Could not update the cart.",
         (UpdateFailed, Ru) => "Не удалось обновить корзину.",
         (UpdateFailed, Uk) => "Не вдалося оновити кошик.",
+        (BoughtTogether, En) => "Frequently bought together",
+        (BoughtTogether, Ru) => "Часто покупают вместе",
+        (BoughtTogether, Uk) => "Часто купують разом",
+        (ThisItem, En) => "This item:",
+        (ThisItem, Ru) => "Этот товар:",
+        (ThisItem, Uk) => "Цей товар:",
+        (AddSelected, En) => "Add selected to cart",
+        (AddSelected, Ru) => "Добавить выбранное в корзину",
+        (AddSelected, Uk) => "Додати вибране до кошика",
+        (BundleTotal, En) => "Total",
+        (BundleTotal, Ru) => "Итого",
+        (BundleTotal, Uk) => "Разом",
+        (RecommendationsFailed, En) => "Could not load suggestions.",
+        (RecommendationsFailed, Ru) => "Не удалось загрузить рекомендации.",
+        (RecommendationsFailed, Uk) => "Не вдалося завантажити рекомендації.",
     }
 }
 

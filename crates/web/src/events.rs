@@ -8,6 +8,8 @@ use web_sys::{CustomEvent, CustomEventInit, EventTarget};
 pub const CART_CHANGE: &str = "cc-cart-change";
 /// `cc-add-to-cart-request`: cancelable; the host page may veto an add.
 pub const ADD_REQUEST: &str = "cc-add-to-cart-request";
+/// `cc-bundle-add`: `<cc-bought-together>` added the selected items (after one `cc-cart-change` each).
+pub const BUNDLE_ADD: &str = "cc-bundle-add";
 /// `cc-error`: an action failed; the element also shows the message.
 pub const ERROR: &str = "cc-error";
 
@@ -18,6 +20,20 @@ pub struct CartChange<'a> {
     pub variant_id: &'a str,
     pub line_id: Option<&'a str>,
     pub quantity: u32,
+    pub cart: &'a crosscart_core::Cart,
+}
+
+#[derive(Serialize)]
+pub struct BundleItem<'a> {
+    pub product_id: &'a str,
+    pub variant_id: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct BundleAdd<'a> {
+    /// Product whose page the bundle was on; None when seeded from the cart.
+    pub anchor: Option<&'a str>,
+    pub items: Vec<BundleItem<'a>>,
     pub cart: &'a crosscart_core::Cart,
 }
 

@@ -312,3 +312,83 @@ async fn ukrainian_locale_words_and_money() {
     assert_eq!(text(&cart, "total"), expected);
     assert_eq!(part(&cart, "remove").unwrap().text_content().as_deref(), Some("Видалити"));
 }
+
+fn checked(el: &Element) -> bool {
+    el.dyn_ref::<web_sys::HtmlInputElement>().unwrap().checked()
+}
+
+#[wasm_bindgen_test]
+async fn bought_together_shows_a_bundle_and_adds_exactly_the_selected_items() {
+    setup(API);
+    let bundles = record("cc-bundle-add");
+    let el = add("<cc-bought-together product=\"aperture-x100\" limit=\"3\"></cc-bought-together>");
+    wait_for("bundle rows", || parts(&el, "item").len() == 4).await;
+    let items = parts(&el, "item");
+    assert_eq!(items[0].get_attribute("data-product-id").as_deref(), Some("p-aperture-x100"), "the anchor comes first");
+    assert!(part(&el, "anchor-label").is_some());
+    assert!(parts(&el, "checkbox").iter().all(checked), "everything starts selected");
+    let total_all = text(&el, "total");
+    assert!(total_all.contains("4 items"), "{total_all}");
+
+    // Untick the last complement: the total follows, from the API's prices.
+    let dropped = items[3].get_attribute("data-product-id").unwrap();
+    click(&parts(&el, "checkbox")[3]);
+    wait_for("total for 3", || text(&el, "total").contains("3 items")).await;
+    assert_ne!(text(&el, "total"), total_all);
+
+    click(&part(&el, "add").unwrap());
+    wait_for("cc-bundle-add", || !bundles.borrow().is_empty()).await;
+    let ev = &bundles.borrow()[0];
+    assert!(ev.bubbles() && ev.composed());
+    let added: Vec<String> = js_sys::Array::from(&detail(ev, &["items"])).iter()
+        .map(|i| js_sys::Reflect::get(&i, &"product_id".into()).unwrap().as_string().unwrap()).collect();
+    let expected: Vec<String> = items[..3].iter().map(|i| i.get_attribute("data-product-id").unwrap()).collect();
+    assert_eq!(added, expected, "exactly the selected items");
+    let lines = js_sys::Array::from(&detail(ev, &["cart", "lines"]));
+    let in_cart: Vec<String> = lines.iter().map(|l| js_sys::Reflect::get(&l, &"product_id".into()).unwrap().as_string().unwrap()).collect();
+    assert_eq!(in_cart.len(), 3);
+    assert!(!in_cart.contains(&dropped));
+
+    // What is now in the cart is no longer offered.
+    wait_for("added complements no longer offered", || {
+        let now: Vec<String> = parts(&el, "item").iter().filter_map(|i| i.get_attribute("data-product-id")).collect();
+        !now.is_empty() && expected[1..].iter().all(|p| !now.contains(p))
+    }).await;
+}
+
+#[wasm_bindgen_test]
+async fn bought_together_from_the_cart_and_from_a_model_file_in_the_browser() {
+    setup(API);
+    let button = add("<cc-add-to-cart variant=\"v-nova-12-1\"><button id=\"n\">Add</button></cc-add-to-cart>");
+    click(&button.query_selector("#n").unwrap().unwrap());
+    let count = add("<cc-cart-count></cc-cart-count>");
+    wait_for("phone in the cart", || text(&count, "badge") == "1").await;
+
+    let ids = |el: &Element| parts(el, "item").iter().filter_map(|i| i.get_attribute("data-product-id")).collect::<Vec<_>>();
+    let from_cart = add("<cc-bought-together from-cart></cc-bought-together>");
+    wait_for("cart-seeded rows", || !parts(&from_cart, "item").is_empty()).await;
+    let server_side = ids(&from_cart);
+    assert!(!server_side.contains(&"p-nova-12".to_owned()), "cart items are not offered: {server_side:?}");
+    assert!(part(&from_cart, "anchor-label").is_none());
+    // The phone's planted complements: case, glass, charger.
+    assert!(server_side.iter().any(|p| p.starts_with("p-nova-12-") || p == "p-charger-30w"), "{server_side:?}");
+
+    // The same question scored in the browser from the model file gives the same answer.
+    let model = format!("<cc-bought-together from-cart model=\"{API}/v1/recommendations/model\"></cc-bought-together>");
+    let in_browser = add(&model);
+    wait_for("model-scored rows", || !parts(&in_browser, "item").is_empty()).await;
+    assert_eq!(ids(&in_browser), server_side);
+}
+
+#[wasm_bindgen_test]
+async fn bought_together_hides_when_there_is_nothing_to_offer_and_reports_errors() {
+    setup(API);
+    let none = add("<cc-bought-together product=\"p-hostile\"></cc-bought-together>");
+    wait_for("hidden", || none.has_attribute("hidden")).await;
+    assert!(parts(&none, "item").is_empty());
+
+    let broken = add("<cc-bought-together product=\"aperture-x100\" model=\"/no/such/model.ccfbt\"></cc-bought-together>");
+    wait_for("error state", || part(&broken, "error").is_some()).await;
+    assert_eq!(part(&broken, "error").unwrap().get_attribute("role").as_deref(), Some("alert"));
+    assert!(!broken.has_attribute("hidden"));
+}

@@ -8,6 +8,7 @@
 //! registration is skipped without error.
 
 pub mod add_to_cart;
+pub mod bought_together;
 pub mod cart;
 pub mod cart_count;
 
@@ -142,6 +143,7 @@ pub fn define_all() {
     define("cc-add-to-cart", add_to_cart::ATTRIBUTES, add_to_cart::CSS, add_to_cart::mount);
     define("cc-cart-count", cart_count::ATTRIBUTES, cart_count::CSS, cart_count::mount);
     define("cc-cart", cart::ATTRIBUTES, cart::CSS, cart::mount);
+    define("cc-bought-together", bought_together::ATTRIBUTES, bought_together::CSS, bought_together::mount);
 }
 
 /// Turns a protocol error into a sentence for the customer.

@@ -1,0 +1,67 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, launch, newPage, assertNoProblems } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+// What the demo order history plants as the Aperture X100's complements.
+const CAMERA_COMPLEMENTS = ['p-sd-card-pro', 'p-travel-tripod', 'p-camera-sling-bag', 'p-spare-battery-np50', 'p-uv-filter-58', 'p-lens-cleaning-kit'];
+const rowIds = (page) => page.locator('cc-bought-together [part=item]').evaluateAll((els) => els.map((e) => e.dataset.productId));
+
+test('the product page offers a bundle of real complements; add selected puts exactly those in the cart', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${BASE}/product.html?handle=aperture-x100`);
+  const bundle = page.locator('cc-bought-together');
+  await bundle.locator('[part=item]').nth(3).waitFor();
+  const ids = await rowIds(page);
+  assert.equal(ids[0], 'p-aperture-x100');
+  assert.equal(ids.length, 4);
+  for (const id of ids.slice(1)) assert.ok(CAMERA_COMPLEMENTS.includes(id), `${id} is not a planted complement of the camera`);
+  assert.match(await bundle.locator('[part=total]').textContent(), /^Total \(4 items\): €/);
+
+  // Untick the second complement: the total drops by exactly its API price.
+  const before = await bundle.locator('[part=total]').textContent();
+  const droppedPrice = await bundle.locator('[part=item]').nth(2).locator('[part=price]').textContent();
+  await bundle.locator('[part=item]').nth(2).getByRole('checkbox').uncheck();
+  const after = await bundle.locator('[part=total]').textContent();
+  assert.notEqual(after, before);
+  const euros = (s) => Number(s.replace(/.*€/, '').replace(/,/g, ''));
+  assert.equal(Math.round((euros(before) - euros(after)) * 100), Math.round(euros(droppedPrice) * 100));
+  assert.match(after, /\(3 items\)/);
+
+  await bundle.getByRole('button', { name: 'Add selected to cart' }).click();
+  await page.locator('cc-cart-count [part=badge]').filter({ hasText: '3' }).waitFor();
+
+  await page.goto(`${BASE}/cart.html`);
+  await page.locator('cc-cart [part=line]').nth(2).waitFor();
+  const inCart = await page.locator('cc-cart [part=line]').count();
+  assert.equal(inCart, 3, 'exactly the selected items are in the cart');
+  const titles = await page.locator('cc-cart [part=title]').allTextContents();
+  assert.ok(titles.includes('Aperture X100 Mirrorless Camera'));
+
+  // The cart page's bundle is seeded from the cart and never offers what is in it.
+  const cartBundle = page.locator('cc-bought-together[from-cart]');
+  await cartBundle.locator('[part=item]').first().waitFor();
+  const offered = await rowIds(page);
+  for (const id of [ids[0], ids[1], ids[3]]) assert.ok(!offered.includes(id), `${id} is in the cart but offered`);
+  assertNoProblems(page);
+  await page.context().close();
+});
+
+test('the bundle loads only when it comes near the viewport', async () => {
+  const context = await browser.newContext({ viewport: { width: 900, height: 250 } });
+  const page = await context.newPage();
+  const asked = [];
+  page.on('request', (r) => { if (r.url().includes('/v1/recommendations')) asked.push(r.url()); });
+  await page.goto(`${BASE}/product.html?handle=nova-12`);
+  await page.locator('#product:not([hidden])').waitFor();
+  // Give a wrongly eager element time to fire its request before checking it did not.
+  await page.waitForTimeout(500);
+  assert.deepEqual(asked, [], 'nothing is fetched for a bundle far below the fold');
+  await page.locator('cc-bought-together').scrollIntoViewIfNeeded();
+  await page.locator('cc-bought-together [part=item]').first().waitFor();
+  assert.equal(asked.length, 1);
+  await context.close();
+});
