@@ -29,11 +29,13 @@ export function forgetCart(): Promise<void>;
 export interface CartChangeDetail { action: 'add' | 'update' | 'remove'; variant_id: string; line_id: string | null; quantity: number; cart: Cart }
 export interface AddToCartRequestDetail { variant_id: string; quantity: number; fulfillment: Fulfillment }
 export interface ErrorDetail { action: string; code: string; message: string }
+export interface BundleAddDetail { anchor: string | null; items: { product_id: string; variant_id: string }[]; cart: Cart }
 
 declare global {
   interface HTMLElementEventMap {
     'cc-cart-change': CustomEvent<CartChangeDetail>;
     'cc-add-to-cart-request': CustomEvent<AddToCartRequestDetail>;
     'cc-error': CustomEvent<ErrorDetail>;
+    'cc-bundle-add': CustomEvent<BundleAddDetail>;
   }
 }

@@ -123,6 +123,7 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
         ids.dedup();
         ids
     });
+    // A memo, not a closure: the load effect must not rerun on every cart state change (busy counters).
     let cart_ready = Memo::new(move |_| state.with(|s| !matches!(s.status, store::Status::Idle | store::Status::Loading)));
 
     // Lazy: start when the element comes within 200px of the viewport.
@@ -194,7 +195,7 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
     });
 
     // The bundle: (product, variant) rows, anchor first.
-    let rows = Memo::new(move |_| match load.get() {
+    let rows = move || match load.get() {
         Load::Ready { anchor, items } if !items.is_empty() => {
             let wanted = variant.get();
             anchor.iter().map(|p| (p.clone(), true)).chain(items.into_iter().map(|p| (p, false)))
@@ -205,19 +206,19 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
                 .collect::<Vec<_>>()
         }
         _ => Vec::new(),
-    });
+    };
     let is_selected = move |id: &str| unchecked.with(|u| !u.iter().any(|x| x == id));
-    let total = Memo::new(move |_| {
-        let chosen: Vec<Money> = rows.get().iter().filter(|(p, _, _)| is_selected(&p.id)).map(|(_, v, _)| v.price).collect();
+    let total = move || {
+        let chosen: Vec<Money> = rows().iter().filter(|(p, _, _)| is_selected(&p.id)).map(|(_, v, _)| v.price).collect();
         let count = chosen.len();
         let sum = chosen.first().and_then(|first| Money::sum(first.currency, chosen.iter().copied()).ok());
         (count, sum)
-    });
+    };
 
     let add_selected = {
         let element = element.clone();
         move || {
-            let chosen: Vec<(Product, crosscart_core::Variant, bool)> = rows.get_untracked().into_iter().filter(|(p, _, _)| is_selected(&p.id)).collect();
+            let chosen: Vec<(Product, crosscart_core::Variant, bool)> = untrack(rows).into_iter().filter(|(p, _, _)| is_selected(&p.id)).collect();
             if chosen.is_empty() || adding.get_untracked() {
                 return;
             }
@@ -272,7 +273,7 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
                 </div>
             }.into_any(),
             Load::Ready { .. } => {
-                let items = rows.get().into_iter().map(|(p, v, is_anchor)| {
+                let items = rows().into_iter().map(|(p, v, is_anchor)| {
                     let id = p.id.clone();
                     let toggle_id = id.clone();
                     let row_id = id.clone();
@@ -304,11 +305,11 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
                     <ul part="items">{items}</ul>
                     <div part="footer">
                         <span part="total">{move || {
-                            let (n, sum) = total.get();
+                            let (n, sum) = total();
                             let amount = sum.map(|m| format_money(&m)).unwrap_or_default();
                             format!("{} ({}): {amount}", t(locale, Msg::BundleTotal), crosscart_core::i18n::item_count(locale, n as u64))
                         }}</span>
-                        <button part="add" type="button" disabled=move || total.get().0 == 0 || adding.get()
+                        <button part="add" type="button" disabled=move || total().0 == 0 || adding.get()
                             on:click=move |_| add_selected()>{t(locale, Msg::AddSelected)}</button>
                     </div>
                 }.into_any()
