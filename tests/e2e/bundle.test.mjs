@@ -21,15 +21,21 @@ test('the product page offers a bundle of real complements; add selected puts ex
   for (const id of ids.slice(1)) assert.ok(CAMERA_COMPLEMENTS.includes(id), `${id} is not a planted complement of the camera`);
   assert.match(await bundle.locator('[part=total]').textContent(), /^Total \(4 items\): €/);
 
-  // Untick the second complement: the total drops by exactly its API price.
-  const before = await bundle.locator('[part=total]').textContent();
-  const droppedPrice = await bundle.locator('[part=item]').nth(2).locator('[part=price]').textContent();
+  // The demo shop offers 5 % off items bought together.
+  assert.match(await bundle.locator('[part=offer]').textContent(), /^−5% off each item when bought together$/);
+  const cents = (s) => Math.round(Number(s.replace(/[^0-9.]/g, '')) * 100);
+  const prices = (await bundle.locator('[part=price]').allTextContents()).map(cents);
+
+  // Untick the second complement: the full price drops by exactly its API price,
+  // and the bundle price is the rest less 5 % per item (rounded half up, as the API does).
+  const before = cents(await bundle.locator('[part=full-price]').textContent());
   await bundle.locator('[part=item]').nth(2).getByRole('checkbox').uncheck();
-  const after = await bundle.locator('[part=total]').textContent();
-  assert.notEqual(after, before);
-  const euros = (s) => Number(s.replace(/.*€/, '').replace(/,/g, ''));
-  assert.equal(Math.round((euros(before) - euros(after)) * 100), Math.round(euros(droppedPrice) * 100));
-  assert.match(after, /\(3 items\)/);
+  const after = cents(await bundle.locator('[part=full-price]').textContent());
+  assert.equal(before - after, prices[2]);
+  assert.match(await bundle.locator('[part=total]').textContent(), /\(3 items\)/);
+  const kept = [prices[0], prices[1], prices[3]];
+  const discounted = kept.reduce((sum, p) => sum + p - Math.floor((p * 5 + 50) / 100), 0);
+  assert.equal(cents(await bundle.locator('[part=bundle-price]').textContent()), discounted);
 
   await bundle.getByRole('button', { name: 'Add selected to cart' }).click();
   await page.locator('cc-cart-count [part=badge]').filter({ hasText: '3' }).waitFor();
@@ -40,6 +46,10 @@ test('the product page offers a bundle of real complements; add selected puts ex
   assert.equal(inCart, 3, 'exactly the selected items are in the cart');
   const titles = await page.locator('cc-cart [part=title]').allTextContents();
   assert.ok(titles.includes('Aperture X100 Mirrorless Camera'));
+  // The API applies the same bundle discount: the cart total is what the bundle promised.
+  assert.equal(cents(await page.locator('cc-cart [part=total]').textContent()), discounted);
+  const subtotal = cents(await page.locator('cc-cart [part=subtotal]').textContent());
+  assert.equal(cents(await page.locator('cc-cart [part=discount]').textContent()), subtotal - discounted);
 
   // The cart page's bundle is seeded from the cart and never offers what is in it.
   const cartBundle = page.locator('cc-bought-together[from-cart]');

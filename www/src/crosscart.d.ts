@@ -25,6 +25,13 @@ export function getProduct(idOrHandle: string): Promise<Product>;
 export function listProducts(category?: string): Promise<Product[]>;
 export function formatMoney(money: Money): Promise<string>;
 export function forgetCart(): Promise<void>;
+/** A model file made by `crosscart mine`, scored in the page with no network. */
+export interface BoughtTogetherModel {
+  readonly items: number;
+  readonly baskets: number;
+  recommend(items: string[], exclude: string[], limit: number): { item: string; score: number; count: number }[];
+}
+export function loadModel(url: string): Promise<BoughtTogetherModel>;
 
 export interface CartChangeDetail { action: 'add' | 'update' | 'remove'; variant_id: string; line_id: string | null; quantity: number; cart: Cart }
 export interface AddToCartRequestDetail { variant_id: string; quantity: number; fulfillment: Fulfillment }

@@ -28,3 +28,4 @@ export const getProduct = async (id) => (await ready).getProduct(id);
 export const listProducts = async (category) => (await ready).listProducts(category);
 export const formatMoney = async (money) => (await ready).formatMoney(money);
 export const forgetCart = async () => (await ready).forgetCart();
+export const loadModel = async (url) => (await ready).loadModel(url);

@@ -38,6 +38,9 @@ enum Command {
         /// The shop's ISO 4217 currency.
         #[arg(long, default_value = "EUR")]
         currency: String,
+        /// Percent off every line of a bundle bought together (0 to 90; kept in the database).
+        #[arg(long)]
+        bundle_discount: Option<u8>,
     },
     /// Mine an orders export into a compact bought-together model file.
     Mine {
@@ -246,7 +249,21 @@ fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-async fn serve(addr: SocketAddr, database: String, demo: bool, catalog: Option<PathBuf>, www: Option<PathBuf>, currency: String) -> Result<(), String> {
+struct ServeArgs {
+    addr: SocketAddr,
+    database: String,
+    demo: bool,
+    catalog: Option<PathBuf>,
+    www: Option<PathBuf>,
+    currency: String,
+    bundle_discount: Option<u8>,
+}
+
+async fn serve(a: ServeArgs) -> Result<(), String> {
+    let ServeArgs { addr, database, demo, catalog, www, currency, bundle_discount } = a;
+    if bundle_discount.is_some_and(|p| p > crosscart_core::cart::MAX_BUNDLE_PERCENT) {
+        return Err(format!("--bundle-discount must be 0 to {}", crosscart_core::cart::MAX_BUNDLE_PERCENT));
+    }
     let currency = Currency::new(&currency).map_err(|e| e.to_string())?;
     let path = database_path(&database)?;
     let db = Db::open(&path).map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
@@ -260,6 +277,9 @@ async fn serve(addr: SocketAddr, database: String, demo: bool, catalog: Option<P
         let json = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
         let added = db.run(move |c| seed::import_products(c, &json)).await.map_err(|e| e.message)?;
         eprintln!("imported {added} products from {}", file.display());
+    }
+    if let Some(p) = bundle_discount {
+        db.run(move |c| crosscart_server::db::set_bundle_percent(c, p)).await.map_err(|e| e.message)?;
     }
     let www = www.or_else(|| Some(PathBuf::from("www")).filter(|p| p.join("demo").is_dir()));
     if let Some(w) = &www {
@@ -282,7 +302,9 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Serve { addr, database, demo, catalog, www, currency } => runtime.block_on(serve(addr, database, demo, catalog, www, currency)),
+        Command::Serve { addr, database, demo, catalog, www, currency, bundle_discount } => {
+            runtime.block_on(serve(ServeArgs { addr, database, demo, catalog, www, currency, bundle_discount }))
+        }
         Command::Mine { input, out, format, min_support, min_count, max_len, top_k } => {
             mine_command(&MineArgs { input, out, format, min_support, min_count, max_len, top_k })
         }

@@ -38,6 +38,36 @@ pub struct CartLine {
     pub line_total: Money,
     #[serde(default)]
     pub fulfillment: Fulfillment,
+    /// Tag shared by lines added together as a bundle (see [`price_lines`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<String>,
+    /// Bundle discount on this line; `line_total` is before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Money>,
+}
+
+/// The shop's bundle terms: `percent` off every line of a bundle while at
+/// least two of its lines are in the cart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleDiscount {
+    pub percent: u8,
+}
+
+/// Largest bundle discount the API accepts.
+pub const MAX_BUNDLE_PERCENT: u8 = 90;
+
+/// `percent` of `amount`, rounded half up to the minor unit. The browser's
+/// bundle preview and the server's cart use this one function.
+pub fn percent_of(amount: Money, percent: u8) -> Result<Money, CartError> {
+    let scaled = i128::from(amount.amount) * i128::from(percent);
+    let rounded = (scaled + 50).div_euclid(100);
+    let value = i64::try_from(rounded).map_err(|_| CartError::Money(MoneyError::Overflow))?;
+    Ok(Money::new(value, amount.currency))
+}
+
+/// Whether a bundle tag is acceptable: 1–64 of `A-Z a-z 0-9 - _`.
+pub fn valid_bundle_tag(tag: &str) -> bool {
+    (1..=64).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,7 +78,10 @@ pub struct Cart {
     pub currency: Currency,
     pub lines: Vec<CartLine>,
     pub subtotal: Money,
-    /// Subtotal plus taxes and shipping where the backend adds them.
+    /// Sum of the lines' bundle discounts, when there are any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Money>,
+    /// Subtotal less discounts, plus taxes and shipping where the backend adds them.
     pub total: Money,
     /// Milliseconds since the Unix epoch.
     #[serde(default)]
@@ -93,18 +126,41 @@ pub fn merged_quantity(current: u32, add: u32) -> Result<u32, CartError> {
     validate_quantity(q)
 }
 
-/// Fills `line_total` of each line and returns `(subtotal, total)`.
+/// What [`price_lines`] works out for a cart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub subtotal: Money,
+    /// None when no line is discounted.
+    pub discount: Option<Money>,
+    pub total: Money,
+}
+
+/// Fills `line_total` and `discount` of each line and returns the totals.
 ///
-/// The reference protocol has no taxes or shipping yet, so total = subtotal.
-pub fn price_lines(currency: Currency, lines: &mut [CartLine]) -> Result<(Money, Money), CartError> {
+/// A bundle (lines sharing a `bundle` tag) earns `bundle_percent` off each of
+/// its lines while at least two of them are in the cart; remove one and the
+/// rest pay full price again. The reference protocol has no taxes or
+/// shipping yet, so total = subtotal − discount.
+pub fn price_lines(currency: Currency, lines: &mut [CartLine], bundle_percent: u8) -> Result<Totals, CartError> {
+    let mut bundle_sizes: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for line in lines.iter() {
+        if let Some(tag) = &line.bundle {
+            *bundle_sizes.entry(tag.clone()).or_default() += 1;
+        }
+    }
     for line in lines.iter_mut() {
         if line.unit_price.currency != currency {
             return Err(CartError::CurrencyMismatch { cart: currency, found: line.unit_price.currency });
         }
         line.line_total = line.unit_price.checked_mul(line.quantity)?;
+        let bundled = line.bundle.as_ref().is_some_and(|t| bundle_sizes.get(t).copied().unwrap_or(0) >= 2);
+        line.discount = if bundled && bundle_percent > 0 { Some(percent_of(line.line_total, bundle_percent)?) } else { None };
     }
     let subtotal = Money::sum(currency, lines.iter().map(|l| l.line_total))?;
-    Ok((subtotal, subtotal))
+    let discounts: Vec<Money> = lines.iter().filter_map(|l| l.discount).collect();
+    let discount = if discounts.is_empty() { None } else { Some(Money::sum(currency, discounts)?) };
+    let total = Money::new(subtotal.amount.checked_sub(discount.map_or(0, |d| d.amount)).ok_or(MoneyError::Overflow)?, currency);
+    Ok(Totals { subtotal, discount, total })
 }
 
 #[cfg(test)]
@@ -123,6 +179,8 @@ mod tests {
             unit_price: Money::new(price, Currency::EUR),
             line_total: Money::zero(Currency::EUR),
             fulfillment: Fulfillment::Delivery,
+            bundle: None,
+            discount: None,
         }
     }
 
@@ -144,9 +202,10 @@ mod tests {
 
     fn check_totals(lines: &[(u32, i64)], expected_subtotal: i64) {
         let mut ls: Vec<CartLine> = lines.iter().map(|&(q, p)| line(q, p)).collect();
-        let (sub, total) = price_lines(Currency::EUR, &mut ls).unwrap();
-        assert_eq!(sub.amount, expected_subtotal, "{lines:?}");
-        assert_eq!(total, sub);
+        let totals = price_lines(Currency::EUR, &mut ls, 0).unwrap();
+        assert_eq!(totals.subtotal.amount, expected_subtotal, "{lines:?}");
+        assert_eq!(totals.total, totals.subtotal);
+        assert_eq!(totals.discount, None);
         for (l, &(q, p)) in ls.iter().zip(lines) {
             assert_eq!(l.line_total.amount, i64::from(q) * p);
         }
@@ -164,7 +223,53 @@ mod tests {
     fn totals_refuse_mixed_currency() {
         let mut ls = vec![line(1, 100)];
         ls[0].unit_price = Money::new(100, Currency::USD);
-        assert!(matches!(price_lines(Currency::EUR, &mut ls), Err(CartError::CurrencyMismatch { .. })));
+        assert!(matches!(price_lines(Currency::EUR, &mut ls, 0), Err(CartError::CurrencyMismatch { .. })));
+    }
+
+    /// (quantity, unit price, bundle tag) per line → (line discounts, total discount, total).
+    fn check_bundle(lines: &[(u32, i64, Option<&str>)], percent: u8, discounts: &[i64], total_discount: i64, total: i64) {
+        let mut ls: Vec<CartLine> = lines.iter().map(|&(q, p, b)| CartLine { bundle: b.map(String::from), ..line(q, p) }).collect();
+        let t = price_lines(Currency::EUR, &mut ls, percent).unwrap();
+        let got: Vec<i64> = ls.iter().map(|l| l.discount.map_or(0, |d| d.amount)).collect();
+        assert_eq!(got, discounts, "{lines:?} at {percent}%");
+        assert_eq!(t.discount.map_or(0, |d| d.amount), total_discount);
+        assert_eq!(t.total.amount, total);
+        assert_eq!(t.total.amount, t.subtotal.amount - total_discount);
+    }
+
+    #[test]
+    fn bundle_discounts() {
+        // Two lines of one bundle: 5 % off each.
+        check_bundle(&[(1, 89900, Some("b1")), (1, 4900, Some("b1"))], 5, &[4495, 245], 4740, 94800 - 4740);
+        // A bundle with one line left (the other was removed): full price.
+        check_bundle(&[(1, 89900, Some("b1")), (2, 1000, None)], 5, &[0, 0], 0, 91900);
+        // Two bundles and an ordinary line; quantities count.
+        check_bundle(&[(2, 1999, Some("a")), (1, 999, Some("a")), (1, 500, Some("z")), (3, 100, None)], 10, &[400, 100, 0, 0], 500, 4997 + 500 + 300 - 500);
+        // The shop offers no discount.
+        check_bundle(&[(1, 1000, Some("a")), (1, 1000, Some("a"))], 0, &[0, 0], 0, 2000);
+    }
+
+    fn check_percent(amount: i64, percent: u8, expected: i64) {
+        assert_eq!(percent_of(Money::new(amount, Currency::EUR), percent).unwrap().amount, expected, "{percent}% of {amount}");
+    }
+
+    #[test]
+    fn percent_rounds_half_up() {
+        check_percent(4900, 5, 245);
+        check_percent(1999, 5, 100); // 99.95 -> 100
+        check_percent(1, 50, 1); // 0.5 -> 1
+        check_percent(1, 49, 0);
+        check_percent(0, 90, 0);
+        check_percent(i64::MAX, 90, ((i128::from(i64::MAX) * 90 + 50) / 100) as i64);
+    }
+
+    #[test]
+    fn bundle_tags() {
+        assert!(valid_bundle_tag("b-1f3a_9"));
+        assert!(!valid_bundle_tag(""));
+        assert!(!valid_bundle_tag("has space"));
+        assert!(!valid_bundle_tag("<script>"));
+        assert!(!valid_bundle_tag(&"x".repeat(65)));
     }
 
     #[test]

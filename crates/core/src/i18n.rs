@@ -56,6 +56,8 @@ pub enum Msg {
     AddSelected,
     BundleTotal,
     RecommendationsFailed,
+    BundleOffer,
+    Discount,
 }
 
 /// The text for `msg` in `locale`.
@@ -135,6 +137,12 @@ pub fn t(locale: Locale, msg: Msg) -> &'static str {
         (RecommendationsFailed, En) => "Could not load suggestions.",
         (RecommendationsFailed, Ru) => "Не удалось загрузить рекомендации.",
         (RecommendationsFailed, Uk) => "Не вдалося завантажити рекомендації.",
+        (BundleOffer, En) => "off each item when bought together",
+        (BundleOffer, Ru) => "скидка на каждый товар при покупке вместе",
+        (BundleOffer, Uk) => "знижка на кожен товар при купівлі разом",
+        (Discount, En) => "Bundle discount",
+        (Discount, Ru) => "Скидка за комплект",
+        (Discount, Uk) => "Знижка за комплект",
     }
 }
 

@@ -27,6 +27,9 @@ pub struct OrderLine {
     pub line_total: Money,
     #[serde(default)]
     pub fulfillment: Fulfillment,
+    /// Bundle discount on this line; `line_total` is before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Money>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +41,8 @@ pub struct Order {
     pub currency: Currency,
     pub lines: Vec<OrderLine>,
     pub subtotal: Money,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Money>,
     pub total: Money,
     /// Milliseconds since the Unix epoch.
     pub created_at: i64,

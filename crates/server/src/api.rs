@@ -173,6 +173,9 @@ pub async fn add_line(State(st): State<AppState>, Path(id): Path<String>, ApiJso
     if body.variant_id.is_empty() || body.variant_id.len() > MAX_ID_LEN {
         return Err(ApiError::unprocessable("unknown_variant", "no such product variant"));
     }
+    if body.bundle.as_deref().is_some_and(|b| !cart::valid_bundle_tag(b)) {
+        return Err(ApiError::unprocessable("invalid_bundle", "a bundle tag is 1 to 64 letters, digits, '-' or '_'"));
+    }
     let cart = st
         .db
         .run(move |c| {
@@ -180,7 +183,7 @@ pub async fn add_line(State(st): State<AppState>, Path(id): Path<String>, ApiJso
                 Fulfillment::Pickup { store_id } => Some(store_id.as_str()),
                 Fulfillment::Delivery => None,
             };
-            let add = AddLine { variant_id: &body.variant_id, quantity, pickup_store_id: pickup, new_line_id: random_hex(8) };
+            let add = AddLine { variant_id: &body.variant_id, quantity, pickup_store_id: pickup, bundle: body.bundle.as_deref(), new_line_id: random_hex(8) };
             db::add_line(c, &id, add, now_ms())
         })
         .await?;

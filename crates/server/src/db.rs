@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_bundles.sql")];
 
 /// A handle to the database; cheap to clone.
 #[derive(Clone)]
@@ -91,6 +91,22 @@ fn currency(code: &str) -> Result<Currency, ApiError> {
 
 pub fn sha256_hex(s: &str) -> String {
     Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+// ---------------------------------------------------------------- settings
+
+/// The shop's bundle discount in percent (0 when it offers none).
+pub fn bundle_percent(conn: &Connection) -> Result<u8, ApiError> {
+    let v: Option<String> = conn.query_row("SELECT value FROM settings WHERE key = 'bundle_discount_percent'", [], |r| r.get(0)).optional()?;
+    Ok(v.and_then(|v| v.parse::<u8>().ok()).filter(|p| *p <= crosscart_core::cart::MAX_BUNDLE_PERCENT).unwrap_or(0))
+}
+
+pub fn set_bundle_percent(conn: &Connection, percent: u8) -> Result<(), ApiError> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES ('bundle_discount_percent', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [percent.to_string()],
+    )?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------- catalog
@@ -277,7 +293,7 @@ pub fn load_cart(conn: &Connection, cart_id: &str) -> Result<Cart, ApiError> {
 
 fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, ApiError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT l.id, l.variant_id, v.product_id, p.title, v.title, coalesce(v.image, json_extract(p.images, '$[0]')), l.quantity, v.price_amount, v.currency, l.pickup_store_id
+        "SELECT l.id, l.variant_id, v.product_id, p.title, v.title, coalesce(v.image, json_extract(p.images, '$[0]')), l.quantity, v.price_amount, v.currency, l.pickup_store_id, l.bundle
          FROM cart_lines l JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id
          WHERE l.cart_id = ?1 ORDER BY l.position",
     )?;
@@ -285,11 +301,12 @@ fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, Api
         Ok((
             r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?,
             r.get::<_, Option<String>>(5)?, r.get::<_, i64>(6)?, r.get::<_, i64>(7)?, r.get::<_, String>(8)?, r.get::<_, Option<String>>(9)?,
+            r.get::<_, Option<String>>(10)?,
         ))
     })?;
     let mut lines = Vec::new();
     for row in rows {
-        let (id, variant_id, product_id, title, variant_title, image, qty, amount, cur, pickup) = row?;
+        let (id, variant_id, product_id, title, variant_title, image, qty, amount, cur, pickup, bundle) = row?;
         let price = Money::new(amount, currency(&cur)?);
         lines.push(CartLine {
             id, variant_id, product_id, title, variant_title,
@@ -298,10 +315,15 @@ fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, Api
             unit_price: price,
             line_total: price,
             fulfillment: pickup.map_or(Fulfillment::Delivery, |store_id| Fulfillment::Pickup { store_id }),
+            bundle,
+            discount: None,
         });
     }
-    let (subtotal, total) = cart::price_lines(row.currency, &mut lines)?;
-    Ok(Cart { id: cart_id.to_owned(), version: row.version, currency: row.currency, lines, subtotal, total, updated_at: row.updated_at })
+    let totals = cart::price_lines(row.currency, &mut lines, bundle_percent(conn)?)?;
+    Ok(Cart {
+        id: cart_id.to_owned(), version: row.version, currency: row.currency, lines,
+        subtotal: totals.subtotal, discount: totals.discount, total: totals.total, updated_at: row.updated_at,
+    })
 }
 
 pub fn create_cart(conn: &mut Connection, id: &str, cur: Currency, now_ms: i64) -> Result<Cart, ApiError> {
@@ -335,6 +357,8 @@ pub struct AddLine<'a> {
     pub variant_id: &'a str,
     pub quantity: u32,
     pub pickup_store_id: Option<&'a str>,
+    /// Bundle tag; an existing line added again as part of a bundle joins it.
+    pub bundle: Option<&'a str>,
     pub new_line_id: String,
 }
 
@@ -363,7 +387,7 @@ pub fn add_line(conn: &mut Connection, cart_id: &str, add: AddLine<'_>, now_ms: 
     match existing {
         Some((line_id, qty)) => {
             let q = cart::merged_quantity(qty as u32, add.quantity)?;
-            tx.execute("UPDATE cart_lines SET quantity = ?2 WHERE id = ?1", params![line_id, q])?;
+            tx.execute("UPDATE cart_lines SET quantity = ?2, bundle = coalesce(?3, bundle) WHERE id = ?1", params![line_id, q, add.bundle])?;
         }
         None => {
             let (count, max_pos): (i64, i64) = tx.query_row(
@@ -375,8 +399,8 @@ pub fn add_line(conn: &mut Connection, cart_id: &str, add: AddLine<'_>, now_ms: 
                 return Err(cart::CartError::TooManyLines.into());
             }
             tx.execute(
-                "INSERT INTO cart_lines (id, cart_id, variant_id, quantity, pickup_store_id, position) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![add.new_line_id, cart_id, add.variant_id, add.quantity, add.pickup_store_id, max_pos + 1],
+                "INSERT INTO cart_lines (id, cart_id, variant_id, quantity, pickup_store_id, position, bundle) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![add.new_line_id, cart_id, add.variant_id, add.quantity, add.pickup_store_id, max_pos + 1, add.bundle],
             )?;
         }
     }
@@ -420,12 +444,12 @@ pub fn checkout(conn: &mut Connection, req: &CheckoutRequest, order_id: &str, ke
         .map(|l| OrderLine {
             variant_id: l.variant_id.clone(), product_id: l.product_id.clone(), title: l.title.clone(),
             variant_title: l.variant_title.clone(), quantity: l.quantity, unit_price: l.unit_price,
-            line_total: l.line_total, fulfillment: l.fulfillment.clone(),
+            line_total: l.line_total, fulfillment: l.fulfillment.clone(), discount: l.discount,
         })
         .collect();
     let mut order = Order {
         id: order_id.to_owned(), number: 0, channel: req.channel, currency: cart.currency, lines,
-        subtotal: cart.subtotal, total: cart.total, created_at: now_ms, key: None,
+        subtotal: cart.subtotal, discount: cart.discount, total: cart.total, created_at: now_ms, key: None,
     };
     order.number = insert_order(&tx, &order, key, Some(&req.cart_id), &req.email, &req.name)?;
     tx.execute("UPDATE carts SET status = 'ordered', version = version + 1, updated_at = ?2 WHERE id = ?1", params![req.cart_id, now_ms])?;
@@ -446,20 +470,21 @@ fn channel_str(c: Channel) -> &'static str {
 pub fn insert_order(tx: &Transaction<'_>, o: &Order, key: &str, cart_id: Option<&str>, email: &str, name: &str) -> Result<u64, ApiError> {
     let number: i64 = tx.query_row("SELECT coalesce(max(number), 1000) + 1 FROM orders", [], |r| r.get(0))?;
     tx.execute(
-        "INSERT INTO orders (id, number, key_hash, cart_id, channel, currency, subtotal, total, email, name, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![o.id, number, sha256_hex(key), cart_id, channel_str(o.channel), o.currency.as_str(), o.subtotal.amount, o.total.amount, email, name, o.created_at],
+        "INSERT INTO orders (id, number, key_hash, cart_id, channel, currency, subtotal, total, email, name, created_at, discount)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![o.id, number, sha256_hex(key), cart_id, channel_str(o.channel), o.currency.as_str(), o.subtotal.amount, o.total.amount, email, name, o.created_at,
+            o.discount.map_or(0, |d| d.amount)],
     )?;
     let mut stmt = tx.prepare_cached(
-        "INSERT INTO order_lines (order_id, position, variant_id, product_id, title, variant_title, quantity, unit_price, pickup_store_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO order_lines (order_id, position, variant_id, product_id, title, variant_title, quantity, unit_price, pickup_store_id, discount)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     for (i, l) in o.lines.iter().enumerate() {
         let pickup = match &l.fulfillment {
             Fulfillment::Pickup { store_id } => Some(store_id.as_str()),
             Fulfillment::Delivery => None,
         };
-        stmt.execute(params![o.id, i as i64, l.variant_id, l.product_id, l.title, l.variant_title, l.quantity, l.unit_price.amount, pickup])?;
+        stmt.execute(params![o.id, i as i64, l.variant_id, l.product_id, l.title, l.variant_title, l.quantity, l.unit_price.amount, pickup, l.discount.map_or(0, |d| d.amount)])?;
     }
     Ok(number as u64)
 }
@@ -468,12 +493,12 @@ pub fn insert_order(tx: &Transaction<'_>, o: &Order, key: &str, cart_id: Option<
 pub fn get_order(conn: &Connection, order_id: &str, key: &str) -> Result<Order, ApiError> {
     let row = conn
         .query_row(
-            "SELECT number, key_hash, channel, currency, subtotal, total, created_at FROM orders WHERE id = ?1",
+            "SELECT number, key_hash, channel, currency, subtotal, total, created_at, discount FROM orders WHERE id = ?1",
             [order_id],
-            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?, r.get::<_, i64>(5)?, r.get::<_, i64>(6)?)),
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?, r.get::<_, i64>(5)?, r.get::<_, i64>(6)?, r.get::<_, i64>(7)?)),
         )
         .optional()?;
-    let Some((number, key_hash, channel, cur, subtotal, total, created_at)) = row else {
+    let Some((number, key_hash, channel, cur, subtotal, total, created_at, discount)) = row else {
         return Err(ApiError::not_found("order"));
     };
     if !constant_time_eq(sha256_hex(key).as_bytes(), key_hash.as_bytes()) {
@@ -481,17 +506,19 @@ pub fn get_order(conn: &Connection, order_id: &str, key: &str) -> Result<Order, 
     }
     let cur = currency(&cur)?;
     let mut stmt = conn.prepare_cached(
-        "SELECT variant_id, product_id, title, variant_title, quantity, unit_price, pickup_store_id FROM order_lines WHERE order_id = ?1 ORDER BY position",
+        "SELECT variant_id, product_id, title, variant_title, quantity, unit_price, pickup_store_id, discount FROM order_lines WHERE order_id = ?1 ORDER BY position",
     )?;
     let lines = stmt
         .query_map([order_id], |r| {
             let qty: i64 = r.get(4)?;
             let unit = Money::new(r.get(5)?, cur);
             let pickup: Option<String> = r.get(6)?;
+            let discount: i64 = r.get(7)?;
             Ok(OrderLine {
                 variant_id: r.get(0)?, product_id: r.get(1)?, title: r.get(2)?, variant_title: r.get(3)?,
                 quantity: qty as u32, unit_price: unit, line_total: Money::new(unit.amount.saturating_mul(qty), cur),
                 fulfillment: pickup.map_or(Fulfillment::Delivery, |store_id| Fulfillment::Pickup { store_id }),
+                discount: (discount != 0).then_some(Money::new(discount, cur)),
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -502,7 +529,8 @@ pub fn get_order(conn: &Connection, order_id: &str, key: &str) -> Result<Order, 
     };
     Ok(Order {
         id: order_id.to_owned(), number: number as u64, channel, currency: cur, lines,
-        subtotal: Money::new(subtotal, cur), total: Money::new(total, cur), created_at, key: None,
+        subtotal: Money::new(subtotal, cur), discount: (discount != 0).then_some(Money::new(discount, cur)),
+        total: Money::new(total, cur), created_at, key: None,
     })
 }
 

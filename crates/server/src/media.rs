@@ -8,7 +8,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 pub const COLOURS: &[(&str, &str)] = &[
-    ("black", "#22252a"), ("silver", "#a9afb7"), ("white", "#f1f1ee"), ("blue", "#2f6fd6"), ("navy", "#1f2f5c"),
+    ("black", "#22252a"), ("silver", "#a9afb7"), ("white", "#cfcfc8"), ("blue", "#2f6fd6"), ("navy", "#1f2f5c"),
     ("grey", "#6d737b"), ("olive", "#6b7240"), ("red", "#c8372d"), ("green", "#2e8b57"), ("sand", "#c9b38a"),
     ("pink", "#e58fb0"), ("orange", "#e9822b"), ("brown", "#7a4b2a"),
 ];

@@ -130,13 +130,17 @@ pub async fn recommendations(State(st): State<AppState>, Query(q): Query<HashMap
     // Ask for more than `limit`: some complements may no longer be sold.
     let picks: Vec<(String, f32, u32)> = loaded.recommend(&seeds, &excluded, limit * 2).into_iter().map(|c| (c.item.to_owned(), c.score, c.count)).collect();
     let ids: Vec<String> = picks.iter().map(|p| p.0.clone()).collect();
-    let found = if ids.is_empty() { Vec::new() } else { st.db.run(move |c| db::list_products(c, None, None, &ids)).await? };
+    let (found, percent) = st
+        .db
+        .run(move |c| Ok((if ids.is_empty() { Vec::new() } else { db::list_products(c, None, None, &ids)? }, db::bundle_percent(c)?)))
+        .await?;
     let recommendations = picks
         .into_iter()
         .filter_map(|(id, score, count)| found.iter().find(|p| p.id == id).map(|p| Recommendation { product: p.clone(), score, count }))
         .take(limit)
         .collect();
-    Ok(Json(RecommendationList { recommendations }))
+    let discount = (percent > 0).then_some(crosscart_core::cart::BundleDiscount { percent });
+    Ok(Json(RecommendationList { recommendations, discount }))
 }
 
 /// `GET /v1/recommendations/model`: the model file, cacheable and revalidated by ETag.

@@ -223,6 +223,8 @@ pub fn seed_demo(conn: &mut Connection, now_ms: i64, rng_seed: u64) -> Result<bo
         let key: String = (0..16).map(|_| format!("{:02x}", rng.r#gen::<u8>())).collect();
         db::insert_order(&tx, &o, &key, None, "", "")?;
     }
+    // The demo shop offers 5 % off items bought together from a bundle.
+    db::set_bundle_percent(&tx, 5)?;
     tx.commit()?;
     Ok(true)
 }
@@ -267,13 +269,14 @@ fn order_history(products: &[Product], stores: &[Store], now_ms: i64, rng: &mut 
                     variant_id: v.id.clone(), product_id: p.id.clone(), title: p.title.clone(), variant_title: v.title.clone(),
                     quantity: qty, unit_price: v.price, line_total: Money::new(v.price.amount * i64::from(qty), Currency::EUR),
                     fulfillment: pickup_store.clone().map_or(Fulfillment::Delivery, |store_id| Fulfillment::Pickup { store_id }),
+                    discount: None,
                 }
             })
             .collect();
         let subtotal = Money::sum(Currency::EUR, lines.iter().map(|l| l.line_total)).unwrap_or(Money::zero(Currency::EUR));
         let age_ms = rng.gen_range(0..180i64 * 86_400_000);
         orders.push(Order {
-            id: format!("hist-{n:05}"), number: 0, channel, currency: Currency::EUR, lines, subtotal, total: subtotal,
+            id: format!("hist-{n:05}"), number: 0, channel, currency: Currency::EUR, lines, subtotal, discount: None, total: subtotal,
             created_at: now_ms - age_ms, key: None,
         });
     }
@@ -335,6 +338,7 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         drop(crate::db::Db::open_in_memory());
         conn.execute_batch(include_str!("../migrations/0001_init.sql")).unwrap();
+        conn.execute_batch(include_str!("../migrations/0002_bundles.sql")).unwrap();
         assert!(seed_demo(&mut conn, 1_790_000_000_000, 7).unwrap());
         assert!(!seed_demo(&mut conn, 1_790_000_000_000, 7).unwrap(), "second seed must do nothing");
         let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();

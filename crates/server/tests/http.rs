@@ -393,7 +393,7 @@ async fn reference_adapter_round_trip() {
     let product = execute(a.get_product("nova-12").unwrap()).await.unwrap();
     assert_eq!(product.variants.len(), 4);
     let cart: Cart = execute(a.create_cart(None).unwrap()).await.unwrap();
-    let line = NewLine { variant_id: product.variants[2].id.clone(), quantity: 2, fulfillment: Fulfillment::Delivery };
+    let line = NewLine { variant_id: product.variants[2].id.clone(), quantity: 2, fulfillment: Fulfillment::Delivery, bundle: None };
     let cart = execute(a.add_line(&cart.id, &line).unwrap()).await.unwrap();
     assert_eq!(cart.subtotal.amount, 2 * product.variants[2].price.amount);
     let stale = execute(a.update_line(&cart.id, &cart.lines[0].id, 1, Some(cart.version - 1)).unwrap()).await.unwrap_err();
@@ -488,4 +488,55 @@ async fn the_model_file_is_cacheable_and_follows_new_orders() {
     }
     let bytes = changed.expect("the model was re-mined after the new order");
     assert_eq!(crosscart_core::fbt::Model::load(&bytes).unwrap().baskets() as usize, seed::HISTORY_ORDERS + 1);
+}
+
+#[tokio::test]
+async fn bundles_earn_the_shops_discount_while_two_lines_remain() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    // The demo shop offers 5 %, and says so with its recommendations.
+    let (_, recs) = get(&s.url("/v1/recommendations?products=p-aperture-x100")).await;
+    assert_eq!(recs["discount"], json!({"percent": 5}));
+    let id = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    let lines = s.url(&format!("/v1/carts/{id}/lines"));
+    post(&lines, json!({"variant_id": "v-aperture-x100-1", "quantity": 1, "bundle": "b-1"})).await;
+    let (_, one) = get(&s.url(&format!("/v1/carts/{id}"))).await;
+    assert!(one.get("discount").is_none(), "a bundle of one earns nothing");
+    let (_, c) = post(&lines, json!({"variant_id": "v-spare-battery-np50-1", "quantity": 1, "bundle": "b-1"})).await;
+    assert_schema("Cart", &c);
+    // 5 % of 899.00 = 44.95 and of 49.00 = 2.45.
+    assert_eq!(c["lines"][0]["discount"]["amount"], 4495);
+    assert_eq!(c["lines"][1]["discount"]["amount"], 245);
+    assert_eq!(c["discount"]["amount"], 4740);
+    assert_eq!(c["subtotal"]["amount"], 94800);
+    assert_eq!(c["total"]["amount"], 94800 - 4740);
+    // An ordinary line next to it pays full price.
+    let (_, c) = post(&lines, json!({"variant_id": "v-earbud-tips-1", "quantity": 1})).await;
+    assert!(c["lines"][2].get("discount").is_none());
+    assert_eq!(c["total"]["amount"], 94800 + 1900 - 4740);
+
+    let (status, err) = post(&lines, json!({"variant_id": "v-earbud-tips-1", "quantity": 1, "bundle": "<b>"})).await;
+    assert_eq!((status, error_code(&err)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_bundle"));
+
+    // Checkout keeps the discount on the order.
+    let (status, order) = post(&s.url("/v1/orders"), json!({"cart_id": id, "email": "a@b.example"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_schema("Order", &order);
+    assert_eq!(order["discount"]["amount"], 4740);
+    assert_eq!(order["total"]["amount"], 94800 + 1900 - 4740);
+    let (oid, key) = (order["id"].as_str().unwrap(), order["key"].as_str().unwrap());
+    let (_, found) = send(reqwest::Method::GET, &s.url(&format!("/v1/orders/{oid}")), None, &[("x-order-key", key)]).await;
+    assert_eq!(found["discount"], order["discount"]);
+    assert_eq!(found["lines"][1]["discount"]["amount"], 245);
+
+    // Removing one of two bundle lines ends the discount for the other.
+    let id = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    let lines = s.url(&format!("/v1/carts/{id}/lines"));
+    post(&lines, json!({"variant_id": "v-nova-12-1", "quantity": 1, "bundle": "b2"})).await;
+    let (_, c) = post(&lines, json!({"variant_id": "v-nova-12-glass-1", "quantity": 1, "bundle": "b2"})).await;
+    assert!(c["discount"].is_object());
+    let glass = c["lines"][1]["id"].as_str().unwrap();
+    let (_, c) = send(reqwest::Method::DELETE, &s.url(&format!("/v1/carts/{id}/lines/{glass}")), None, &[]).await;
+    assert!(c.get("discount").is_none());
+    assert_eq!(c["total"], c["subtotal"]);
 }

@@ -59,7 +59,7 @@ pub async fn get_cart() -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = addToCart)]
 pub async fn add_to_cart(variant_id: String, quantity: Option<u32>) -> Result<JsValue, JsValue> {
     let q = crosscart_core::cart::validate_quantity(i64::from(quantity.unwrap_or(1))).map_err(|e| js::js_error("invalid_quantity", &e.to_string()))?;
-    store::add(&variant_id, q, Fulfillment::Delivery).await.map(|c| js::to_js(&c)).map_err(reject)
+    store::add(&variant_id, q, Fulfillment::Delivery, None).await.map(|c| js::to_js(&c)).map_err(reject)
 }
 
 /// Sets a line's quantity (0 removes it) and returns the cart.
@@ -113,4 +113,46 @@ pub fn forget_cart() {
 #[wasm_bindgen(js_name = connectedElements)]
 pub fn connected_elements() -> usize {
     elements::mounted_count()
+}
+
+/// A bought-together model file loaded into the page (see `loadModel`).
+#[wasm_bindgen]
+pub struct BoughtTogetherModel {
+    inner: &'static crosscart_core::fbt::Model<'static>,
+}
+
+#[derive(serde::Serialize)]
+struct Scored<'a> {
+    item: &'a str,
+    score: f32,
+    count: u32,
+}
+
+#[wasm_bindgen]
+impl BoughtTogetherModel {
+    /// Complements of `items` (a product, or a whole cart) leaving out `exclude`,
+    /// best first: `[{item, score, count}]`. Synchronous: no network.
+    pub fn recommend(&self, items: Vec<String>, exclude: Vec<String>, limit: usize) -> JsValue {
+        let seeds: Vec<&str> = items.iter().map(String::as_str).collect();
+        let ex: Vec<&str> = exclude.iter().map(String::as_str).collect();
+        let out: Vec<Scored<'_>> = self.inner.recommend(&seeds, &ex, limit).into_iter().map(|c| Scored { item: c.item, score: c.score, count: c.count }).collect();
+        js::to_js(&out)
+    }
+    /// Number of items the model knows.
+    #[wasm_bindgen(getter)]
+    pub fn items(&self) -> usize {
+        self.inner.items()
+    }
+    /// Number of orders it was mined from.
+    #[wasm_bindgen(getter)]
+    pub fn baskets(&self) -> u32 {
+        self.inner.baskets()
+    }
+}
+
+/// Fetches and checks a model file made by `crosscart mine` (once per URL per page).
+#[wasm_bindgen(js_name = loadModel)]
+pub async fn load_model(url: String) -> Result<BoughtTogetherModel, JsValue> {
+    let inner = crate::elements::bought_together::model(&url).await.map_err(reject)?;
+    Ok(BoughtTogetherModel { inner })
 }

@@ -329,6 +329,9 @@ async fn bought_together_shows_a_bundle_and_adds_exactly_the_selected_items() {
     assert!(parts(&el, "checkbox").iter().all(checked), "everything starts selected");
     let total_all = text(&el, "total");
     assert!(total_all.contains("4 items"), "{total_all}");
+    // The shop's bundle terms come with the recommendations: 5 % in the demo.
+    assert!(text(&el, "offer").starts_with("−5%"), "{}", text(&el, "offer"));
+    assert!(part(&el, "full-price").is_some(), "two or more ticked: the full price is struck through");
 
     // Untick the last complement: the total follows, from the API's prices.
     let dropped = items[3].get_attribute("data-product-id").unwrap();
@@ -349,6 +352,10 @@ async fn bought_together_shows_a_bundle_and_adds_exactly_the_selected_items() {
     let in_cart: Vec<String> = lines.iter().map(|l| js_sys::Reflect::get(&l, &"product_id".into()).unwrap().as_string().unwrap()).collect();
     assert_eq!(in_cart.len(), 3);
     assert!(!in_cart.contains(&dropped));
+    // The API priced them as a bundle: total = subtotal − discount, discount > 0.
+    let amount = |path: &[&str]| detail(ev, path).as_f64().unwrap_or(0.0);
+    assert!(amount(&["cart", "discount", "amount"]) > 0.0);
+    assert_eq!(amount(&["cart", "total", "amount"]), amount(&["cart", "subtotal", "amount"]) - amount(&["cart", "discount", "amount"]));
 
     // What is now in the cart is no longer offered.
     wait_for("added complements no longer offered", || {

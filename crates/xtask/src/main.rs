@@ -3,6 +3,7 @@
 //!   cargo xtask build   WASM release build → wasm-bindgen → wasm-opt -Oz → www/dist, with a size table
 //!   cargo xtask demo    build, then serve the demo shop on http://127.0.0.1:8080
 //!   cargo xtask test    install what is missing, then run every suite
+//!   cargo xtask bench fbt [DATASET]   miner vs mlxtend and efficient-apriori, browser lookups
 //!   cargo xtask setup   only install the tools
 //!
 //! Tools it installs when missing: the wasm32 target, wasm-bindgen-cli at the
@@ -129,6 +130,48 @@ fn ensure_reference() -> Result<(PathBuf, PathBuf)> {
             .arg(dir.join("data")))?;
     }
     Ok((python, wheel))
+}
+
+/// `cargo xtask bench fbt [DATASET]`: our miner against mlxtend and
+/// efficient-apriori on the same data in one run, then browser-side lookups.
+fn bench(args: &[String]) -> Result {
+    if args.first().map(String::as_str) != Some("fbt") {
+        return Err("usage: cargo xtask bench fbt [DATASET]".into());
+    }
+    let dataset = args.get(1).map(|d| std::fs::canonicalize(d).map_err(|e| format!("{d}: {e}"))).transpose()?;
+    let (python, store_wheel) = ensure_reference()?;
+    if output(Command::new(&python).args(["-c", "import efficient_apriori"])).is_none() {
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "efficient-apriori==2.0.6"]))?;
+    }
+    let data = root().join("target/reference/data");
+    let retail_wheel = data.join("PyARMViz-0.1.4-py2.py3-none-any.whl");
+    if !retail_wheel.exists() {
+        run(Command::new(&python).args(["-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps", "PyARMViz==0.1.4", "-d"]).arg(&data))?;
+    }
+    ensure_npm(&root().join("tests/e2e"))?;
+    ensure_chromium()?;
+    run(Command::new(cargo()).args(["build", "--release", "-p", "crosscart"]).current_dir(root()))?;
+    let release = root().join("target/release/crosscart");
+    build()?;
+    let work = std::env::temp_dir().join(format!("crosscart-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let result = (|| {
+        let mut cmd = Command::new(&python);
+        cmd.arg(root().join("tests/bench/fbt_bench.py")).arg(&release).arg(&work).arg(&retail_wheel).arg(&store_wheel).env("PYTHONWARNINGS", "ignore");
+        if let Some(d) = &dataset {
+            cmd.arg(d);
+        }
+        run(&mut cmd)?;
+        let server = start_test_server(&release)?;
+        run(Command::new("node")
+            .arg(root().join("tests/e2e/bench-model-lookup.mjs"))
+            .arg(&server.base)
+            .arg(work.join("lookup.ccfbt"))
+            .current_dir(root().join("tests/e2e"))
+            .env("CHROMIUM", CHROMIUM))
+    })();
+    let _ = std::fs::remove_dir_all(&work);
+    result
 }
 
 fn setup() -> Result {
@@ -480,7 +523,8 @@ fn main() -> ExitCode {
         "demo" => demo(),
         "test" => test(),
         "setup" => setup(),
-        _ => Err("usage: cargo xtask <build|demo|test|setup>".into()),
+        "bench" => bench(&std::env::args().skip(2).collect::<Vec<_>>()),
+        _ => Err("usage: cargo xtask <build|demo|test|bench fbt [DATASET]|setup>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -168,6 +168,9 @@ pub struct NewLine {
     pub quantity: u32,
     #[serde(default)]
     pub fulfillment: Fulfillment,
+    /// Tag shared by lines added together from a bundle (earns the shop's bundle discount).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<String>,
 }
 
 /// The demo checkout: turns a cart into an order.
@@ -207,7 +210,7 @@ pub trait CommerceAdapter {
 
     /// Products bought together with `products` (one product, or a whole
     /// cart), leaving out `exclude`, best first.
-    fn recommendations(&self, products: &[String], exclude: &[String], limit: u32) -> Result<Call<Vec<Recommendation>>, ProtocolError> {
+    fn recommendations(&self, products: &[String], exclude: &[String], limit: u32) -> Result<Call<Recommendations>, ProtocolError> {
         let _ = (products, exclude, limit);
         Err(ProtocolError::Unsupported(Capability::Recommendations))
     }
@@ -215,6 +218,14 @@ pub trait CommerceAdapter {
     fn recommendation_model(&self) -> Result<Call<Vec<u8>>, ProtocolError> {
         Err(ProtocolError::Unsupported(Capability::Recommendations))
     }
+}
+
+/// Complements and the shop's bundle terms.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Recommendations {
+    pub items: Vec<Recommendation>,
+    /// Off every line of a bundle added together, if the shop offers it.
+    pub discount: Option<crate::cart::BundleDiscount>,
 }
 
 /// One recommended complement, with the product so it can be shown and priced.

@@ -43,6 +43,8 @@ pub struct StockList {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecommendationList {
     pub recommendations: Vec<Recommendation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<crate::cart::BundleDiscount>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +68,8 @@ pub struct AddLineBody {
     pub quantity: i64,
     #[serde(default)]
     pub fulfillment: Fulfillment,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<String>,
 }
 
 /// `PATCH /v1/carts/{id}/lines/{line_id}`.
@@ -187,7 +191,7 @@ impl CommerceAdapter for ReferenceAdapter {
     fn add_line(&self, cart_id: &str, line: &NewLine) -> Result<Call<Cart>, ProtocolError> {
         non_empty("cart id", cart_id)?;
         non_empty("variant id", &line.variant_id)?;
-        let body = AddLineBody { variant_id: line.variant_id.clone(), quantity: i64::from(line.quantity), fulfillment: line.fulfillment.clone() };
+        let body = AddLineBody { variant_id: line.variant_id.clone(), quantity: i64::from(line.quantity), fulfillment: line.fulfillment.clone(), bundle: line.bundle.clone() };
         Ok(self.call(Method::Post, &format!("/carts/{}/lines", encode_component(cart_id)), json_body(&body), Vec::new(), "cart"))
     }
 
@@ -230,7 +234,7 @@ impl CommerceAdapter for ReferenceAdapter {
         Ok(Call::new(request, move |r| parse(r).map(|l| l.stock)))
     }
 
-    fn recommendations(&self, products: &[String], exclude: &[String], limit: u32) -> Result<Call<Vec<Recommendation>>, ProtocolError> {
+    fn recommendations(&self, products: &[String], exclude: &[String], limit: u32) -> Result<Call<Recommendations>, ProtocolError> {
         if products.is_empty() {
             return Err(ProtocolError::InvalidRequest("recommendations need at least one product".into()));
         }
@@ -240,7 +244,7 @@ impl CommerceAdapter for ReferenceAdapter {
             path.push_str(&format!("&exclude={}", list(exclude)));
         }
         let (request, parse) = self.get::<RecommendationList>(&path, "recommendations").into_parts();
-        Ok(Call::new(request, move |r| parse(r).map(|l| l.recommendations)))
+        Ok(Call::new(request, move |r| parse(r).map(|l| Recommendations { items: l.recommendations, discount: l.discount })))
     }
 
     fn recommendation_model(&self) -> Result<Call<Vec<u8>>, ProtocolError> {
@@ -274,7 +278,7 @@ mod tests {
         check_request(a.get_cart("a/../b").unwrap(), Method::Get, "http://127.0.0.1:8080/v1/carts/a%2F..%2Fb", None);
         check_request(a.create_cart(Some(Currency::EUR)).unwrap(), Method::Post, "http://127.0.0.1:8080/v1/carts", Some(r#"{"currency":"EUR"}"#));
         check_request(
-            a.add_line("c1", &NewLine { variant_id: "v1".into(), quantity: 2, fulfillment: Fulfillment::Delivery }).unwrap(),
+            a.add_line("c1", &NewLine { variant_id: "v1".into(), quantity: 2, fulfillment: Fulfillment::Delivery, bundle: None }).unwrap(),
             Method::Post,
             "http://127.0.0.1:8080/v1/carts/c1/lines",
             Some(r#"{"variant_id":"v1","quantity":2,"fulfillment":{"type":"delivery"}}"#),

@@ -79,7 +79,7 @@ fn start_add(ctx: &Ctx, variant: Option<String>, quantity: Option<String>, picku
     }
     let ctx = ctx.clone();
     leptos::task::spawn_local(async move {
-        let result = store::add(&variant, quantity, fulfillment).await;
+        let result = store::add(&variant, quantity, fulfillment, None).await;
         let _ = ctx.element.remove_attribute("aria-busy");
         if let Some(b) = &button {
             let _ = b.remove_attribute("disabled");

@@ -13,6 +13,7 @@ use crate::{config, events, store, transport::execute};
 use crosscart_core::fbt::Model;
 use crosscart_core::i18n::{t, Msg};
 use crosscart_core::protocol::{CommerceAdapter, ProductQuery, ProtocolError};
+use crosscart_core::cart::{percent_of, BundleDiscount};
 use crosscart_core::{Fulfillment, Money, Product};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
@@ -40,6 +41,8 @@ pub const CSS: &str = "
 [part=add],[part=retry]{font:inherit;cursor:pointer;padding:var(--cc-button-padding,.6em 1.2em);border:0;border-radius:var(--cc-radius,.4em);background:var(--cc-color-accent,#1a5fd0);color:var(--cc-color-on-accent,#fff)}
 [part=add]:disabled{opacity:.6;cursor:not-allowed}
 [part=loading],[part=status]{color:var(--cc-color-muted,#555);font-size:.875em;margin:0}
+[part=offer]{margin:0;font-weight:600;color:var(--cc-color-accent,#1a5fd0)}
+[part=full-price]{color:var(--cc-color-muted,#555);font-weight:400}
 [part=status]:empty{display:none}
 [part=error]{color:var(--cc-color-danger,#b3261e)}
 input:focus-visible,button:focus-visible{outline:2px solid var(--cc-color-focus,#1a5fd0);outline-offset:2px}
@@ -50,7 +53,7 @@ enum Load {
     /// Not near the viewport yet.
     Waiting,
     Loading,
-    Ready { anchor: Option<Product>, items: Vec<Product> },
+    Ready { anchor: Option<Product>, items: Vec<Product>, discount: Option<BundleDiscount> },
     Failed(String),
 }
 
@@ -68,7 +71,7 @@ async fn fetch_bytes(url: &str) -> Result<Vec<u8>, ProtocolError> {
 }
 
 /// The model at `url`, fetched and checked once per page.
-async fn model(url: &str) -> Result<&'static Model<'static>, ProtocolError> {
+pub(crate) async fn model(url: &str) -> Result<&'static Model<'static>, ProtocolError> {
     if let Some(m) = MODELS.with(|m| m.borrow().get(url).copied()) {
         return Ok(m);
     }
@@ -81,7 +84,7 @@ async fn model(url: &str) -> Result<&'static Model<'static>, ProtocolError> {
 
 /// Complements of `seeds`, minus `exclude`: from the model file when one is
 /// given (no round trip per product), else from the backend.
-async fn complements(seeds: &[String], exclude: &[String], limit: usize, model_url: Option<String>) -> Result<Vec<Product>, ProtocolError> {
+async fn complements(seeds: &[String], exclude: &[String], limit: usize, model_url: Option<String>) -> Result<(Vec<Product>, Option<BundleDiscount>), ProtocolError> {
     let adapter = config::adapter();
     if let Some(url) = model_url {
         let m = model(&url).await?;
@@ -89,14 +92,14 @@ async fn complements(seeds: &[String], exclude: &[String], limit: usize, model_u
         let x: Vec<&str> = exclude.iter().map(String::as_str).collect();
         let ids: Vec<String> = m.recommend(&s, &x, limit).iter().map(|c| c.item.to_owned()).collect();
         if ids.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), None));
         }
         let found = execute(adapter.list_products(&ProductQuery { ids: ids.clone(), ..Default::default() })?).await?;
-        // Keep the model's order.
-        return Ok(ids.iter().filter_map(|id| found.iter().find(|p| &p.id == id).cloned()).collect());
+        // Keep the model's order. A model file carries no commercial terms: no discount.
+        return Ok((ids.iter().filter_map(|id| found.iter().find(|p| &p.id == id).cloned()).collect(), None));
     }
     let recs = execute(adapter.recommendations(seeds, exclude, limit as u32)?).await?;
-    Ok(recs.into_iter().map(|r| r.product).collect())
+    Ok((recs.items.into_iter().map(|r| r.product).collect(), recs.discount))
 }
 
 /// The variant a bundle item adds: the `variant` attribute for the anchor, else the first.
@@ -163,17 +166,17 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
             load.set(Load::Loading);
         }
         leptos::task::spawn_local(async move {
-            let result: Result<(Option<Product>, Vec<Product>), ProtocolError> = async {
+            let result: Result<(Option<Product>, (Vec<Product>, Option<BundleDiscount>)), ProtocolError> = async {
                 if seeded_by_cart {
                     if exclude.is_empty() {
-                        return Ok((None, Vec::new()));
+                        return Ok((None, (Vec::new(), None)));
                     }
                     Ok((None, complements(&exclude, &exclude, limit, model_url).await?))
                 } else {
-                    let Some(id) = product.filter(|p| !p.is_empty()) else { return Ok((None, Vec::new())) };
+                    let Some(id) = product.filter(|p| !p.is_empty()) else { return Ok((None, (Vec::new(), None))) };
                     let anchor = execute(config::adapter().get_product(&id)?).await?;
-                    let items = complements(std::slice::from_ref(&anchor.id), &exclude, limit, model_url).await?;
-                    Ok((Some(anchor), items))
+                    let found = complements(std::slice::from_ref(&anchor.id), &exclude, limit, model_url).await?;
+                    Ok((Some(anchor), found))
                 }
             }
             .await;
@@ -181,7 +184,7 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
                 return; // a newer load is under way
             }
             load.set(match result {
-                Ok((anchor, items)) => Load::Ready { anchor, items },
+                Ok((anchor, (items, discount))) => Load::Ready { anchor, items, discount },
                 Err(e) => Load::Failed(describe(&e)),
             });
         });
@@ -196,7 +199,7 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
 
     // The bundle: (product, variant) rows, anchor first.
     let rows = move || match load.get() {
-        Load::Ready { anchor, items } if !items.is_empty() => {
+        Load::Ready { anchor, items, .. } if !items.is_empty() => {
             let wanted = variant.get();
             anchor.iter().map(|p| (p.clone(), true)).chain(items.into_iter().map(|p| (p, false)))
                 .filter_map(|(p, is_anchor)| {
@@ -208,11 +211,23 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
         _ => Vec::new(),
     };
     let is_selected = move |id: &str| unchecked.with(|u| !u.iter().any(|x| x == id));
+    let discount = move || match load.get() {
+        Load::Ready { discount, .. } => discount,
+        _ => None,
+    };
+    // (items ticked, their sum, the sum after the shop's bundle discount when two or more are ticked).
     let total = move || {
         let chosen: Vec<Money> = rows().iter().filter(|(p, _, _)| is_selected(&p.id)).map(|(_, v, _)| v.price).collect();
         let count = chosen.len();
         let sum = chosen.first().and_then(|first| Money::sum(first.currency, chosen.iter().copied()).ok());
-        (count, sum)
+        let discounted = match (discount(), sum) {
+            (Some(d), Some(sum)) if count >= 2 => {
+                let off: Option<Vec<Money>> = chosen.iter().map(|m| percent_of(*m, d.percent).ok()).collect();
+                off.and_then(|off| Money::sum(sum.currency, off).ok()).map(|off| Money::new(sum.amount - off.amount, sum.currency))
+            }
+            _ => None,
+        };
+        (count, sum, discounted)
     };
 
     let add_selected = {
@@ -222,6 +237,8 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
             if chosen.is_empty() || adding.get_untracked() {
                 return;
             }
+            // Lines added together share a tag, which earns the shop's bundle discount.
+            let tag = (chosen.len() >= 2).then(|| format!("b{:x}", (js_sys::Math::random() * 1e15) as u64));
             adding.set(true);
             status.set(t(locale, Msg::Adding).to_owned());
             let element = element.clone();
@@ -230,7 +247,7 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
                 let mut last = None;
                 let mut failure = None;
                 for (p, v, _) in &chosen {
-                    match store::add(&v.id, 1, Fulfillment::Delivery).await {
+                    match store::add(&v.id, 1, Fulfillment::Delivery, tag.clone()).await {
                         Ok(cart) => {
                             let line_id = cart.lines.iter().find(|l| l.variant_id == v.id).map(|l| l.id.clone());
                             let change = events::CartChange { action: "add", variant_id: &v.id, line_id: line_id.as_deref(), quantity: 1, cart: &cart };
@@ -301,14 +318,25 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
                     }
                 }).collect::<Vec<_>>();
                 let add_selected = add_selected.clone();
+                let offer = discount().map(|d| view! { <p part="offer">{format!("−{}% {}", d.percent, t(locale, Msg::BundleOffer))}</p> });
                 view! {
+                    {offer}
                     <ul part="items">{items}</ul>
                     <div part="footer">
-                        <span part="total">{move || {
-                            let (n, sum) = total();
-                            let amount = sum.map(|m| format_money(&m)).unwrap_or_default();
-                            format!("{} ({}): {amount}", t(locale, Msg::BundleTotal), crosscart_core::i18n::item_count(locale, n as u64))
-                        }}</span>
+                        <span part="total">
+                            {move || {
+                                let (n, _, _) = total();
+                                format!("{} ({}): ", t(locale, Msg::BundleTotal), crosscart_core::i18n::item_count(locale, n as u64))
+                            }}
+                            {move || {
+                                let (_, sum, discounted) = total();
+                                let amount = sum.map(|m| format_money(&m)).unwrap_or_default();
+                                match discounted {
+                                    Some(d) => view! { <s part="full-price">{amount}</s>" "<span part="bundle-price">{format_money(&d)}</span> }.into_any(),
+                                    None => view! { <span part="bundle-price">{amount}</span> }.into_any(),
+                                }
+                            }}
+                        </span>
                         <button part="add" type="button" disabled=move || total().0 == 0 || adding.get()
                             on:click=move |_| add_selected()>{t(locale, Msg::AddSelected)}</button>
                     </div>

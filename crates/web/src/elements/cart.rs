@@ -26,7 +26,8 @@ pub const CSS: &str = "
 [part=details]{grid-area:details;display:grid;min-width:0}
 [part=title]{font-weight:600;overflow-wrap:anywhere}
 [part=variant],[part=unit-price],[part=fulfillment]{font-size:.875em;color:var(--cc-color-muted,#555)}
-[part=line-total]{grid-area:total;text-align:end;font-variant-numeric:tabular-nums}
+[part=line-total]{grid-area:total;text-align:end;font-variant-numeric:tabular-nums;display:grid}
+[part=line-discount],[part=discount]{color:var(--cc-color-accent,#1a5fd0);font-size:.875em}
 [part=stepper]{grid-area:stepper;display:inline-flex;align-items:center;gap:.25rem}
 [part=stepper] button,[part=remove],[part=retry]{font:inherit;cursor:pointer;border:1px solid var(--cc-color-border,#ccc);background:var(--cc-color-surface,#fff);color:inherit;border-radius:var(--cc-radius,.4em);min-width:2.25rem;min-height:2.25rem}
 [part=quantity]{font:inherit;width:3.5em;min-height:2.25rem;text-align:center;border:1px solid var(--cc-color-border,#ccc);border-radius:var(--cc-radius,.4em)}
@@ -90,7 +91,9 @@ fn line_view(line: CartLine, element: SendWrapper<HtmlElement>, message: RwSigna
                 <span part="unit-price">{format!("{} {}", format_money(&line.unit_price), t(locale, Msg::UnitPrice))}</span>
                 {fulfillment}
             </div>
-            <span part="line-total">{format_money(&line.line_total)}</span>
+            <span part="line-total">{format_money(&line.line_total)}{line.discount.map(|d| view! {
+                <span part="line-discount">{format!("−{}", format_money(&d))}</span>
+            })}</span>
             <div part="stepper" role="group" aria-label=t(locale, Msg::Quantity)>
                 <button part="decrease" type="button" aria-label=t(locale, Msg::Decrease) disabled=at_min
                     on:click=move |_| change_quantity(e1.clone(), message, l1.clone(), q.saturating_sub(1).max(1))>"−"</button>
@@ -143,6 +146,7 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
                         <ul part="lines">{lines}</ul>
                         <dl part="summary">
                             <dt>{t(locale, Msg::Subtotal)}</dt><dd part="subtotal">{format_money(&cart.subtotal)}</dd>
+                            {cart.discount.map(|d| view! { <dt>{t(locale, Msg::Discount)}</dt><dd part="discount">{format!("−{}", format_money(&d))}</dd> })}
                             <dt>{t(locale, Msg::Total)}</dt><dd part="total">{format_money(&cart.total)}</dd>
                         </dl>
                         {checkout}
