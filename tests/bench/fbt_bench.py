@@ -4,7 +4,7 @@ efficient-apriori on the same data, in the same run.
 usage: python fbt_bench.py CROSSCART_RELEASE_BIN WORK_DIR RETAIL_WHEEL STORE_WHEEL [DATASET]
 
 Each contender runs as its own process on the same FIMI file; wall time and
-peak memory (max RSS, from wait4) cover the whole process: reading the file,
+peak memory (the child's own VmHWM) cover the whole process: reading the file,
 mining and producing the rules. mlxtend and efficient-apriori also report
 their mining time alone. Datasets: the user's DATASET if given; otherwise
 UCI Online Retail grouped per customer (PyARMViz 0.1.4), the store_data
@@ -59,6 +59,24 @@ def run(cmd, timeout=TIMEOUT):
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     timer = threading.Timer(timeout, p.kill)
     timer.start()
+    # Peak RSS from the child's own VmHWM: ru_maxrss would carry over this
+    # (large) parent's RSS across fork and exec on Linux.
+    peak = [0]
+    done = threading.Event()
+
+    def watch():
+        while not done.is_set():
+            try:
+                with open(f"/proc/{p.pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmHWM:"):
+                            peak[0] = max(peak[0], int(line.split()[1]))
+            except OSError:
+                pass
+            done.wait(0.005)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     out = b""
     while True:
         chunk = p.stdout.read(1 << 16)
@@ -66,11 +84,15 @@ def run(cmd, timeout=TIMEOUT):
             break
         if len(out) < 1 << 20:
             out += chunk
-    _, status, usage = os.wait4(p.pid, 0)
+    # Wait for exit without reaping, so /proc/<pid>/status stays readable until the end.
+    os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOWAIT)
+    done.set()
+    watcher.join()
+    _, status = os.waitpid(p.pid, 0)
     timer.cancel()
     wall = time.perf_counter() - t
     p.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024.0, out.decode(errors="replace"), p.returncode == 0
+    return wall, peak[0] / 1024.0, out.decode(errors="replace"), p.returncode == 0
 
 
 def write_fimi(path, baskets):

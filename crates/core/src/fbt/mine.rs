@@ -74,6 +74,9 @@ fn frequent_items(baskets: &Baskets, params: &MineParams, min: u32) -> (Vec<u32>
 /// All frequent itemsets up to `max_len` (Eclat over tid-lists, items taken in
 /// ascending support so the lists shrink fast). Sorted by size, then items.
 pub fn frequent_itemsets(baskets: &Baskets, params: &MineParams) -> Result<Vec<Itemset>, MineError> {
+    if params.max_len == 2 {
+        return Ok(pairs_as_itemsets(baskets, params)?);
+    }
     let min = params.check(baskets)?;
     let (mut frequent, counts) = frequent_items(baskets, params, min);
     frequent.sort_by_key(|&i| (counts[i as usize], i));
@@ -133,6 +136,17 @@ fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
         }
     }
     out
+}
+
+/// Frequent items and pairs from the co-count fast path, in the same shape
+/// and order as [`frequent_itemsets`] gives them.
+fn pairs_as_itemsets(baskets: &Baskets, params: &MineParams) -> Result<Vec<Itemset>, MineError> {
+    let min = params.check(baskets)?;
+    let pc = pair_counts(baskets, params)?;
+    let (frequent, _) = frequent_items(baskets, params, min);
+    let mut out: Vec<Itemset> = frequent.into_iter().map(|i| Itemset { items: vec![i], count: pc.item_counts[i as usize] }).collect();
+    out.extend(pc.pairs.into_iter().map(|(a, b, count)| Itemset { items: vec![a, b], count }));
+    Ok(out)
 }
 
 /// Item counts and co-counts of frequent pairs: the widget's fast path.
