@@ -5,10 +5,10 @@ export interface Image { url: string; alt: string }
 export type Fulfillment = { type: 'delivery' } | { type: 'pickup'; store_id: string };
 export interface Variant { id: string; product_id: string; title: string; sku: string; options: { name: string; value: string }[]; price: Money; image: Image | null }
 export interface Product { id: string; handle: string; title: string; description: string; category: string; images: Image[]; variants: Variant[] }
-export interface CartLine { id: string; variant_id: string; product_id: string; title: string; variant_title: string; image: Image | null; quantity: number; unit_price: Money; line_total: Money; fulfillment: Fulfillment }
-export interface Cart { id: string; version: number; currency: string; lines: CartLine[]; subtotal: Money; total: Money; updated_at: number }
-export interface OrderLine { variant_id: string; product_id: string; title: string; variant_title: string; quantity: number; unit_price: Money; line_total: Money; fulfillment: Fulfillment }
-export interface Order { id: string; number: number; channel: 'web' | 'app' | 'store'; currency: string; lines: OrderLine[]; subtotal: Money; total: Money; created_at: number; key?: string }
+export interface CartLine { id: string; variant_id: string; product_id: string; title: string; variant_title: string; image: Image | null; quantity: number; unit_price: Money; line_total: Money; fulfillment: Fulfillment; bundle?: string; discount?: Money }
+export interface Cart { id: string; version: number; currency: string; lines: CartLine[]; subtotal: Money; discount?: Money; total: Money; updated_at: number }
+export interface OrderLine { variant_id: string; product_id: string; title: string; variant_title: string; quantity: number; unit_price: Money; line_total: Money; fulfillment: Fulfillment; discount?: Money }
+export interface Order { id: string; number: number; channel: 'web' | 'app' | 'store'; currency: string; lines: OrderLine[]; subtotal: Money; discount?: Money; total: Money; created_at: number; key?: string }
 /** Rejections carry a stable code: not_found, network, invalid_quantity, version_conflict, ... */
 export interface CrosscartError extends Error { code: string }
 
