@@ -196,9 +196,12 @@ fn rules_command(input: &Path, format: Option<InputFormat>, min_support: f64, mi
     if !(0.0..=1.0).contains(&min_confidence) {
         return Err(format!("--min-confidence must be in [0, 1], got {min_confidence}"));
     }
+    let started = std::time::Instant::now();
     let baskets = read_baskets(input, format)?;
+    let parsed = started.elapsed();
     let params = fbt::MineParams { min_support, min_count: 1, max_len };
     let sets = fbt::frequent_itemsets(&baskets, &params).map_err(|e| format!("{}: {e}", input.display()))?;
+    let mined = started.elapsed() - parsed;
     let rank = baskets.display_ranks();
     let side = |ids: &[u32]| {
         let mut v: Vec<u32> = ids.to_vec();
@@ -230,7 +233,10 @@ fn rules_command(input: &Path, format: Option<InputFormat>, min_support: f64, mi
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(|e| format!("cannot write the rules: {e}")),
     }?;
-    eprintln!("{} baskets, {} items, {} frequent itemsets, {} rules", baskets.len(), baskets.item_count(), sets.len(), rows.len());
+    eprintln!(
+        "{} baskets, {} items, {} frequent itemsets, {} rules; read {:.3} s, mine {:.3} s, total {:.3} s",
+        baskets.len(), baskets.item_count(), sets.len(), rows.len(), parsed.as_secs_f64(), mined.as_secs_f64(), started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
