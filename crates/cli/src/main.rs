@@ -58,7 +58,8 @@ enum Command {
         /// Minimum number of baskets a stored pair must appear in (noise guard).
         #[arg(long, default_value_t = 3)]
         min_count: u32,
-        /// Largest itemset size; model version 1 stores pairs, so only 2 is accepted.
+        /// Largest itemset size, 2 to 8: above 2 the model also keeps, per item, its most
+        /// frequent bundles of 3 up to K items (Eclat; counts at least --min-count).
         #[arg(long, default_value_t = 2)]
         max_len: usize,
         /// Complements stored per item.
@@ -144,8 +145,8 @@ fn read_with_progress(path: &Path) -> Result<String, String> {
 }
 
 fn mine_command(a: &MineArgs) -> Result<(), String> {
-    if a.max_len != 2 {
-        return Err(format!("--max-len {}: model version 1 stores pairs (anchor + complement); only 2 is supported", a.max_len));
+    if !(2..=8).contains(&a.max_len) {
+        return Err(format!("--max-len must be 2 to 8, got {}", a.max_len));
     }
     if a.top_k == 0 {
         return Err("--top-k must be at least 1".into());
@@ -157,8 +158,15 @@ fn mine_command(a: &MineArgs) -> Result<(), String> {
     spinner.set_message(format!("counting pairs in {} baskets", baskets.len()));
     let params = fbt::MineParams { min_support: a.min_support, min_count: a.min_count, max_len: 2 };
     let pairs = fbt::pair_counts(&baskets, &params).map_err(|e| format!("{}: {e}", a.input.display()))?;
+    let bundles: Vec<fbt::Itemset> = if a.max_len > 2 {
+        spinner.set_message(format!("mining bundles of up to {} items", a.max_len));
+        let longer = fbt::MineParams { max_len: a.max_len, ..params };
+        fbt::frequent_itemsets(&baskets, &longer).map_err(|e| format!("{}: {e}", a.input.display()))?.into_iter().filter(|s| s.items.len() >= 3).collect()
+    } else {
+        Vec::new()
+    };
     spinner.set_message("building the model");
-    let model = fbt::build_model(&baskets, &pairs, a.top_k);
+    let model = fbt::build_model(&baskets, &pairs, &bundles, a.top_k);
     let loaded = fbt::Model::load(&model).map_err(|e| format!("internal error: the new model does not load: {e}"))?;
     let with_complements = (0..baskets.item_count() as u32).filter(|&i| !loaded.complements(baskets.name(i)).is_empty()).count();
     std::fs::write(&a.out, &model).map_err(|e| format!("cannot write {}: {e}", a.out.display()))?;
@@ -167,6 +175,9 @@ fn mine_command(a: &MineArgs) -> Result<(), String> {
     println!("mined {} baskets with {} distinct items in {:.2} s", baskets.len(), baskets.item_count(), started.elapsed().as_secs_f64());
     println!("  frequent pairs: {} (each in at least {} baskets)", pairs.pairs.len(), params.min_count_for(baskets.len()));
     println!("  items with complements: {with_complements} of {}", baskets.item_count());
+    if a.max_len > 2 {
+        println!("  bundles of 3 to {} items: {}", a.max_len, bundles.len());
+    }
     println!(
         "  model: {} — {} bytes, {:.1} bytes per item, top {} complements per item",
         a.out.display(),
@@ -234,7 +245,7 @@ fn rules_command(input: &Path, format: Option<InputFormat>, min_support: f64, mi
         other => other.map_err(|e| format!("cannot write the rules: {e}")),
     }?;
     eprintln!(
-        "{} baskets, {} items, {} frequent itemsets, {} rules; read {:.3} s, mine {:.3} s, total {:.3} s",
+        "{} baskets, {} items, {} frequent itemsets, {} rules; read {:.4} s, mine {:.4} s, total {:.4} s",
         baskets.len(), baskets.item_count(), sets.len(), rows.len(), parsed.as_secs_f64(), mined.as_secs_f64(), started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -92,7 +92,16 @@ fn mine_writes_a_model_that_loads() {
     assert_eq!(names, ["2", "3"]);
     assert!(m.complements("4").is_empty());
 
-    let out = crosscart(&["mine", &input, "--out", model.to_str().unwrap(), "--max-len", "3"]);
+    // With --max-len 3 the model also keeps bundles of three.
+    let triples = write(&dir, "triples.txt", &"1 2 3\n".repeat(20));
+    let out = crosscart(&["mine", &triples, "--out", model.to_str().unwrap(), "--max-len", "3"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("bundles of 3 to 3 items: 1"));
+    let bytes = std::fs::read(&model).unwrap();
+    let m = crosscart_core::fbt::Model::load(&bytes).unwrap();
+    assert_eq!(m.bundles("2"), vec![(vec!["1", "2", "3"], 20)]);
+
+    let out = crosscart(&["mine", &input, "--out", model.to_str().unwrap(), "--max-len", "9"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("only 2 is supported"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-len must be 2 to 8"));
 }

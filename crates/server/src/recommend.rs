@@ -62,11 +62,11 @@ pub fn mine(conn: &rusqlite::Connection) -> Result<ModelFile, ApiError> {
     }
     let orders = baskets.len();
     let bytes = if baskets.is_empty() {
-        fbt::build_model(&baskets, &fbt::PairCounts { n: 0, item_counts: Vec::new(), pairs: Vec::new() }, TOP_K)
+        fbt::build_model(&baskets, &fbt::PairCounts { n: 0, item_counts: Vec::new(), pairs: Vec::new() }, &[], TOP_K)
     } else {
         let params = MineParams { min_support: 1.0 / orders as f64, min_count: MIN_PAIR_ORDERS, max_len: 2 };
         let pairs = fbt::pair_counts(&baskets, &params).map_err(ApiError::internal)?;
-        fbt::build_model(&baskets, &pairs, TOP_K)
+        fbt::build_model(&baskets, &pairs, &[], TOP_K)
     };
     let crc = &bytes[bytes.len() - 4..];
     let etag = format!("\"{:02x}{:02x}{:02x}{:02x}-{orders}\"", crc[3], crc[2], crc[1], crc[0]);

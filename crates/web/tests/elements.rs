@@ -343,7 +343,8 @@ async fn bought_together_shows_a_bundle_and_adds_exactly_the_selected_items() {
     let expected: Vec<String> = items[..3].iter().map(|i| i.get_attribute("data-product-id").unwrap()).collect();
     click(&part(&el, "add").unwrap());
     wait_for("cc-bundle-add", || !bundles.borrow().is_empty()).await;
-    let ev = &bundles.borrow()[0];
+    let ev = bundles.borrow()[0].clone();
+    let ev = &ev;
     assert!(ev.bubbles() && ev.composed());
     let added: Vec<String> = js_sys::Array::from(&detail(ev, &["items"])).iter()
         .map(|i| js_sys::Reflect::get(&i, &"product_id".into()).unwrap().as_string().unwrap()).collect();

@@ -75,7 +75,7 @@ fn frequent_items(baskets: &Baskets, params: &MineParams, min: u32) -> (Vec<u32>
 /// ascending support so the lists shrink fast). Sorted by size, then items.
 pub fn frequent_itemsets(baskets: &Baskets, params: &MineParams) -> Result<Vec<Itemset>, MineError> {
     if params.max_len == 2 {
-        return Ok(pairs_as_itemsets(baskets, params)?);
+        return pairs_as_itemsets(baskets, params);
     }
     let min = params.check(baskets)?;
     let (mut frequent, counts) = frequent_items(baskets, params, min);

@@ -7,6 +7,7 @@
 //! names        items × (varint length, UTF-8 bytes)
 //! counts       items × varint                      (baskets holding the item)
 //! complements  items × (varint k, k × (varint item, varint pair count, f32 score))
+//! bundles      items × (varint m, m × (varint size, size × varint item, varint count))
 //! crc32        u32 over everything before it (IEEE)
 //! ```
 //!
@@ -15,7 +16,7 @@
 //! on demand, so a browser copies the file into WASM memory once and never
 //! again. Every malformed or truncated file is an error, never a panic.
 
-use super::{Baskets, PairCounts};
+use super::{Baskets, Itemset, PairCounts};
 use std::collections::HashMap;
 
 pub const MAGIC: &[u8; 6] = b"CCFBT\0";
@@ -87,7 +88,11 @@ pub fn crc32(data: &[u8]) -> u32 {
 /// score exceeds 1 are kept — evidence that buying one makes the other more
 /// likely — so an item with no real complement gets an empty list and the
 /// widget can hide instead of showing best-sellers.
-pub fn build_model(baskets: &Baskets, pairs: &PairCounts, top_k: u16) -> Vec<u8> {
+///
+/// `bundles` are frequent itemsets of three or more items (from
+/// [`super::frequent_itemsets`] with a larger `max_len`); each item keeps the
+/// `top_k` most frequent bundles it belongs to. Pass `&[]` for a pairs-only model.
+pub fn build_model(baskets: &Baskets, pairs: &PairCounts, bundles: &[Itemset], top_k: u16) -> Vec<u8> {
     let items = baskets.item_count();
     let mut rows: Vec<Vec<(u32, u32, f32)>> = vec![Vec::new(); items];
     for &(a, b, c) in &pairs.pairs {
@@ -125,6 +130,24 @@ pub fn build_model(baskets: &Baskets, pairs: &PairCounts, top_k: u16) -> Vec<u8>
             put_varint(&mut out, item);
             put_varint(&mut out, count);
             out.extend_from_slice(&s.to_le_bytes());
+        }
+    }
+    let mut member_of: Vec<Vec<usize>> = vec![Vec::new(); items];
+    for (b, set) in bundles.iter().enumerate().filter(|(_, s)| s.items.len() >= 3) {
+        for &i in &set.items {
+            member_of[i as usize].push(b);
+        }
+    }
+    for list in &mut member_of {
+        list.sort_by(|&x, &y| bundles[y].count.cmp(&bundles[x].count).then_with(|| bundles[x].items.cmp(&bundles[y].items)));
+        list.truncate(usize::from(top_k));
+        put_varint(&mut out, list.len() as u32);
+        for &b in list.iter() {
+            put_varint(&mut out, bundles[b].items.len() as u32);
+            for &i in &bundles[b].items {
+                put_varint(&mut out, i);
+            }
+            put_varint(&mut out, bundles[b].count);
         }
     }
     let crc = crc32(&out);
@@ -173,6 +196,8 @@ struct Entry<'a> {
     count: u32,
     /// Offset of this item's complement list in the buffer.
     complements_at: u32,
+    /// Offset of this item's bundle list in the buffer.
+    bundles_at: u32,
 }
 
 /// A loaded model, borrowing the file's bytes.
@@ -217,7 +242,7 @@ impl<'a> Model<'a> {
             if by_name.insert(name, i).is_some() {
                 return Err(ModelError::Corrupt("duplicate item name"));
             }
-            entries.push(Entry { name, count: 0, complements_at: 0 });
+            entries.push(Entry { name, count: 0, complements_at: 0, bundles_at: 0 });
         }
         for e in &mut entries {
             e.count = c.varint("counts")?;
@@ -236,8 +261,33 @@ impl<'a> Model<'a> {
                 c.take(4, "complements")?;
             }
         }
+        for (me, e) in entries.iter_mut().enumerate() {
+            e.bundles_at = c.pos as u32;
+            let m = c.varint("bundles")?;
+            if m > u32::from(top_k) {
+                return Err(ModelError::Corrupt("more bundles than top_k"));
+            }
+            for _ in 0..m {
+                let size = c.varint("bundles")?;
+                if !(3..=64).contains(&size) {
+                    return Err(ModelError::Corrupt("bundle size out of range"));
+                }
+                let mut has_me = false;
+                for _ in 0..size {
+                    let i = c.varint("bundles")?;
+                    if i >= items {
+                        return Err(ModelError::Corrupt("bundle refers to an unknown item"));
+                    }
+                    has_me |= i as usize == me;
+                }
+                if !has_me {
+                    return Err(ModelError::Corrupt("bundle listed under an item it does not hold"));
+                }
+                c.varint("bundles")?;
+            }
+        }
         if c.pos != body.len() {
-            return Err(ModelError::Corrupt("trailing bytes after the complements"));
+            return Err(ModelError::Corrupt("trailing bytes after the bundles"));
         }
         Ok(Model { bytes: body, baskets, top_k, entries, by_name })
     }
@@ -268,6 +318,22 @@ impl<'a> Model<'a> {
                 let count = c.varint("complements").ok()?;
                 let b = c.take(4, "complements").ok()?;
                 Some(Complement { item: self.entries[other as usize].name, count, score: f32::from_le_bytes([b[0], b[1], b[2], b[3]]) })
+            })
+            .collect()
+    }
+
+    /// Frequent bundles of three or more items that hold `item`, most frequent
+    /// first: (all the bundle's items, baskets holding them all).
+    pub fn bundles(&self, item: &str) -> Vec<(Vec<&'a str>, u32)> {
+        let Some(&i) = self.by_name.get(item) else { return Vec::new() };
+        let mut c = Cursor { bytes: self.bytes, pos: self.entries[i as usize].bundles_at as usize };
+        // Validated in `load`.
+        let m = c.varint("bundles").unwrap_or(0);
+        (0..m)
+            .filter_map(|_| {
+                let size = c.varint("bundles").ok()?;
+                let names = (0..size).filter_map(|_| c.varint("bundles").ok().map(|x| self.entries[x as usize].name)).collect();
+                Some((names, c.varint("bundles").ok()?))
             })
             .collect()
     }
@@ -313,7 +379,12 @@ mod tests {
         b.push(&["camera", "rare-lens"]);
         b.push(&["rare-lens"]);
         let pc = pair_counts(&b, &MineParams { min_support: 0.001, min_count: 1, max_len: 2 }).unwrap();
-        build_model(&b, &pc, 3)
+        let bundles: Vec<_> = crate::fbt::frequent_itemsets(&b, &MineParams { min_support: 0.001, min_count: 5, max_len: 3 })
+            .unwrap()
+            .into_iter()
+            .filter(|s| s.items.len() == 3)
+            .collect();
+        build_model(&b, &pc, &bundles, 3)
     }
 
     #[test]
@@ -332,6 +403,14 @@ mod tests {
         assert_eq!(m.complements("camera")[0].count, 30);
         assert!(names("socks").iter().all(|n| *n != "camera"));
         assert!(names("nothing").is_empty());
+        // The one triple bought often enough: camera + SD card + best-seller, 30 times.
+        let bundles = m.bundles("camera");
+        assert_eq!(bundles.len(), 1);
+        let (mut items, count) = bundles[0].clone();
+        items.sort_unstable();
+        assert_eq!((items, count), (vec!["bestseller", "camera", "sd-card"], 30));
+        assert_eq!(m.bundles("sd-card"), m.bundles("camera"));
+        assert!(m.bundles("tripod").is_empty());
         let rec = |seeds: &[&str], exclude: &[&str]| m.recommend(seeds, exclude, 5).iter().map(|c| c.item).collect::<Vec<_>>();
         assert_eq!(rec(&["tripod"], &[]), ["camera"]);
         // Cart-seeded: what goes with the cart, minus what is in it.

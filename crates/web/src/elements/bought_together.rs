@@ -84,7 +84,10 @@ pub(crate) async fn model(url: &str) -> Result<&'static Model<'static>, Protocol
 
 /// Complements of `seeds`, minus `exclude`: from the model file when one is
 /// given (no round trip per product), else from the backend.
-async fn complements(seeds: &[String], exclude: &[String], limit: usize, model_url: Option<String>) -> Result<(Vec<Product>, Option<BundleDiscount>), ProtocolError> {
+/// Complement products, and the shop's bundle terms when the backend states them.
+type Found = (Vec<Product>, Option<BundleDiscount>);
+
+async fn complements(seeds: &[String], exclude: &[String], limit: usize, model_url: Option<String>) -> Result<Found, ProtocolError> {
     let adapter = config::adapter();
     if let Some(url) = model_url {
         let m = model(&url).await?;
@@ -166,7 +169,7 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
             load.set(Load::Loading);
         }
         leptos::task::spawn_local(async move {
-            let result: Result<(Option<Product>, (Vec<Product>, Option<BundleDiscount>)), ProtocolError> = async {
+            let result: Result<(Option<Product>, Found), ProtocolError> = async {
                 if seeded_by_cart {
                     if exclude.is_empty() {
                         return Ok((None, (Vec::new(), None)));
