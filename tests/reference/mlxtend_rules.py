@@ -1,12 +1,14 @@
 """Rule-for-rule equality of `crosscart rules` with mlxtend (fpgrowth +
 association_rules) on real public data that a PyPI package ships.
 
-usage: python mlxtend_rules.py CROSSCART_BIN WHEEL_WITH_DATASETS WORK_DIR
+usage: python mlxtend_rules.py CROSSCART_BIN WHEEL_WITH_DATASETS WORK_DIR [PYARMVIZ_WHEEL]
 
 Prints TAP (`ok N - ...`, `# pass N`, `# fail N`) and exits 1 on any mismatch.
 Datasets come from the `rule-mining-algs` wheel (algs/datasets/): the
 "store_data" market baskets (7,501 baskets) and the UCI mushroom table
-(8,124 rows, dense, long itemsets). Nothing here is committed data.
+(8,124 rows, dense, long itemsets); and, when its wheel is given, UCI Online
+Retail grouped per customer from `PyARMViz` (4,372 long baskets). Nothing
+here is committed data.
 """
 import csv
 import io
@@ -22,6 +24,14 @@ from mlxtend.frequent_patterns import association_rules, fpgrowth
 from mlxtend.preprocessing import TransactionEncoder
 
 REL = 1e-9
+
+
+def load_retail(wheel):
+    import tarfile
+    z = zipfile.ZipFile(wheel)
+    t = tarfile.open(fileobj=io.BytesIO(z.read("PyARMViz/datasets/Online_Retail_Grouped.tar.xz")))
+    text = t.extractfile(t.getmembers()[0]).read().decode("utf-8", "replace")
+    return [[i.strip() for i in line.split(",") if i.strip()] for line in text.splitlines() if line.strip()]
 
 
 def load(wheel):
@@ -115,6 +125,8 @@ def compare(want, got):
 def main():
     binary, wheel, work = sys.argv[1:4]
     data = load(wheel)
+    if len(sys.argv) > 4:
+        data["online_retail"] = load_retail(sys.argv[4])
     cases = [
         ("store_data", 0.005, None, "fimi"),
         ("store_data", 0.01, None, "csv"),
@@ -123,6 +135,8 @@ def main():
         ("mushroom", 0.5, None, "fimi"),
         ("mushroom", 0.35, 3, "csv"),
     ]
+    if "online_retail" in data:
+        cases += [("online_retail", 0.06, None, "jsonl"), ("online_retail", 0.04, 2, "fimi")]
     inputs = {name: write_inputs(name, baskets, work) for name, baskets in data.items()}
     passed = failed = 0
     for n, (name, ms, max_len, fmt) in enumerate(cases, 1):

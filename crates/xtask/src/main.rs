@@ -123,13 +123,14 @@ fn ensure_reference() -> Result<(PathBuf, PathBuf)> {
         run(Command::new("python3").args(["-m", "venv"]).arg(dir.join("venv")))?;
         run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "mlxtend==0.23.4"]))?;
     }
-    let wheel = dir.join("data/rule_mining_algs-0.1.1-py3-none-any.whl");
-    if !wheel.exists() {
-        run(Command::new(&python)
-            .args(["-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps", "rule-mining-algs==0.1.1", "-d"])
-            .arg(dir.join("data")))?;
+    for (file, spec) in [("rule_mining_algs-0.1.1-py3-none-any.whl", "rule-mining-algs==0.1.1"), ("PyARMViz-0.1.4-py2.py3-none-any.whl", "PyARMViz==0.1.4")] {
+        if !dir.join("data").join(file).exists() {
+            run(Command::new(&python)
+                .args(["-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps", spec, "-d"])
+                .arg(dir.join("data")))?;
+        }
     }
-    Ok((python, wheel))
+    Ok((python, dir.join("data/rule_mining_algs-0.1.1-py3-none-any.whl")))
 }
 
 /// `cargo xtask bench fbt [DATASET]`: our miner against mlxtend and
@@ -143,11 +144,7 @@ fn bench(args: &[String]) -> Result {
     if output(Command::new(&python).args(["-c", "import efficient_apriori"])).is_none() {
         run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "efficient-apriori==2.0.6"]))?;
     }
-    let data = root().join("target/reference/data");
-    let retail_wheel = data.join("PyARMViz-0.1.4-py2.py3-none-any.whl");
-    if !retail_wheel.exists() {
-        run(Command::new(&python).args(["-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps", "PyARMViz==0.1.4", "-d"]).arg(&data))?;
-    }
+    let retail_wheel = root().join("target/reference/data/PyARMViz-0.1.4-py2.py3-none-any.whl");
     ensure_npm(&root().join("tests/e2e"))?;
     ensure_chromium()?;
     run(Command::new(cargo()).args(["build", "--release", "-p", "crosscart"]).current_dir(root()))?;
@@ -464,7 +461,13 @@ fn test() -> Result {
         let reference = suite(
             &mut tally,
             "reference: crosscart rules = mlxtend on real datasets",
-            Command::new(&python).arg(root.join("tests/reference/mlxtend_rules.py")).arg(&bin).arg(&wheel).arg(&work).env("PYTHONWARNINGS", "ignore"),
+            Command::new(&python)
+                .arg(root.join("tests/reference/mlxtend_rules.py"))
+                .arg(&bin)
+                .arg(&wheel)
+                .arg(&work)
+                .arg(root.join("target/reference/data/PyARMViz-0.1.4-py2.py3-none-any.whl"))
+                .env("PYTHONWARNINGS", "ignore"),
         );
         let _ = std::fs::remove_dir_all(&work);
         reference?;
