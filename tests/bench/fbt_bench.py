@@ -53,10 +53,12 @@ TIMEOUT = 300
 
 
 def run(cmd, timeout=TIMEOUT):
-    """Runs cmd under wait4 so its own peak RSS is known; kills it after `timeout` s."""
+    """Runs cmd; returns (wall s, peak MiB, stdout, ok, stderr). Killed after `timeout` s."""
     import threading
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    import tempfile
+    errfile = tempfile.TemporaryFile()  # a file, not a pipe: a chatty stderr cannot block the child
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errfile)
     timer = threading.Timer(timeout, p.kill)
     timer.start()
     # Peak RSS from the child's own VmHWM: ru_maxrss would carry over this
@@ -92,8 +94,7 @@ def run(cmd, timeout=TIMEOUT):
     timer.cancel()
     wall = time.perf_counter() - t
     p.returncode = os.waitstatus_to_exitcode(status)
-    run.stderr = p.stderr.read().decode(errors="replace")
-    return wall, peak[0] / 1024.0, out.decode(errors="replace"), p.returncode == 0
+    return wall, peak[0] / 1024.0, out.decode(errors="replace"), p.returncode == 0, (errfile.seek(0), errfile.read().decode(errors="replace"))[1]
 
 
 def write_fimi(path, baskets):
@@ -153,11 +154,11 @@ def main():
         for mode, ms, max_len in (("pairs", pair_ms, 2), ("full", full_ms, 0)):
             args = ["--min-support", repr(ms)] + (["--max-len", str(max_len)] if max_len else [])
             results = []
-            wall, peak, out, ok = run([crosscart, "rules", path, "--format", "fimi", *args])
-            mine_s = run.stderr.split("mine ")[1].split(" ")[0] if "mine " in run.stderr else "?"
+            wall, peak, out, ok, err = run([crosscart, "rules", path, "--format", "fimi", *args])
+            mine_s = err.split("mine ")[1].split(" ")[0] if "mine " in err else "?"
             results.append(("crosscart", wall, mine_s, peak, max(out.count("\n") - 1, 0) if ok else None))
             for label, script in (("mlxtend fpgrowth", MLXTEND), ("efficient-apriori", APRIORI)):
-                wall, peak, out, ok = run([PY, "-c", script, path, repr(ms), str(max_len)])
+                wall, peak, out, ok, _ = run([PY, "-c", script, path, repr(ms), str(max_len)])
                 timed_out = not ok and wall >= TIMEOUT
                 mine_s, count = (out.split() + ["?", "?"])[:2] if ok else ("timeout" if timed_out else "failed", None)
                 results.append((label, wall, mine_s, peak, count))
@@ -171,7 +172,7 @@ def main():
         print(f"{'':38} ({n} baskets)")
     # A 20,000-item model for the browser lookup bench.
     lookup = synthetic(f"{work}/lookup20k.dat", 120_000, 20_000, 11)
-    wall, peak, out, ok = run([crosscart, "mine", lookup, "--out", f"{work}/lookup.ccfbt", "--min-support", "0.00001", "--min-count", "3", "--top-k", "10"])
+    wall, peak, out, ok, _ = run([crosscart, "mine", lookup, "--out", f"{work}/lookup.ccfbt", "--min-support", "0.00001", "--min-count", "3", "--top-k", "10"])
     print(out.strip())
     print(f"pairs model for 20,000 items: mined in {wall:.2f} s, peak {peak:.1f} MiB")
     if not ok:

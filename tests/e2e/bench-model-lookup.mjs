@@ -19,7 +19,6 @@ try {
   await page.route('**/__bench.ccfbt', (r) => r.fulfill({ headers: { 'content-type': 'application/octet-stream' }, body: model }));
   await page.goto(`${base}/__bench.html`);
   const result = await page.evaluate(async () => {
-    globalThis.__crosscartManualDefine = true;
     const sdk = await import('/sdk/crosscart.js');
     const t0 = performance.now();
     const m = await sdk.loadModel('/__bench.ccfbt');

@@ -67,8 +67,10 @@ test('the bundle loads only when it comes near the viewport', async () => {
   page.on('request', (r) => { if (r.url().includes('/v1/recommendations')) asked.push(r.url()); });
   await page.goto(`${BASE}/product.html?handle=nova-12`);
   await page.locator('#product:not([hidden])').waitFor();
-  // Give a wrongly eager element time to fire its request before checking it did not.
-  await page.waitForTimeout(500);
+  // IntersectionObserver callbacks run in the rendering steps: after two frames an
+  // eager element would have been told it is visible and asked.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  assert.equal(await page.locator('cc-bought-together [part=item]').count(), 0);
   assert.deepEqual(asked, [], 'nothing is fetched for a bundle far below the fold');
   await page.locator('cc-bought-together').scrollIntoViewIfNeeded();
   await page.locator('cc-bought-together [part=item]').first().waitFor();

@@ -262,10 +262,6 @@ fn database_path(spec: &str) -> Result<PathBuf, String> {
     Ok(PathBuf::from(path))
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
-
 struct ServeArgs {
     addr: SocketAddr,
     database: String,
@@ -283,9 +279,12 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
     }
     let currency = Currency::new(&currency).map_err(|e| e.to_string())?;
     let path = database_path(&database)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
     let db = Db::open(&path).map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
     if demo {
-        let seeded = db.run(|c| seed::seed_demo(c, now_ms(), 20261122)).await.map_err(|e| e.message)?;
+        let seeded = db.run(|c| seed::seed_demo(c, crosscart_server::api::now_ms(), 20261122)).await.map_err(|e| e.message)?;
         if seeded {
             eprintln!("seeded the demo shop into {}", path.display());
         }

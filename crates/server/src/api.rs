@@ -46,7 +46,8 @@ fn check_id<'a>(what: &str, id: &'a str) -> Result<&'a str, ApiError> {
     Ok(id)
 }
 
-fn now_ms() -> i64 {
+/// Milliseconds since the Unix epoch (the native build's clock; core takes time as an argument).
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 

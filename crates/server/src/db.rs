@@ -26,19 +26,10 @@ pub struct Db {
     conn: Arc<Mutex<Connection>>,
 }
 
-/// What the caller must provide because the database cannot: time and randomness.
-pub struct Ids<'a> {
-    pub now_ms: i64,
-    pub random_hex: &'a mut dyn FnMut(usize) -> String,
-}
-
 impl Db {
     /// Opens (creating if needed) the SQLite file at `path` and migrates it.
+    /// Its directory must exist.
     pub fn open(path: &Path) -> Result<Db, rusqlite::Error> {
-        if let Some(parent) = path.parent()
-            && !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-            }
         let conn = Connection::open(path)?;
         Self::init(conn)
     }

@@ -68,8 +68,9 @@ pub fn mine(conn: &rusqlite::Connection) -> Result<ModelFile, ApiError> {
         let pairs = fbt::pair_counts(&baskets, &params).map_err(ApiError::internal)?;
         fbt::build_model(&baskets, &pairs, &[], TOP_K)
     };
-    let crc = &bytes[bytes.len() - 4..];
-    let etag = format!("\"{:02x}{:02x}{:02x}{:02x}-{orders}\"", crc[3], crc[2], crc[1], crc[0]);
+    // The file ends with its CRC-32: with the order count, a strong validator.
+    let crc = u32::from_le_bytes(bytes[bytes.len() - 4..].try_into().map_err(ApiError::internal)?);
+    let etag = format!("\"{crc:08x}-{orders}\"");
     Ok(ModelFile { bytes, etag, orders })
 }
 

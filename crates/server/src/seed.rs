@@ -336,7 +336,6 @@ mod tests {
     #[test]
     fn history_has_co_purchase_structure() {
         let mut conn = Connection::open_in_memory().unwrap();
-        drop(crate::db::Db::open_in_memory());
         conn.execute_batch(include_str!("../migrations/0001_init.sql")).unwrap();
         conn.execute_batch(include_str!("../migrations/0002_bundles.sql")).unwrap();
         assert!(seed_demo(&mut conn, 1_790_000_000_000, 7).unwrap());

@@ -21,6 +21,11 @@ type Result<T = ()> = std::result::Result<T, String>;
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Features rustc's wasm32 target emits; wasm-opt must accept them all.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+    "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
+];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("xtask lives in crates/xtask").to_path_buf()
@@ -197,7 +202,9 @@ fn build() -> Result {
         .arg(&wasm))?;
     let bg = dist.join("crosscart_web_bg.wasm");
     run(Command::new(&wasm_opt)
-        .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", "--strip-debug", "--strip-producers", "-o"])
+        .arg("-Oz")
+        .args(WASM_FEATURES)
+        .args(["--strip-debug", "--strip-producers", "-o"])
         .arg(&bg)
         .arg(&bg))?;
     for f in ["crosscart.js", "crosscart.d.ts"] {
@@ -215,7 +222,7 @@ fn print_breakdown(wasm_opt: &Path, wasm: &Path) -> Result {
     let quiet = |c: &mut Command| c.stdout(Stdio::null()).stderr(Stdio::null()).status().map(|s| s.success()).unwrap_or(false);
     let named = tmp.join("named.wasm");
     let ok = quiet(Command::new("wasm-bindgen").args(["--target", "web", "--no-typescript", "--keep-debug", "--out-dir"]).arg(&tmp).arg(wasm))
-        && quiet(Command::new(wasm_opt).args(["-Oz", "-g", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", "-o"]).arg(&named).arg(tmp.join("crosscart_web_bg.wasm")));
+        && quiet(Command::new(wasm_opt).args(["-Oz", "-g"]).args(WASM_FEATURES).arg("-o").arg(&named).arg(tmp.join("crosscart_web_bg.wasm")));
     if !ok {
         eprintln!("(size breakdown skipped: could not produce a named build)");
         return Ok(());

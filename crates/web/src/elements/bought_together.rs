@@ -13,8 +13,8 @@ use crate::{config, events, store, transport::execute};
 use crosscart_core::fbt::Model;
 use crosscart_core::i18n::{t, Msg};
 use crosscart_core::protocol::{CommerceAdapter, ProductQuery, ProtocolError};
-use crosscart_core::cart::{percent_of, BundleDiscount};
-use crosscart_core::{Fulfillment, Money, Product};
+use crosscart_core::cart::{price_lines, BundleDiscount};
+use crosscart_core::{CartLine, Fulfillment, Product};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use std::any::Any;
@@ -218,19 +218,25 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
         Load::Ready { discount, .. } => discount,
         _ => None,
     };
-    // (items ticked, their sum, the sum after the shop's bundle discount when two or more are ticked).
+    // (items ticked, their sum, the sum after the shop's bundle discount): priced as the
+    // cart will price them — one line each, sharing a bundle tag — by the same core function.
     let total = move || {
-        let chosen: Vec<Money> = rows().iter().filter(|(p, _, _)| is_selected(&p.id)).map(|(_, v, _)| v.price).collect();
-        let count = chosen.len();
-        let sum = chosen.first().and_then(|first| Money::sum(first.currency, chosen.iter().copied()).ok());
-        let discounted = match (discount(), sum) {
-            (Some(d), Some(sum)) if count >= 2 => {
-                let off: Option<Vec<Money>> = chosen.iter().map(|m| percent_of(*m, d.percent).ok()).collect();
-                off.and_then(|off| Money::sum(sum.currency, off).ok()).map(|off| Money::new(sum.amount - off.amount, sum.currency))
-            }
-            _ => None,
-        };
-        (count, sum, discounted)
+        let lines: Vec<CartLine> = rows()
+            .into_iter()
+            .filter(|(p, _, _)| is_selected(&p.id))
+            .map(|(p, v, _)| CartLine {
+                id: String::new(), variant_id: v.id, product_id: p.id, title: p.title, variant_title: v.title, image: None,
+                quantity: 1, unit_price: v.price, line_total: v.price, fulfillment: Fulfillment::Delivery,
+                bundle: Some("preview".into()), discount: None,
+            })
+            .collect();
+        let count = lines.len();
+        let Some(currency) = lines.first().map(|l| l.unit_price.currency) else { return (0, None, None) };
+        let mut lines = lines;
+        match price_lines(currency, &mut lines, discount().map_or(0, |d| d.percent)) {
+            Ok(t) => (count, Some(t.subtotal), t.discount.map(|_| t.total)),
+            Err(_) => (count, None, None),
+        }
     };
 
     let add_selected = {
