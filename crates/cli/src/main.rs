@@ -19,29 +19,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the reference commerce API (and the demo pages and SDK, when found).
-    Serve {
-        /// Address to listen on. Port 0 picks a free port (printed at start).
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: SocketAddr,
-        /// SQLite file (created if missing), as a path or `sqlite://PATH`.
-        #[arg(long, default_value = "crosscart.db")]
-        database: String,
-        /// Seed the demo shop (catalog, stores, stock, order history) if the database is empty.
-        #[arg(long)]
-        demo: bool,
-        /// Extra products to import, as a JSON file `{"products": [...]}`.
-        #[arg(long)]
-        catalog: Option<PathBuf>,
-        /// Directory with `demo/` pages and `dist/` SDK files [default: ./www if present].
-        #[arg(long, env = "CROSSCART_WWW")]
-        www: Option<PathBuf>,
-        /// The shop's ISO 4217 currency.
-        #[arg(long, default_value = "EUR")]
-        currency: String,
-        /// Percent off every line of a bundle bought together (0 to 90; kept in the database).
-        #[arg(long)]
-        bundle_discount: Option<u8>,
-    },
+    Serve(ServeArgs),
     /// Mine an orders export into a compact bought-together model file.
     Mine {
         /// Orders export to read.
@@ -262,18 +240,58 @@ fn database_path(spec: &str) -> Result<PathBuf, String> {
     Ok(PathBuf::from(path))
 }
 
+#[derive(clap::Args)]
 struct ServeArgs {
+    /// Address to listen on. Port 0 picks a free port (printed at start).
+    #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
+    /// SQLite file (created if missing), as a path or `sqlite://PATH`.
+    #[arg(long, default_value = "crosscart.db")]
     database: String,
+    /// Seed the demo shop (catalog, stores, stock, order history) if the database is empty.
+    #[arg(long)]
     demo: bool,
+    /// Extra products to import, as a JSON file `{"products": [...]}`.
+    #[arg(long)]
     catalog: Option<PathBuf>,
+    /// Directory with `demo/` pages and `dist/` SDK files [default: ./www if present].
+    #[arg(long, env = "CROSSCART_WWW")]
     www: Option<PathBuf>,
+    /// The shop's ISO 4217 currency.
+    #[arg(long, default_value = "EUR")]
     currency: String,
+    /// Percent off every line of a bundle bought together (0 to 90; kept in the database).
+    #[arg(long)]
     bundle_discount: Option<u8>,
+    /// How long adding a pickup line holds the store's stock: `90s`, `30m`, `2h` (kept in the database).
+    #[arg(long, value_parser = parse_duration_ms)]
+    reservation_hold: Option<i64>,
+    /// At or below this many units a store shows "low stock" (kept in the database).
+    #[arg(long)]
+    low_stock: Option<u32>,
+}
+
+/// `90s`, `30m`, `2h` or `500ms` → milliseconds.
+fn parse_duration_ms(s: &str) -> Result<i64, String> {
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: i64 = n.parse().map_err(|_| format!("{s:?}: expected a number and a unit, e.g. 30m"))?;
+    let factor = match unit {
+        "ms" => 1,
+        "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return Err(format!("{s:?}: the unit must be ms, s, m or h")),
+    };
+    let ms = n.checked_mul(factor).ok_or_else(|| format!("{s:?} is too long"))?;
+    if ms <= 0 {
+        return Err("the hold must be longer than zero".into());
+    }
+    Ok(ms)
 }
 
 async fn serve(a: ServeArgs) -> Result<(), String> {
-    let ServeArgs { addr, database, demo, catalog, www, currency, bundle_discount } = a;
+    let ServeArgs { addr, database, demo, catalog, www, currency, bundle_discount, reservation_hold, low_stock } = a;
     if bundle_discount.is_some_and(|p| p > crosscart_core::cart::MAX_BUNDLE_PERCENT) {
         return Err(format!("--bundle-discount must be 0 to {}", crosscart_core::cart::MAX_BUNDLE_PERCENT));
     }
@@ -297,6 +315,12 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
     if let Some(p) = bundle_discount {
         db.run(move |c| crosscart_server::db::set_bundle_percent(c, p)).await.map_err(|e| e.message)?;
     }
+    if let Some(ms) = reservation_hold {
+        db.run(move |c| crosscart_server::db::set_reservation_hold_ms(c, ms)).await.map_err(|e| e.message)?;
+    }
+    if let Some(n) = low_stock {
+        db.run(move |c| crosscart_server::db::set_low_stock_threshold(c, n)).await.map_err(|e| e.message)?;
+    }
     let www = www.or_else(|| Some(PathBuf::from("www")).filter(|p| p.join("demo").is_dir()));
     if let Some(w) = &www {
         eprintln!("serving demo pages from {} and the SDK from {}", w.join("demo").display(), w.join("dist").display());
@@ -318,9 +342,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Serve { addr, database, demo, catalog, www, currency, bundle_discount } => {
-            runtime.block_on(serve(ServeArgs { addr, database, demo, catalog, www, currency, bundle_discount }))
-        }
+        Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Mine { input, out, format, min_support, min_count, max_len, top_k } => {
             mine_command(&MineArgs { input, out, format, min_support, min_count, max_len, top_k })
         }

@@ -44,6 +44,13 @@ pub struct CartLine {
     /// Bundle discount on this line; `line_total` is before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<Money>,
+    /// For a pickup line: until when (ms since the epoch) the store holds
+    /// the stock. A time in the past means the hold lapsed; checkout retries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved_until: Option<i64>,
+    /// For a pickup line: the units come from the warehouse by transfer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub transfer: bool,
 }
 
 /// The shop's bundle terms: `percent` off every line of a bundle while at
@@ -181,6 +188,8 @@ mod tests {
             fulfillment: Fulfillment::Delivery,
             bundle: None,
             discount: None,
+            reserved_until: None,
+            transfer: false,
         }
     }
 

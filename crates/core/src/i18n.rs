@@ -3,6 +3,8 @@
 //! Pure data plus plural rules, so the same words are used by the browser
 //! elements and by anything native that speaks to customers.
 
+use crate::store::{LocalTime, OpenStatus};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Locale {
     #[default]
@@ -57,6 +59,31 @@ pub enum Msg {
     RecommendationsFailed,
     BundleOffer,
     Discount,
+    PickupInStore,
+    UseMyLocation,
+    Locating,
+    PostalOrCity,
+    FindStores,
+    LocationDenied,
+    LocationUnavailable,
+    NoPlace,
+    NoStores,
+    StockFailed,
+    InStock,
+    LowStock,
+    OutOfStock,
+    ClosestWithIt,
+    Reserve,
+    Reserving,
+    Reserved,
+    ReserveFailed,
+    ViaTransfer,
+    HoursUnknown,
+    TemporarilyClosed,
+    StoresNear,
+    YourLocation,
+    ReservedUntil,
+    ReservationExpired,
 }
 
 /// The text for `msg` in `locale`.
@@ -139,6 +166,81 @@ pub fn t(locale: Locale, msg: Msg) -> &'static str {
         (Discount, En) => "Bundle discount",
         (Discount, Ru) => "Скидка за комплект",
         (Discount, Uk) => "Знижка за комплект",
+        (PickupInStore, En) => "Pick up in store",
+        (PickupInStore, Ru) => "Забрать в магазине",
+        (PickupInStore, Uk) => "Забрати в магазині",
+        (UseMyLocation, En) => "Use my location",
+        (UseMyLocation, Ru) => "Определить местоположение",
+        (UseMyLocation, Uk) => "Визначити місцезнаходження",
+        (Locating, En) => "Finding your location…",
+        (Locating, Ru) => "Определяем местоположение…",
+        (Locating, Uk) => "Визначаємо місцезнаходження…",
+        (PostalOrCity, En) => "Postal code or city",
+        (PostalOrCity, Ru) => "Индекс или город",
+        (PostalOrCity, Uk) => "Індекс або місто",
+        (FindStores, En) => "Find stores",
+        (FindStores, Ru) => "Найти магазины",
+        (FindStores, Uk) => "Знайти магазини",
+        (LocationDenied, En) => "Location access is off. Enter a postal code or city instead.",
+        (LocationDenied, Ru) => "Доступ к местоположению выключен. Введите индекс или город.",
+        (LocationDenied, Uk) => "Доступ до місцезнаходження вимкнено. Введіть індекс або місто.",
+        (LocationUnavailable, En) => "Could not get your location. Enter a postal code or city.",
+        (LocationUnavailable, Ru) => "Не удалось определить местоположение. Введите индекс или город.",
+        (LocationUnavailable, Uk) => "Не вдалося визначити місцезнаходження. Введіть індекс або місто.",
+        (NoPlace, En) => "No place matches that. Try a city or a postal code.",
+        (NoPlace, Ru) => "Такое место не найдено. Попробуйте город или индекс.",
+        (NoPlace, Uk) => "Таке місце не знайдено. Спробуйте місто або індекс.",
+        (NoStores, En) => "No stores found.",
+        (NoStores, Ru) => "Магазины не найдены.",
+        (NoStores, Uk) => "Магазини не знайдено.",
+        (StockFailed, En) => "Could not load store stock.",
+        (StockFailed, Ru) => "Не удалось загрузить наличие в магазинах.",
+        (StockFailed, Uk) => "Не вдалося завантажити наявність у магазинах.",
+        (InStock, En) => "In stock",
+        (InStock, Ru) => "В наличии",
+        (InStock, Uk) => "В наявності",
+        (LowStock, En) => "Low stock",
+        (LowStock, Ru) => "Мало",
+        (LowStock, Uk) => "Закінчується",
+        (OutOfStock, En) => "Out of stock",
+        (OutOfStock, Ru) => "Нет в наличии",
+        (OutOfStock, Uk) => "Немає в наявності",
+        (ClosestWithIt, En) => "Closest store that has it",
+        (ClosestWithIt, Ru) => "Ближайший магазин, где есть товар",
+        (ClosestWithIt, Uk) => "Найближчий магазин, де є товар",
+        (Reserve, En) => "Reserve for pickup",
+        (Reserve, Ru) => "Зарезервировать",
+        (Reserve, Uk) => "Зарезервувати",
+        (Reserving, En) => "Reserving…",
+        (Reserving, Ru) => "Резервируем…",
+        (Reserving, Uk) => "Резервуємо…",
+        (Reserved, En) => "Reserved — in your cart",
+        (Reserved, Ru) => "Зарезервировано — в корзине",
+        (Reserved, Uk) => "Зарезервовано — у кошику",
+        (ReserveFailed, En) => "Could not reserve it.",
+        (ReserveFailed, Ru) => "Не удалось зарезервировать.",
+        (ReserveFailed, Uk) => "Не вдалося зарезервувати.",
+        (ViaTransfer, En) => "Can be brought in from our warehouse",
+        (ViaTransfer, Ru) => "Можно привезти со склада",
+        (ViaTransfer, Uk) => "Можна привезти зі складу",
+        (HoursUnknown, En) => "Opening hours not available",
+        (HoursUnknown, Ru) => "Часы работы не указаны",
+        (HoursUnknown, Uk) => "Години роботи не вказані",
+        (TemporarilyClosed, En) => "Temporarily closed",
+        (TemporarilyClosed, Ru) => "Временно закрыто",
+        (TemporarilyClosed, Uk) => "Тимчасово зачинено",
+        (StoresNear, En) => "Stores near",
+        (StoresNear, Ru) => "Магазины рядом с",
+        (StoresNear, Uk) => "Магазини поруч з",
+        (YourLocation, En) => "your location",
+        (YourLocation, Ru) => "вами",
+        (YourLocation, Uk) => "вами",
+        (ReservedUntil, En) => "Reserved until",
+        (ReservedUntil, Ru) => "Резерв до",
+        (ReservedUntil, Uk) => "Резерв до",
+        (ReservationExpired, En) => "Reservation expired — checkout will try again",
+        (ReservationExpired, Ru) => "Резерв истёк — попробуем снова при оформлении",
+        (ReservationExpired, Uk) => "Резерв сплив — спробуємо знову під час оформлення",
     }
 }
 
@@ -162,6 +264,106 @@ pub fn item_count(locale: Locale, n: u64) -> String {
         Locale::Uk => ["товар", "товари", "товарів"][slavic_form(n)],
     };
     format!("{n} {word}")
+}
+
+
+const WEEKDAYS: [[&str; 7]; 3] = [
+    ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    ["пн", "вт", "ср", "чт", "пт", "сб", "вс"],
+    ["пн", "вт", "ср", "чт", "пт", "сб", "нд"],
+];
+
+/// "today" / "tomorrow" / a short weekday, for a moment `day` days ahead.
+fn when(locale: Locale, day: i64, weekday: u8) -> String {
+    let wd = WEEKDAYS[locale as usize][usize::from(weekday % 7)];
+    match (locale, day) {
+        (Locale::En, 0) => "today".into(),
+        (Locale::En, 1) => "tomorrow".into(),
+        (Locale::En, _) => wd.into(),
+        (Locale::Ru, 0) => "сегодня".into(),
+        (Locale::Uk, 0) => "сьогодні".into(),
+        (_, 1) => "завтра".into(),
+        (Locale::Ru, _) => format!("в {wd}"),
+        (Locale::Uk, _) => format!("у {wd}"),
+    }
+}
+
+/// "Open · closes at 21:00", "Closed · opens tomorrow at 10:00", ...
+pub fn open_status_text(locale: Locale, status: &OpenStatus) -> String {
+    use Locale::*;
+    match status {
+        OpenStatus::Unknown => t(locale, Msg::HoursUnknown).into(),
+        OpenStatus::Open { closes: None } => match locale {
+            En => "Open now".into(),
+            Ru => "Открыто".into(),
+            Uk => "Відчинено".into(),
+        },
+        OpenStatus::Open { closes: Some(c) } => match locale {
+            En => format!("Open · closes at {}", c.hhmm()),
+            Ru => format!("Открыто · до {}", c.hhmm()),
+            Uk => format!("Відчинено · до {}", c.hhmm()),
+        },
+        OpenStatus::Closed { opens: None } => t(locale, Msg::TemporarilyClosed).into(),
+        OpenStatus::Closed { opens: Some(o) } => {
+            let day = if o.day == 0 { String::new() } else { format!("{} ", when(locale, o.day, o.weekday)) };
+            match locale {
+                En => format!("Closed · opens {day}at {}", o.hhmm()),
+                Ru => format!("Закрыто · откроется {day}в {}", o.hhmm()),
+                Uk => format!("Зачинено · відчиниться {day}о {}", o.hhmm()),
+            }
+        }
+    }
+}
+
+/// "Ready today from 15:15"; without usable hours, "Ready in about 3 h".
+pub fn ready_text(locale: Locale, ready: Option<&LocalTime>, lead_hours: u32) -> String {
+    use Locale::*;
+    match ready {
+        Some(r) if r.day < 7 => {
+            let w = when(locale, r.day, r.weekday);
+            match locale {
+                En => format!("Ready {w} from {}", r.hhmm()),
+                Ru => format!("Можно забрать {w} с {}", r.hhmm()),
+                Uk => format!("Можна забрати {w} з {}", r.hhmm()),
+            }
+        }
+        Some(r) => match locale {
+            En => format!("Ready in {} days", r.day),
+            Ru => format!("Можно забрать через {} дн.", r.day),
+            Uk => format!("Можна забрати через {} дн.", r.day),
+        },
+        None => match locale {
+            En => format!("Ready in about {lead_hours} h"),
+            Ru => format!("Можно забрать примерно через {lead_hours} ч"),
+            Uk => format!("Можна забрати приблизно за {lead_hours} год"),
+        },
+    }
+}
+
+/// "850 m", "3.2 km" ("3,2 км"), "120 km".
+pub fn distance_text(locale: Locale, metres: f64) -> String {
+    let (m, km) = match locale {
+        Locale::En => ("m", "km"),
+        _ => ("м", "км"),
+    };
+    if metres < 950.0 {
+        format!("{} {m}", ((metres / 10.0).round() * 10.0) as i64)
+    } else if metres < 9_950.0 {
+        let s = format!("{:.1}", metres / 1000.0);
+        let s = if locale == Locale::En { s } else { s.replace('.', ",") };
+        format!("{s} {km}")
+    } else {
+        format!("{} {km}", (metres / 1000.0).round() as i64)
+    }
+}
+
+/// "Only 2 left", "Осталось 2 шт.".
+pub fn only_left(locale: Locale, n: u32) -> String {
+    match locale {
+        Locale::En => format!("Only {n} left"),
+        Locale::Ru => format!("Осталось {n} шт."),
+        Locale::Uk => format!("Залишилось {n} шт."),
+    }
 }
 
 #[cfg(test)]
@@ -199,5 +401,26 @@ mod tests {
         check_negotiate("RU_ru", Locale::Ru);
         check_negotiate("de-DE", Locale::En);
         check_negotiate("", Locale::En);
+    }
+
+    fn lt(day: i64, minute: u16, weekday: u8) -> LocalTime {
+        LocalTime { day, minute, weekday, utc_ms: 0 }
+    }
+
+    #[test]
+    fn store_texts() {
+        assert_eq!(open_status_text(Locale::En, &OpenStatus::Open { closes: Some(lt(0, 21 * 60, 0)) }), "Open · closes at 21:00");
+        assert_eq!(open_status_text(Locale::En, &OpenStatus::Closed { opens: Some(lt(1, 600, 1)) }), "Closed · opens tomorrow at 10:00");
+        assert_eq!(open_status_text(Locale::En, &OpenStatus::Closed { opens: Some(lt(0, 600, 1)) }), "Closed · opens at 10:00");
+        assert_eq!(open_status_text(Locale::Ru, &OpenStatus::Closed { opens: Some(lt(2, 600, 0)) }), "Закрыто · откроется в пн в 10:00");
+        assert_eq!(open_status_text(Locale::Uk, &OpenStatus::Closed { opens: Some(lt(3, 570, 6)) }), "Зачинено · відчиниться у нд о 09:30");
+        assert_eq!(open_status_text(Locale::Uk, &OpenStatus::Unknown), "Години роботи не вказані");
+        assert_eq!(ready_text(Locale::En, Some(&lt(0, 915, 0)), 2), "Ready today from 15:15");
+        assert_eq!(ready_text(Locale::Ru, Some(&lt(1, 600, 0)), 2), "Можно забрать завтра с 10:00");
+        assert_eq!(ready_text(Locale::En, None, 3), "Ready in about 3 h");
+        assert_eq!(distance_text(Locale::En, 849.0), "850 m");
+        assert_eq!(distance_text(Locale::Uk, 3_240.0), "3,2 км");
+        assert_eq!(distance_text(Locale::En, 120_400.0), "120 km");
+        assert_eq!(only_left(Locale::En, 2), "Only 2 left");
     }
 }

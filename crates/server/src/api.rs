@@ -130,7 +130,7 @@ pub async fn variant_stock(State(st): State<AppState>, Path(id): Path<String>) -
             if !db::variant_exists(c, &id)? {
                 return Err(ApiError::not_found("variant"));
             }
-            Ok(StockList { stock: db::variant_stock(c, &id)?, variant_id: id })
+            db::variant_stock(c, &id, now_ms())
         })
         .await?;
     Ok(Json(stock))
@@ -184,7 +184,7 @@ pub async fn add_line(State(st): State<AppState>, Path(id): Path<String>, ApiJso
                 Fulfillment::Pickup { store_id } => Some(store_id.as_str()),
                 Fulfillment::Delivery => None,
             };
-            let add = AddLine { variant_id: &body.variant_id, quantity, pickup_store_id: pickup, bundle: body.bundle.as_deref(), new_line_id: random_hex(8) };
+            let add = AddLine { variant_id: &body.variant_id, quantity, pickup_store_id: pickup, bundle: body.bundle.as_deref(), new_line_id: random_hex(8), allow_transfer: body.allow_transfer };
             db::add_line(c, &id, add, now_ms())
         })
         .await?;

@@ -12,13 +12,15 @@ use crosscart_core::catalog::{Image, Product, Variant, VariantOption};
 use crosscart_core::money::{Currency, Money};
 use crosscart_core::order::{Channel, Order, OrderLine};
 use crosscart_core::protocol::CheckoutRequest;
-use crosscart_core::store::{OpeningHours, StockLevel, Store};
+use crosscart_core::store::{StockLevel, Store, VariantStock};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_bundles.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_bundles.sql"),
+    include_str!("../migrations/0003_pickup.sql"),
+];
 
 /// A handle to the database; cheap to clone.
 #[derive(Clone)]
@@ -88,16 +90,39 @@ pub fn sha256_hex(s: &str) -> String {
 
 /// The shop's bundle discount in percent (0 when it offers none).
 pub fn bundle_percent(conn: &Connection) -> Result<u8, ApiError> {
-    let v: Option<String> = conn.query_row("SELECT value FROM settings WHERE key = 'bundle_discount_percent'", [], |r| r.get(0)).optional()?;
-    Ok(v.and_then(|v| v.parse::<u8>().ok()).filter(|p| *p <= crosscart_core::cart::MAX_BUNDLE_PERCENT).unwrap_or(0))
+    Ok(setting(conn, "bundle_discount_percent")?.and_then(|v| v.parse::<u8>().ok()).filter(|p| *p <= crosscart_core::cart::MAX_BUNDLE_PERCENT).unwrap_or(0))
 }
 
 pub fn set_bundle_percent(conn: &Connection, percent: u8) -> Result<(), ApiError> {
-    conn.execute(
-        "INSERT INTO settings (key, value) VALUES ('bundle_discount_percent', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [percent.to_string()],
-    )?;
+    set_setting(conn, "bundle_discount_percent", &percent.to_string())
+}
+
+fn setting(conn: &Connection, key: &str) -> Result<Option<String>, ApiError> {
+    Ok(conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+}
+
+fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<(), ApiError> {
+    conn.execute("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])?;
     Ok(())
+}
+
+/// How long a pickup reservation holds stock, in milliseconds (default 30 minutes).
+pub const DEFAULT_RESERVATION_HOLD_MS: i64 = 30 * 60 * 1000;
+
+pub fn reservation_hold_ms(conn: &Connection) -> Result<i64, ApiError> {
+    Ok(setting(conn, "reservation_hold_ms")?.and_then(|v| v.parse::<i64>().ok()).filter(|v| *v > 0).unwrap_or(DEFAULT_RESERVATION_HOLD_MS))
+}
+
+pub fn set_reservation_hold_ms(conn: &Connection, ms: i64) -> Result<(), ApiError> {
+    set_setting(conn, "reservation_hold_ms", &ms.to_string())
+}
+
+pub fn low_stock_threshold(conn: &Connection) -> Result<u32, ApiError> {
+    Ok(setting(conn, "low_stock_threshold")?.and_then(|v| v.parse::<u32>().ok()).unwrap_or(crosscart_core::store::rank::DEFAULT_LOW_THRESHOLD))
+}
+
+pub fn set_low_stock_threshold(conn: &Connection, n: u32) -> Result<(), ApiError> {
+    set_setting(conn, "low_stock_threshold", &n.to_string())
 }
 
 // ---------------------------------------------------------------- catalog
@@ -195,25 +220,25 @@ pub fn list_products(conn: &Connection, category: Option<&str>, search: Option<&
 
 pub fn insert_store(tx: &Transaction<'_>, s: &Store, position: i64) -> Result<(), ApiError> {
     tx.execute(
-        "INSERT INTO stores (id, name, address, city, postal_code, country, lat, lon, hours, phone, pickup_lead_hours, position)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO stores (id, name, address, city, postal_code, country, lat, lon, hours, phone, pickup_lead_hours, position, transfer_hours)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![s.id, s.name, s.address, s.city, s.postal_code, s.country, s.location.lat, s.location.lon,
-            serde_json::to_string(&s.hours).map_err(json_err)?, s.phone, s.pickup_lead_hours, position],
+            serde_json::to_string(&s.hours).map_err(json_err)?, s.phone, s.pickup_lead_hours, position, s.transfer_hours],
     )?;
     Ok(())
 }
 
 pub fn list_stores(conn: &Connection) -> Result<Vec<Store>, ApiError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, name, address, city, postal_code, country, lat, lon, hours, phone, pickup_lead_hours FROM stores ORDER BY position, id",
+        "SELECT id, name, address, city, postal_code, country, lat, lon, hours, phone, pickup_lead_hours, transfer_hours FROM stores ORDER BY position, id",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok((
             Store {
                 id: r.get(0)?, name: r.get(1)?, address: r.get(2)?, city: r.get(3)?, postal_code: r.get(4)?, country: r.get(5)?,
                 location: crosscart_core::store::GeoPoint { lat: r.get(6)?, lon: r.get(7)? },
-                hours: OpeningHours { timezone: String::new(), weekly: Vec::new(), exceptions: Vec::new() },
-                phone: r.get(9)?, pickup_lead_hours: r.get(10)?,
+                hours: Default::default(),
+                phone: r.get(9)?, pickup_lead_hours: r.get(10)?, transfer_hours: r.get(11)?,
             },
             r.get::<_, String>(8)?,
         ))
@@ -239,14 +264,89 @@ pub fn variant_exists(conn: &Connection, variant_id: &str) -> Result<bool, ApiEr
     Ok(conn.query_row("SELECT 1 FROM variants WHERE id = ?1", [variant_id], |_| Ok(())).optional()?.is_some())
 }
 
-pub fn variant_stock(conn: &Connection, variant_id: &str) -> Result<Vec<StockLevel>, ApiError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT s.id, coalesce(k.quantity, 0) FROM stores s LEFT JOIN stock k ON k.store_id = s.id AND k.variant_id = ?1 ORDER BY s.position, s.id",
+pub fn set_warehouse_stock(tx: &Transaction<'_>, variant_id: &str, quantity: u32) -> Result<(), ApiError> {
+    tx.execute(
+        "INSERT INTO warehouse_stock (variant_id, quantity) VALUES (?1, ?2)
+         ON CONFLICT (variant_id) DO UPDATE SET quantity = excluded.quantity",
+        params![variant_id, quantity],
     )?;
-    let rows = stmt.query_map([variant_id], |r| {
-        Ok(StockLevel { store_id: r.get(0)?, variant_id: variant_id.to_owned(), quantity: r.get(1)? })
+    Ok(())
+}
+
+/// Free units per store and in the warehouse: stock less unexpired reservations.
+pub fn variant_stock(conn: &Connection, variant_id: &str, now_ms: i64) -> Result<VariantStock, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id, coalesce(k.quantity, 0) - coalesce((SELECT sum(r.quantity) FROM reservations r
+                 WHERE r.source = 'store' AND r.store_id = s.id AND r.variant_id = ?1 AND r.expires_at > ?2), 0)
+         FROM stores s LEFT JOIN stock k ON k.store_id = s.id AND k.variant_id = ?1 ORDER BY s.position, s.id",
+    )?;
+    let rows = stmt.query_map(params![variant_id, now_ms], |r| {
+        Ok(StockLevel { store_id: r.get(0)?, variant_id: variant_id.to_owned(), quantity: r.get::<_, i64>(1)?.max(0) as u32 })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let stock = rows.collect::<Result<_, _>>()?;
+    Ok(VariantStock {
+        variant_id: variant_id.to_owned(),
+        stock,
+        warehouse: free_units(conn, Source::Warehouse, "", variant_id, None, now_ms)?,
+        low_stock_threshold: low_stock_threshold(conn)?,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Store,
+    Warehouse,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Store => "store",
+            Source::Warehouse => "warehouse",
+        }
+    }
+}
+
+/// Units of `variant_id` free at a store (or in the warehouse): stock less
+/// the unexpired reservations of other lines than `except_line`.
+fn free_units(conn: &Connection, source: Source, store_id: &str, variant_id: &str, except_line: Option<&str>, now_ms: i64) -> Result<u32, ApiError> {
+    let stock: i64 = match source {
+        Source::Store => conn.query_row("SELECT coalesce((SELECT quantity FROM stock WHERE store_id = ?1 AND variant_id = ?2), 0)", [store_id, variant_id], |r| r.get(0))?,
+        Source::Warehouse => conn.query_row("SELECT coalesce((SELECT quantity FROM warehouse_stock WHERE variant_id = ?1), 0)", [variant_id], |r| r.get(0))?,
+    };
+    let held: i64 = conn.query_row(
+        "SELECT coalesce(sum(quantity), 0) FROM reservations
+         WHERE source = ?1 AND (?1 = 'warehouse' OR store_id = ?2) AND variant_id = ?3 AND expires_at > ?4 AND line_id IS NOT ?5",
+        params![source.as_str(), store_id, variant_id, now_ms, except_line],
+        |r| r.get(0),
+    )?;
+    Ok((stock - held).max(0) as u32)
+}
+
+/// Holds `quantity` of a pickup line's variant at its store for the shop's
+/// reservation time, replacing the line's earlier hold. Runs inside the
+/// caller's write transaction, so concurrent holds are serialised and can
+/// never exceed the stock. With `allow_transfer`, a store short of stock
+/// that takes transfers holds warehouse units instead.
+fn reserve(tx: &Transaction<'_>, line_id: &str, store_id: &str, variant_id: &str, quantity: u32, allow_transfer: bool, now_ms: i64) -> Result<(), ApiError> {
+    let at_store = free_units(tx, Source::Store, store_id, variant_id, Some(line_id), now_ms)?;
+    let source = if quantity <= at_store {
+        Source::Store
+    } else {
+        let transfer_hours: Option<u32> = tx.query_row("SELECT transfer_hours FROM stores WHERE id = ?1", [store_id], |r| r.get(0))?;
+        let in_warehouse = free_units(tx, Source::Warehouse, store_id, variant_id, Some(line_id), now_ms)?;
+        if !(allow_transfer && transfer_hours.is_some() && quantity <= in_warehouse) {
+            let name: String = tx.query_row("SELECT name FROM stores WHERE id = ?1", [store_id], |r| r.get(0))?;
+            return Err(ApiError::insufficient_stock(at_store, format!("not enough stock at {name}: {at_store} left")));
+        }
+        Source::Warehouse
+    };
+    tx.execute(
+        "INSERT INTO reservations (line_id, store_id, variant_id, source, quantity, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (line_id) DO UPDATE SET source = excluded.source, quantity = excluded.quantity, expires_at = excluded.expires_at",
+        params![line_id, store_id, variant_id, source.as_str(), quantity, now_ms + reservation_hold_ms(tx)?],
+    )?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------- carts
@@ -284,20 +384,22 @@ pub fn load_cart(conn: &Connection, cart_id: &str) -> Result<Cart, ApiError> {
 
 fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, ApiError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT l.id, l.variant_id, v.product_id, p.title, v.title, coalesce(v.image, json_extract(p.images, '$[0]')), l.quantity, v.price_amount, v.currency, l.pickup_store_id, l.bundle
+        "SELECT l.id, l.variant_id, v.product_id, p.title, v.title, coalesce(v.image, json_extract(p.images, '$[0]')), l.quantity, v.price_amount, v.currency, l.pickup_store_id, l.bundle,
+                r.expires_at, r.source = 'warehouse'
          FROM cart_lines l JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id
+         LEFT JOIN reservations r ON r.line_id = l.id
          WHERE l.cart_id = ?1 ORDER BY l.position",
     )?;
     let rows = stmt.query_map([cart_id], |r| {
         Ok((
             r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?,
             r.get::<_, Option<String>>(5)?, r.get::<_, i64>(6)?, r.get::<_, i64>(7)?, r.get::<_, String>(8)?, r.get::<_, Option<String>>(9)?,
-            r.get::<_, Option<String>>(10)?,
+            r.get::<_, Option<String>>(10)?, r.get::<_, Option<i64>>(11)?, r.get::<_, Option<bool>>(12)?,
         ))
     })?;
     let mut lines = Vec::new();
     for row in rows {
-        let (id, variant_id, product_id, title, variant_title, image, qty, amount, cur, pickup, bundle) = row?;
+        let (id, variant_id, product_id, title, variant_title, image, qty, amount, cur, pickup, bundle, reserved_until, transfer) = row?;
         let price = Money::new(amount, currency(&cur)?);
         lines.push(CartLine {
             id, variant_id, product_id, title, variant_title,
@@ -308,6 +410,8 @@ fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, Api
             fulfillment: pickup.map_or(Fulfillment::Delivery, |store_id| Fulfillment::Pickup { store_id }),
             bundle,
             discount: None,
+            reserved_until,
+            transfer: transfer.unwrap_or(false),
         });
     }
     let totals = cart::price_lines(row.currency, &mut lines, bundle_percent(conn)?)?;
@@ -351,6 +455,8 @@ pub struct AddLine<'a> {
     /// Bundle tag; an existing line added again as part of a bundle joins it.
     pub bundle: Option<&'a str>,
     pub new_line_id: String,
+    /// For pickup: a transfer from the warehouse is acceptable.
+    pub allow_transfer: bool,
 }
 
 pub fn add_line(conn: &mut Connection, cart_id: &str, add: AddLine<'_>, now_ms: i64) -> Result<Cart, ApiError> {
@@ -379,6 +485,9 @@ pub fn add_line(conn: &mut Connection, cart_id: &str, add: AddLine<'_>, now_ms: 
         Some((line_id, qty)) => {
             let q = cart::merged_quantity(qty as u32, add.quantity)?;
             tx.execute("UPDATE cart_lines SET quantity = ?2, bundle = coalesce(?3, bundle) WHERE id = ?1", params![line_id, q, add.bundle])?;
+            if let Some(store) = add.pickup_store_id {
+                reserve(&tx, &line_id, store, add.variant_id, q, add.allow_transfer, now_ms)?;
+            }
         }
         None => {
             let (count, max_pos): (i64, i64) = tx.query_row(
@@ -393,6 +502,9 @@ pub fn add_line(conn: &mut Connection, cart_id: &str, add: AddLine<'_>, now_ms: 
                 "INSERT INTO cart_lines (id, cart_id, variant_id, quantity, pickup_store_id, position, bundle) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![add.new_line_id, cart_id, add.variant_id, add.quantity, add.pickup_store_id, max_pos + 1, add.bundle],
             )?;
+            if let Some(store) = add.pickup_store_id {
+                reserve(&tx, &add.new_line_id, store, add.variant_id, add.quantity, add.allow_transfer, now_ms)?;
+            }
         }
     }
     bump(&tx, cart_id, now_ms)?;
@@ -414,6 +526,18 @@ pub fn set_line_quantity(conn: &mut Connection, cart_id: &str, line_id: &str, qu
     if changed == 0 {
         return Err(ApiError::not_found("cart line"));
     }
+    if quantity > 0 {
+        let pickup: Option<(String, String, Option<String>)> = tx
+            .query_row(
+                "SELECT l.pickup_store_id, l.variant_id, r.source FROM cart_lines l LEFT JOIN reservations r ON r.line_id = l.id WHERE l.id = ?1 AND l.pickup_store_id IS NOT NULL",
+                [line_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        if let Some((store, variant, source)) = pickup {
+            reserve(&tx, line_id, &store, &variant, quantity, source.as_deref() == Some("warehouse"), now_ms)?;
+        }
+    }
     bump(&tx, cart_id, now_ms)?;
     let cart = load_cart(&tx, cart_id)?;
     tx.commit()?;
@@ -429,6 +553,7 @@ pub fn checkout(conn: &mut Connection, req: &CheckoutRequest, order_id: &str, ke
     if cart.lines.is_empty() {
         return Err(ApiError::unprocessable("empty_cart", "the cart is empty"));
     }
+    consume_reservations(&tx, &cart, now_ms)?;
     let lines: Vec<OrderLine> = cart
         .lines
         .iter()
@@ -447,6 +572,30 @@ pub fn checkout(conn: &mut Connection, req: &CheckoutRequest, order_id: &str, ke
     tx.commit()?;
     order.key = Some(key.to_owned());
     Ok(order)
+}
+
+/// Turns every pickup line's hold into a stock withdrawal. A hold that lapsed
+/// is taken again first, if the stock is still there; otherwise checkout
+/// fails and nothing changes.
+fn consume_reservations(tx: &Transaction<'_>, cart: &Cart, now_ms: i64) -> Result<(), ApiError> {
+    for line in &cart.lines {
+        let Fulfillment::Pickup { store_id } = &line.fulfillment else { continue };
+        if line.reserved_until.is_none_or(|t| t <= now_ms) {
+            reserve(tx, &line.id, store_id, &line.variant_id, line.quantity, line.transfer, now_ms)
+                .map_err(|e| if e.code == "insufficient_stock" { ApiError { message: format!("{}: {}", line.title, e.message), ..e } } else { e })?;
+        }
+        let source: String = tx.query_row("SELECT source FROM reservations WHERE line_id = ?1", [&line.id], |r| r.get(0))?;
+        let changed = if source == "warehouse" {
+            tx.execute("UPDATE warehouse_stock SET quantity = quantity - ?2 WHERE variant_id = ?1", params![line.variant_id, line.quantity])?
+        } else {
+            tx.execute("UPDATE stock SET quantity = quantity - ?3 WHERE store_id = ?1 AND variant_id = ?2", params![store_id, line.variant_id, line.quantity])?
+        };
+        if changed != 1 {
+            return Err(ApiError::internal(format!("reservation for line {} has no stock row", line.id)));
+        }
+        tx.execute("DELETE FROM reservations WHERE line_id = ?1", [&line.id])?;
+    }
+    Ok(())
 }
 
 fn channel_str(c: Channel) -> &'static str {

@@ -10,11 +10,17 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// With `insufficient_stock`: the units that can be had.
+    pub available: Option<u32>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), available: None }
+    }
+    /// 409: fewer units than asked for; says how many there are.
+    pub fn insufficient_stock(available: u32, message: impl Into<String>) -> Self {
+        ApiError { available: Some(available), ..Self::new(StatusCode::CONFLICT, "insufficient_stock", message) }
     }
     pub fn not_found(what: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
@@ -61,7 +67,7 @@ impl From<crosscart_core::cart::CartError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message } };
+        let body = ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message, available: self.available } };
         (self.status, axum::Json(body)).into_response()
     }
 }

@@ -170,6 +170,8 @@ pub fn stores() -> Vec<Store> {
         id: id.into(), name: name.into(), address: address.into(), city: city.into(), postal_code: postal.into(), country: country.into(),
         location: GeoPoint { lat, lon }, hours: OpeningHours { timezone: tz.into(), weekly, exceptions: holidays() },
         phone: String::new(), pickup_lead_hours: lead,
+        // The warehouse near Leipzig reaches every store but Vilnius in two days.
+        transfer_hours: (country != "LT").then_some(48),
     };
     let mut late = week((10, 22), Some((10, 22)), Some((12, 20)));
     // Friday and Saturday open until 01:00 the next day.
@@ -188,6 +190,17 @@ pub fn stores() -> Vec<Store> {
         s("kyiv", "Crosscart Kyiv Khreshchatyk", "vul. Khreshchatyk 15", "Kyiv", "01001", "UA", 50.4474, 30.5226, "Europe/Kyiv", late, 2),
         s("lviv", "Crosscart Lviv", "pl. Rynok 10", "Lviv", "79008", "UA", 49.8419, 24.0316, "Europe/Kyiv", week((10, 21), Some((10, 21)), Some((11, 19))), 3),
     ]
+}
+
+/// A pop-up store that has not published opening hours (the SDK must say
+/// "hours not available", never "closed"). Kept out of [`stores`] so the
+/// generated order history does not change.
+pub fn popup_store() -> Store {
+    Store {
+        id: "potsdam-popup".into(), name: "Crosscart Pop-up Potsdam".into(), address: "Brandenburger Str. 3".into(), city: "Potsdam".into(),
+        postal_code: "14467".into(), country: "DE".into(), location: GeoPoint { lat: 52.3995, lon: 13.0561 }, hours: OpeningHours::default(),
+        phone: String::new(), pickup_lead_hours: 4, transfer_hours: None,
+    }
 }
 
 /// Seeds the demo shop into an empty database (does nothing otherwise).
@@ -222,6 +235,14 @@ pub fn seed_demo(conn: &mut Connection, now_ms: i64, rng_seed: u64) -> Result<bo
     for o in order_history(&products, &stores, now_ms, &mut rng) {
         let key: String = (0..16).map(|_| format!("{:02x}", rng.r#gen::<u8>())).collect();
         db::insert_order(&tx, &o, &key, None, "", "")?;
+    }
+    // Click & collect extras, from their own generator so the history above stays as it was.
+    let mut rng = StdRng::seed_from_u64(rng_seed ^ 0x5707_c0ec);
+    let popup = popup_store();
+    db::insert_store(&tx, &popup, stores.len() as i64)?;
+    for v in products.iter().flat_map(|p| &p.variants) {
+        db::set_stock(&tx, &popup.id, &v.id, rng.gen_range(0..=2))?;
+        db::set_warehouse_stock(&tx, &v.id, if rng.gen_range(0..10) == 0 { 0 } else { rng.gen_range(5..=60) })?;
     }
     // The demo shop offers 5 % off items bought together from a bundle.
     db::set_bundle_percent(&tx, 5)?;

@@ -16,8 +16,14 @@ struct Server {
 
 impl Server {
     async fn start(db_path: &Path) -> Server {
+        Self::start_with(db_path, |_| Ok(())).await
+    }
+
+    /// Seeds the demo shop, then lets `setup` change it before serving.
+    async fn start_with(db_path: &Path, setup: impl FnOnce(&mut rusqlite::Connection) -> Result<(), crosscart_server::error::ApiError> + Send + 'static) -> Server {
         let db = Db::open(db_path).expect("open db");
         db.run(|c| seed::seed_demo(c, 1_790_000_000_000, 1)).await.expect("seed");
+        db.run(setup).await.expect("setup");
         let hostile = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/hostile-catalog.json")).unwrap();
         db.run(move |c| seed::import_products(c, &hostile)).await.expect("import");
         let app = crosscart_server::router(db, &Config { www: None, currency: Currency::EUR });
@@ -393,7 +399,7 @@ async fn reference_adapter_round_trip() {
     let product = execute(a.get_product("nova-12").unwrap()).await.unwrap();
     assert_eq!(product.variants.len(), 4);
     let cart: Cart = execute(a.create_cart(None).unwrap()).await.unwrap();
-    let line = NewLine { variant_id: product.variants[2].id.clone(), quantity: 2, fulfillment: Fulfillment::Delivery, bundle: None };
+    let line = NewLine { variant_id: product.variants[2].id.clone(), quantity: 2, fulfillment: Fulfillment::Delivery, bundle: None, allow_transfer: false };
     let cart = execute(a.add_line(&cart.id, &line).unwrap()).await.unwrap();
     assert_eq!(cart.subtotal.amount, 2 * product.variants[2].price.amount);
     let stale = execute(a.update_line(&cart.id, &cart.lines[0].id, 1, Some(cart.version - 1)).unwrap()).await.unwrap_err();
@@ -402,7 +408,7 @@ async fn reference_adapter_round_trip() {
     assert_eq!(cart.item_count(), 1);
     let stores = execute(a.list_stores().unwrap()).await.unwrap();
     let stock = execute(a.variant_stock(&product.variants[0].id).unwrap()).await.unwrap();
-    assert_eq!(stores.len(), stock.len());
+    assert_eq!(stores.len(), stock.stock.len());
     let err = execute(a.get_cart("nope").unwrap()).await.unwrap_err();
     assert!(matches!(err, ProtocolError::Api { status: 404, .. }), "{err:?}");
 }
@@ -539,4 +545,163 @@ async fn bundles_earn_the_shops_discount_while_two_lines_remain() {
     let (_, c) = send(reqwest::Method::DELETE, &s.url(&format!("/v1/carts/{id}/lines/{glass}")), None, &[]).await;
     assert!(c.get("discount").is_none());
     assert_eq!(c["total"], c["subtotal"]);
+}
+
+// ---------------------------------------------------------------- click & collect
+
+/// Kreuzberg holds exactly `units` of the variant; the warehouse `warehouse`.
+fn stock_setup(variant: &'static str, units: u32, warehouse: u32, hold_ms: i64) -> impl FnOnce(&mut rusqlite::Connection) -> Result<(), crosscart_server::error::ApiError> + Send + 'static {
+    move |c| {
+        let tx = crosscart_server::db::write_tx(c)?;
+        crosscart_server::db::set_stock(&tx, "berlin-kreuzberg", variant, units)?;
+        crosscart_server::db::set_warehouse_stock(&tx, variant, warehouse)?;
+        crosscart_server::db::set_reservation_hold_ms(&tx, hold_ms)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn pickup_line(variant: &str, quantity: i64) -> Value {
+    json!({"variant_id": variant, "quantity": quantity, "fulfillment": {"type": "pickup", "store_id": "berlin-kreuzberg"}})
+}
+
+async fn free_at_kreuzberg(s: &Server, variant: &str) -> u64 {
+    let (status, stock) = get(&s.url(&format!("/v1/variants/{variant}/stock"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_schema("StockList", &stock);
+    stock["stock"].as_array().unwrap().iter().find(|l| l["store_id"] == "berlin-kreuzberg").unwrap()["quantity"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn concurrent_reservations_never_exceed_the_stock() {
+    const V: &str = "v-nova-12-1";
+    let (_d, path) = temp_db();
+    let s = Server::start_with(&path, stock_setup(V, 3, 0, 60_000)).await;
+    // 24 shoppers, each with their own cart, reserve one unit at once.
+    let mut carts = Vec::new();
+    for _ in 0..24 {
+        carts.push(new_cart(&s).await["id"].as_str().unwrap().to_owned());
+    }
+    let tasks: Vec<_> = carts
+        .iter()
+        .map(|id| {
+            let url = s.url(&format!("/v1/carts/{id}/lines"));
+            tokio::spawn(async move { post(&url, pickup_line(V, 1)).await })
+        })
+        .collect();
+    let (mut ok, mut refused) = (0, 0);
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        match status {
+            StatusCode::OK => {
+                assert_schema("Cart", &body);
+                assert!(body["lines"][0]["reserved_until"].as_i64().unwrap() > 1_790_000_000_000);
+                ok += 1;
+            }
+            StatusCode::CONFLICT => {
+                assert_eq!(error_code(&body), "insufficient_stock");
+                assert_eq!(body["error"]["available"], 0);
+                assert_eq!(body["error"]["message"], "not enough stock at Crosscart Berlin Kreuzberg: 0 left");
+                refused += 1;
+            }
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!((ok, refused), (3, 21));
+    assert_eq!(free_at_kreuzberg(&s, V).await, 0);
+}
+
+#[tokio::test]
+async fn reservations_are_released_on_expiry_and_on_removal() {
+    const V: &str = "v-nova-12-1";
+    let (_d, path) = temp_db();
+    let s = Server::start_with(&path, stock_setup(V, 2, 0, 400)).await;
+    let a = new_cart(&s).await;
+    let (status, cart) = post(&s.url(&format!("/v1/carts/{}/lines", a["id"].as_str().unwrap())), pickup_line(V, 2)).await;
+    assert_eq!(status, StatusCode::OK, "{cart}");
+    assert_eq!(free_at_kreuzberg(&s, V).await, 0);
+    // Asking for one more than is left names what is left.
+    let b = new_cart(&s).await;
+    let b_lines = s.url(&format!("/v1/carts/{}/lines", b["id"].as_str().unwrap()));
+    let (status, err) = post(&b_lines, pickup_line(V, 1)).await;
+    assert_eq!((status, err["error"]["available"].as_u64()), (StatusCode::CONFLICT, Some(0)));
+    // The hold lapses after 400 ms: the units are free again, and the other shopper gets them.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(free_at_kreuzberg(&s, V).await, 2);
+    let (status, _) = post(&b_lines, pickup_line(V, 2)).await;
+    assert_eq!(status, StatusCode::OK);
+    // The first cart's line still says until when it was held; its checkout
+    // would try again and fail, changing nothing.
+    let (status, err) = post(&s.url("/v1/orders"), json!({"cart_id": a["id"], "email": "a@example.com"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert!(err["error"]["message"].as_str().unwrap().contains("not enough stock at Crosscart Berlin Kreuzberg"), "{err}");
+    let (status, _) = get(&s.url(&format!("/v1/carts/{}", a["id"].as_str().unwrap()))).await;
+    assert_eq!(status, StatusCode::OK, "the cart is still open");
+    // Removing a line releases at once.
+    let (_, cart_b) = get(&s.url(&format!("/v1/carts/{}", b["id"].as_str().unwrap()))).await;
+    let line = cart_b["lines"][0]["id"].as_str().unwrap();
+    let (status, _) = send(reqwest::Method::DELETE, &format!("{b_lines}/{line}"), None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(free_at_kreuzberg(&s, V).await, 2);
+}
+
+#[tokio::test]
+async fn checkout_consumes_reservations_and_quantity_changes_re_reserve() {
+    const V: &str = "v-nova-12-1";
+    let (_d, path) = temp_db();
+    let s = Server::start_with(&path, stock_setup(V, 5, 10, 60_000)).await;
+    let cart = new_cart(&s).await;
+    let id = cart["id"].as_str().unwrap().to_owned();
+    let (_, cart) = post(&s.url(&format!("/v1/carts/{id}/lines")), pickup_line(V, 2)).await;
+    assert_eq!(free_at_kreuzberg(&s, V).await, 3);
+    let line = cart["lines"][0]["id"].as_str().unwrap().to_owned();
+    let line_url = s.url(&format!("/v1/carts/{id}/lines/{line}"));
+    let patch = |q: i64| send(reqwest::Method::PATCH, &line_url, Some(json!({"quantity": q})), &[]);
+    let (status, _) = patch(4).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(free_at_kreuzberg(&s, V).await, 1);
+    let (status, err) = patch(6).await;
+    assert_eq!((status, err["error"]["available"].as_u64()), (StatusCode::CONFLICT, Some(5)), "its own 4 count as available to it");
+    let (_, cart) = get(&s.url(&format!("/v1/carts/{id}"))).await;
+    assert_eq!(cart["lines"][0]["quantity"], 4, "a refused change changes nothing");
+    let (status, order) = post(&s.url("/v1/orders"), json!({"cart_id": id, "email": "a@example.com", "channel": "web"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{order}");
+    assert_eq!(order["lines"][0]["fulfillment"], json!({"type": "pickup", "store_id": "berlin-kreuzberg"}));
+    assert_eq!(free_at_kreuzberg(&s, V).await, 1, "the 4 units left the shelf");
+    // A transfer: more than the store has, accepted only when asked for.
+    let other = new_cart(&s).await;
+    let url = s.url(&format!("/v1/carts/{}/lines", other["id"].as_str().unwrap()));
+    let (status, _) = post(&url, pickup_line(V, 3)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let mut body = pickup_line(V, 3);
+    body["allow_transfer"] = json!(true);
+    let (status, cart) = post(&url, body).await;
+    assert_eq!(status, StatusCode::OK, "{cart}");
+    assert_eq!(cart["lines"][0]["transfer"], true);
+    let (_, stock) = get(&s.url(&format!("/v1/variants/{V}/stock"))).await;
+    assert_eq!((stock["warehouse"].as_u64(), stock["low_stock_threshold"].as_u64()), (Some(7), Some(3)));
+    assert_eq!(free_at_kreuzberg(&s, V).await, 1, "the store's own unit is untouched");
+}
+
+#[tokio::test]
+async fn pickup_bad_input() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let cart = new_cart(&s).await;
+    let url = s.url(&format!("/v1/carts/{}/lines", cart["id"].as_str().unwrap()));
+    let (status, err) = post(&url, json!({"variant_id": "v-nova-12-1", "quantity": 1, "fulfillment": {"type": "pickup", "store_id": "atlantis"}})).await;
+    assert_eq!((status, error_code(&err)), (StatusCode::UNPROCESSABLE_ENTITY, "unknown_store"));
+    let (status, err) = post(&url, json!({"variant_id": "v-nope", "quantity": 1, "fulfillment": {"type": "pickup", "store_id": "berlin-kreuzberg"}})).await;
+    assert_eq!((status, error_code(&err)), (StatusCode::UNPROCESSABLE_ENTITY, "unknown_variant"));
+    let (status, err) = post(&url, pickup_line("v-nova-12-1", 999)).await;
+    assert_eq!((status, error_code(&err)), (StatusCode::CONFLICT, "insufficient_stock"));
+    let (_, c) = get(&s.url(&format!("/v1/carts/{}", cart["id"].as_str().unwrap()))).await;
+    assert!(c["lines"].as_array().unwrap().is_empty(), "nothing half-added");
+    let (status, _) = get(&s.url("/v1/variants/v-nope/stock")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The pop-up store publishes no hours: served as unknown, never as closed.
+    let (_, stores) = get(&s.url("/v1/stores")).await;
+    assert_schema("StoreList", &stores);
+    let popup = stores["stores"].as_array().unwrap().iter().find(|s| s["id"] == "potsdam-popup").unwrap();
+    assert_eq!(popup["hours"]["weekly"], json!([]));
 }

@@ -16,7 +16,7 @@ use crate::cart::{Cart, Fulfillment};
 use crate::catalog::Product;
 use crate::money::Currency;
 use crate::order::{Channel, Order};
-use crate::store::{StockLevel, Store};
+use crate::store::{VariantStock, Store};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +99,9 @@ pub enum ProtocolError {
     /// The request could not be built (bad argument).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// Not enough stock for the request; `available` units can be had.
+    #[error("{message}")]
+    InsufficientStock { available: u32, message: String },
     /// The transport failed (offline, connection reset, CORS). Set by the edges.
     #[error("network error: {0}")]
     Network(String),
@@ -111,6 +114,7 @@ impl ProtocolError {
             ProtocolError::Api { code, .. } => code,
             ProtocolError::Http { .. } => "http",
             ProtocolError::Malformed { .. } => "malformed_response",
+            ProtocolError::InsufficientStock { .. } => "insufficient_stock",
             ProtocolError::Unsupported(_) => "unsupported",
             ProtocolError::InvalidRequest(_) => "invalid_request",
             ProtocolError::Network(_) => "network",
@@ -171,6 +175,10 @@ pub struct NewLine {
     /// Tag shared by lines added together from a bundle (earns the shop's bundle discount).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bundle: Option<String>,
+    /// For pickup: if the store lacks the quantity, accept a transfer from
+    /// the warehouse (a later pickup) instead of an error.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_transfer: bool,
 }
 
 /// The demo checkout: turns a cart into an order.
@@ -206,7 +214,7 @@ pub trait CommerceAdapter {
 
     fn list_stores(&self) -> Result<Call<Vec<Store>>, ProtocolError>;
     /// Stock of one variant at every store.
-    fn variant_stock(&self, variant_id: &str) -> Result<Call<Vec<StockLevel>>, ProtocolError>;
+    fn variant_stock(&self, variant_id: &str) -> Result<Call<VariantStock>, ProtocolError>;
 
     /// Products bought together with `products` (one product, or a whole
     /// cart), leaving out `exclude`, best first.

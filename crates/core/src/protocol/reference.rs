@@ -22,6 +22,9 @@ pub struct ErrorDetail {
     pub code: String,
     /// For people; may be shown in the UI.
     pub message: String,
+    /// With `insufficient_stock`: how many units can be had.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,11 +37,8 @@ pub struct StoreList {
     pub stores: Vec<Store>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StockList {
-    pub variant_id: String,
-    pub stock: Vec<StockLevel>,
-}
+/// `GET /v1/variants/{id}/stock`.
+pub type StockList = VariantStock;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecommendationList {
@@ -70,6 +70,8 @@ pub struct AddLineBody {
     pub fulfillment: Fulfillment,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bundle: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_transfer: bool,
 }
 
 /// `PATCH /v1/carts/{id}/lines/{line_id}`.
@@ -135,6 +137,7 @@ pub fn parse_json<T: DeserializeOwned>(resp: &HttpResponse, what: &'static str) 
 /// gives a clear error carrying the status.
 pub fn parse_error(resp: &HttpResponse) -> ProtocolError {
     match serde_json::from_slice::<ErrorBody>(&resp.body) {
+        Ok(ErrorBody { error: ErrorDetail { code, message, available: Some(available) } }) if code == "insufficient_stock" => ProtocolError::InsufficientStock { available, message },
         Ok(body) => ProtocolError::Api { status: resp.status, code: body.error.code, message: body.error.message },
         Err(_) => ProtocolError::Http { status: resp.status },
     }
@@ -191,7 +194,7 @@ impl CommerceAdapter for ReferenceAdapter {
     fn add_line(&self, cart_id: &str, line: &NewLine) -> Result<Call<Cart>, ProtocolError> {
         non_empty("cart id", cart_id)?;
         non_empty("variant id", &line.variant_id)?;
-        let body = AddLineBody { variant_id: line.variant_id.clone(), quantity: i64::from(line.quantity), fulfillment: line.fulfillment.clone(), bundle: line.bundle.clone() };
+        let body = AddLineBody { variant_id: line.variant_id.clone(), quantity: i64::from(line.quantity), fulfillment: line.fulfillment.clone(), bundle: line.bundle.clone(), allow_transfer: line.allow_transfer };
         Ok(self.call(Method::Post, &format!("/carts/{}/lines", encode_component(cart_id)), json_body(&body), Vec::new(), "cart"))
     }
 
@@ -227,11 +230,9 @@ impl CommerceAdapter for ReferenceAdapter {
         Ok(Call::new(request, move |r| parse(r).map(|l| l.stores)))
     }
 
-    fn variant_stock(&self, variant_id: &str) -> Result<Call<Vec<StockLevel>>, ProtocolError> {
+    fn variant_stock(&self, variant_id: &str) -> Result<Call<VariantStock>, ProtocolError> {
         non_empty("variant id", variant_id)?;
-        let path = format!("/variants/{}/stock", encode_component(variant_id));
-        let (request, parse) = self.get::<StockList>(&path, "stock list").into_parts();
-        Ok(Call::new(request, move |r| parse(r).map(|l| l.stock)))
+        Ok(self.get(&format!("/variants/{}/stock", encode_component(variant_id)), "stock list"))
     }
 
     fn recommendations(&self, products: &[String], exclude: &[String], limit: u32) -> Result<Call<Recommendations>, ProtocolError> {

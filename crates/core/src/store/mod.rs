@@ -1,7 +1,21 @@
-//! Physical stores, their opening hours and per-store stock.
+//! Physical stores, their opening hours and per-store stock: where an item
+//! can be collected, when, and how far away.
+
+pub mod gazetteer;
+pub mod hours;
+pub mod index;
+pub mod rank;
 
 use crate::catalog::VariantId;
 use serde::{Deserialize, Serialize};
+
+pub use gazetteer::{Gazetteer, Place};
+pub use hours::{open_status, pickup_ready, FixedOffset, LocalTime, OpenStatus, Zone};
+pub use index::{GeoError, GeoIndex};
+pub use rank::{nearby, Level, Pickup, StockQuery, StoreStock};
+
+/// Mean Earth radius in metres.
+pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 /// WGS84 coordinates in degrees. (Coordinates are not money: floats are fine.)
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -13,7 +27,7 @@ pub struct GeoPoint {
 impl GeoPoint {
     /// Great-circle distance in metres (haversine, mean Earth radius).
     pub fn distance_m(&self, other: &GeoPoint) -> f64 {
-        const R: f64 = 6_371_008.8;
+        const R: f64 = EARTH_RADIUS_M;
         let (p1, p2) = (self.lat.to_radians(), other.lat.to_radians());
         let dp = p2 - p1;
         let dl = (other.lon - self.lon).to_radians();
@@ -40,11 +54,14 @@ pub struct HoursException {
     pub intervals: Vec<Interval>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Empty (the default) means unknown hours: see [`OpeningHours::is_known`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct OpeningHours {
     /// IANA time zone name, e.g. `Europe/Kyiv`.
+    #[serde(default)]
     pub timezone: String,
     /// Monday first; seven entries.
+    #[serde(default)]
     pub weekly: Vec<Vec<Interval>>,
     #[serde(default)]
     pub exceptions: Vec<HoursException>,
@@ -61,20 +78,42 @@ pub struct Store {
     /// ISO 3166-1 alpha-2.
     pub country: String,
     pub location: GeoPoint,
+    #[serde(default)]
     pub hours: OpeningHours,
     #[serde(default)]
     pub phone: String,
     /// Typical hours from order to "ready for pickup" when the item is in stock.
     #[serde(default)]
     pub pickup_lead_hours: u32,
+    /// Hours for the warehouse to bring an item here; `None`: no transfers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_hours: Option<u32>,
 }
 
-/// Units of one variant available at one store.
+/// Units of one variant available at one store (stock less active reservations).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockLevel {
     pub store_id: String,
     pub variant_id: VariantId,
     pub quantity: u32,
+}
+
+/// Where one variant can be had: per store, and in the warehouse that
+/// supplies stores by transfer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantStock {
+    pub variant_id: VariantId,
+    pub stock: Vec<StockLevel>,
+    /// Units the warehouse can send to stores with `transfer_hours`.
+    #[serde(default)]
+    pub warehouse: u32,
+    /// At or below this many units a store shows "low stock".
+    #[serde(default = "default_low_threshold")]
+    pub low_stock_threshold: u32,
+}
+
+fn default_low_threshold() -> u32 {
+    rank::DEFAULT_LOW_THRESHOLD
 }
 
 #[cfg(test)]
