@@ -52,6 +52,7 @@ async function product() {
   const show = async (v) => {
     buy.setAttribute('variant', v.id);
     bundle.setAttribute('variant', v.id);
+    $('stock').setAttribute('variant', v.id);
     $('product-price').textContent = await formatMoney(v.price);
     const img = v.image ?? p.images[0];
     $('product-image').src = img?.url ?? '';

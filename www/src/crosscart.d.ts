@@ -5,14 +5,14 @@ export interface Image { url: string; alt: string }
 export type Fulfillment = { type: 'delivery' } | { type: 'pickup'; store_id: string };
 export interface Variant { id: string; product_id: string; title: string; sku: string; options: { name: string; value: string }[]; price: Money; image: Image | null }
 export interface Product { id: string; handle: string; title: string; description: string; category: string; images: Image[]; variants: Variant[] }
-export interface CartLine { id: string; variant_id: string; product_id: string; title: string; variant_title: string; image: Image | null; quantity: number; unit_price: Money; line_total: Money; fulfillment: Fulfillment; bundle?: string; discount?: Money }
+export interface CartLine { id: string; variant_id: string; product_id: string; title: string; variant_title: string; image: Image | null; quantity: number; unit_price: Money; line_total: Money; fulfillment: Fulfillment; bundle?: string; discount?: Money; /** Pickup: the store holds the stock until then (ms); past = lapsed */ reserved_until?: number; /** Pickup by warehouse transfer */ transfer?: true }
 export interface Cart { id: string; version: number; currency: string; lines: CartLine[]; subtotal: Money; discount?: Money; total: Money; updated_at: number }
 export interface OrderLine { variant_id: string; product_id: string; title: string; variant_title: string; quantity: number; unit_price: Money; line_total: Money; fulfillment: Fulfillment; discount?: Money }
 export interface Order { id: string; number: number; channel: 'web' | 'app' | 'store'; currency: string; lines: OrderLine[]; subtotal: Money; discount?: Money; total: Money; created_at: number; key?: string }
 /** Rejections carry a stable code: not_found, network, invalid_quantity, version_conflict, ... */
 export interface CrosscartError extends Error { code: string }
 
-export interface Config { apiBase?: string; locale?: string; currency?: string }
+export interface Config { apiBase?: string; locale?: string; currency?: string; /** Where the postal-code/city gazetteer is; the loader points it beside itself. */ gazetteerUrl?: string }
 export const ready: Promise<unknown>;
 export function configure(options: Config): Promise<void>;
 export function defineElements(): Promise<void>;
@@ -32,6 +32,15 @@ export interface BoughtTogetherModel {
   recommend(items: string[], exclude: string[], limit: number): { item: string; score: number; count: number }[];
 }
 export function loadModel(url: string): Promise<BoughtTogetherModel>;
+export interface Interval { open: number; close: number }
+export interface Store { id: string; name: string; address: string; city: string; postal_code: string; country: string; location: { lat: number; lon: number }; hours: { timezone: string; weekly: Interval[][]; exceptions: { date: string; intervals: Interval[] }[] }; phone: string; pickup_lead_hours: number; transfer_hours?: number }
+/** Nearest-store search in the page (k-d tree); `nearest` rejects coordinates off the globe with code invalid_location. */
+export interface StoreFinder {
+  readonly size: number;
+  nearest(lat: number, lon: number, k: number): { id: string; name: string; distance_m: number }[];
+}
+export function loadStores(): Promise<StoreFinder>;
+export function storeFinder(stores: Store[]): Promise<StoreFinder>;
 
 export interface CartChangeDetail { action: 'add' | 'update' | 'remove'; variant_id: string; line_id: string | null; quantity: number; cart: Cart }
 export interface AddToCartRequestDetail { variant_id: string; quantity: number; fulfillment: Fulfillment }

@@ -8,6 +8,7 @@ import init, * as wasm from './crosscart_web.js';
 
 const pending = [];
 export const ready = init({ module_or_path: new URL('./crosscart_web_bg.wasm', import.meta.url) }).then(() => {
+  wasm.configure({ gazetteerUrl: new URL('./gazetteer.tsv', import.meta.url).href });
   for (const options of pending.splice(0)) wasm.configure(options);
   wasm.defineElements();
   return wasm;
@@ -29,3 +30,5 @@ export const listProducts = async (category) => (await ready).listProducts(categ
 export const formatMoney = async (money) => (await ready).formatMoney(money);
 export const forgetCart = async () => (await ready).forgetCart();
 export const loadModel = async (url) => (await ready).loadModel(url);
+export const loadStores = async () => (await ready).loadStores();
+export const storeFinder = async (stores) => new (await ready).StoreFinder(stores);

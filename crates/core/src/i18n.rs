@@ -84,6 +84,7 @@ pub enum Msg {
     YourLocation,
     ReservedUntil,
     ReservationExpired,
+    InvalidLocation,
 }
 
 /// The text for `msg` in `locale`.
@@ -240,6 +241,9 @@ pub fn t(locale: Locale, msg: Msg) -> &'static str {
         (ReservedUntil, Uk) => "Резерв до",
         (ReservationExpired, En) => "Reservation expired — checkout will try again",
         (ReservationExpired, Ru) => "Резерв истёк — попробуем снова при оформлении",
+        (InvalidLocation, En) => "That location is not on the map. Enter a postal code or city.",
+        (InvalidLocation, Ru) => "Такого места нет на карте. Введите индекс или город.",
+        (InvalidLocation, Uk) => "Такого місця немає на мапі. Введіть індекс або місто.",
         (ReservationExpired, Uk) => "Резерв сплив — спробуємо знову під час оформлення",
     }
 }
@@ -349,9 +353,10 @@ pub fn distance_text(locale: Locale, metres: f64) -> String {
     if metres < 950.0 {
         format!("{} {m}", ((metres / 10.0).round() * 10.0) as i64)
     } else if metres < 9_950.0 {
-        let s = format!("{:.1}", metres / 1000.0);
-        let s = if locale == Locale::En { s } else { s.replace('.', ",") };
-        format!("{s} {km}")
+        // Integer tenths: float formatting would add ~20 KiB to the browser build.
+        let tenths = (metres / 100.0).round() as i64;
+        let sep = if locale == Locale::En { '.' } else { ',' };
+        format!("{}{sep}{} {km}", tenths / 10, tenths % 10)
     } else {
         format!("{} {km}", (metres / 1000.0).round() as i64)
     }

@@ -32,6 +32,9 @@ pub fn configure(options: JsValue) -> Result<(), JsValue> {
             c.locale = crosscart_core::i18n::Locale::negotiate(&tag);
             c.locale_tag = tag;
         }
+        if let Some(url) = get_str(&options, "gazetteerUrl") {
+            c.gazetteer_url = url;
+        }
         if let Some(cur) = get_str(&options, "currency") {
             c.currency = Some(crosscart_core::Currency::new(&cur).map_err(|e| js::js_error("invalid_currency", &e.to_string()))?);
         }
@@ -155,4 +158,55 @@ impl BoughtTogetherModel {
 pub async fn load_model(url: String) -> Result<BoughtTogetherModel, JsValue> {
     let inner = crate::elements::bought_together::model(&url).await.map_err(reject)?;
     Ok(BoughtTogetherModel { inner })
+}
+
+/// Nearest-store search over a store list (see `storeFinder` / `loadStores`):
+/// the same k-d tree `<cc-store-stock>` uses, for headless storefronts.
+#[wasm_bindgen]
+pub struct StoreFinder {
+    stores: Vec<crosscart_core::Store>,
+    index: crosscart_core::store::GeoIndex,
+}
+
+#[derive(serde::Serialize)]
+struct NearStore<'a> {
+    id: &'a str,
+    name: &'a str,
+    distance_m: f64,
+}
+
+impl StoreFinder {
+    fn from_stores(stores: Vec<crosscart_core::Store>) -> StoreFinder {
+        let index = crosscart_core::store::GeoIndex::new(&stores.iter().map(|s| s.location).collect::<Vec<_>>());
+        StoreFinder { stores, index }
+    }
+}
+
+#[wasm_bindgen]
+impl StoreFinder {
+    /// From an array of stores in the reference protocol's shape.
+    #[wasm_bindgen(constructor)]
+    pub fn new(stores: JsValue) -> Result<StoreFinder, JsValue> {
+        let stores: Vec<crosscart_core::Store> = serde_json::from_str(&js::json_stringify(&stores)).map_err(|e| js::js_error("invalid_stores", &e.to_string()))?;
+        Ok(StoreFinder::from_stores(stores))
+    }
+    /// The `k` stores nearest to `(lat, lon)`: `[{id, name, distance_m}]`,
+    /// nearest first. Rejects coordinates off the globe.
+    pub fn nearest(&self, lat: f64, lon: f64, k: usize) -> Result<JsValue, JsValue> {
+        let at = crosscart_core::store::GeoPoint::new(lat, lon).map_err(|e| js::js_error("invalid_location", &e.to_string()))?;
+        let out: Vec<NearStore<'_>> = self.index.nearest(&at, k, |_| true).into_iter().map(|(i, d)| NearStore { id: &self.stores[i].id, name: &self.stores[i].name, distance_m: d }).collect();
+        Ok(js::to_js(&out))
+    }
+    /// Number of stores with valid coordinates.
+    #[wasm_bindgen(getter)]
+    pub fn size(&self) -> usize {
+        self.index.len()
+    }
+}
+
+/// The configured API's stores, ready for nearest-store search.
+#[wasm_bindgen(js_name = loadStores)]
+pub async fn load_stores() -> Result<StoreFinder, JsValue> {
+    let dir = crate::stores::directory().await.map_err(reject)?;
+    Ok(StoreFinder::from_stores(dir.stores.clone()))
 }

@@ -18,6 +18,9 @@ pub struct Config {
     pub locale: Locale,
     /// Preferred currency for new carts; None lets the backend choose.
     pub currency: Option<crosscart_core::Currency>,
+    /// Where the gazetteer (postal code / city → place) is; the loader sets
+    /// it beside itself.
+    pub gazetteer_url: String,
 }
 
 thread_local! {
@@ -48,6 +51,7 @@ pub fn from_document() -> Config {
         locale: Locale::negotiate(&tag),
         locale_tag: tag,
         currency: meta(&doc, "currency").and_then(|c| crosscart_core::Currency::new(&c).ok()),
+        gazetteer_url: meta(&doc, "gazetteer").unwrap_or_default(),
     }
 }
 

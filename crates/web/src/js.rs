@@ -37,6 +37,32 @@ export function ccFormatMoney(decimal, currency, locale) {
     return f.format(decimal);
   } catch (_) { return decimal + '\u00a0' + currency; }
 }
+const zones = new Map();
+export function ccZoneOffset(timeZone, utcMs) {
+  let f = zones.get(timeZone);
+  try {
+    if (!f) {
+      f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+      zones.set(timeZone, f);
+    }
+    const p = {};
+    for (const { type, value } of f.formatToParts(new Date(utcMs))) p[type] = +value;
+    const local = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute);
+    return Math.round((local - Math.floor(utcMs / 60000) * 60000) / 60000);
+  } catch (_) { return 100000; }
+}
+export function ccLocalTime(utcMs, locale) {
+  try { return new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(new Date(utcMs)); } catch (_) { return ''; }
+}
+export function ccGeolocate(timeoutMs) {
+  return new Promise((resolve, reject) => {
+    if (!navigator.geolocation) { reject(2); return; }
+    navigator.geolocation.getCurrentPosition(
+      (p) => resolve([p.coords.latitude, p.coords.longitude]),
+      (e) => reject(e.code || 2),
+      { enableHighAccuracy: false, timeout: timeoutMs, maximumAge: 600000 });
+  });
+}
 export function ccJsonParse(s) { return JSON.parse(s); }
 export function ccJsonStringify(v) { return JSON.stringify(v === undefined ? null : v); }
 export function ccError(code, message) { const e = new Error(message); e.code = code; return e; }
@@ -55,6 +81,16 @@ extern "C" {
     /// `Intl.NumberFormat` on an exact decimal string (never a float).
     #[wasm_bindgen(js_name = ccFormatMoney)]
     pub fn format_money_js(decimal: &str, currency: &str, locale: &str) -> String;
+    /// Minutes east of UTC in `time_zone` at `utc_ms`; 100000 if the zone is unknown.
+    #[wasm_bindgen(js_name = ccZoneOffset)]
+    pub fn zone_offset(time_zone: &str, utc_ms: f64) -> i32;
+    /// The browser's local `HH:MM` for an instant.
+    #[wasm_bindgen(js_name = ccLocalTime)]
+    pub fn local_time(utc_ms: f64, locale: &str) -> String;
+    /// Resolves `[lat, lon]`; rejects with the GeolocationPositionError code
+    /// (1 denied, 2 unavailable, 3 timeout).
+    #[wasm_bindgen(js_name = ccGeolocate)]
+    pub fn geolocate(timeout_ms: u32) -> js_sys::Promise;
     #[wasm_bindgen(js_name = ccJsonParse, catch)]
     pub fn json_parse(s: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = ccJsonStringify)]
@@ -67,4 +103,26 @@ extern "C" {
 /// would do anyway and keeps serde-wasm-bindgen out of the bundle).
 pub fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
     serde_json::to_string(value).ok().and_then(|s| json_parse(&s).ok()).unwrap_or(JsValue::NULL)
+}
+
+/// A store's time zone, answered by `Intl` (the browser's tz database).
+pub struct IntlZone(pub String);
+
+/// Offset `ccZoneOffset` answers for a zone `Intl` does not know.
+const UNKNOWN_ZONE: i32 = 100_000;
+
+impl IntlZone {
+    /// `None` if the browser does not know the zone (then the hours are unknown).
+    pub fn new(name: &str) -> Option<IntlZone> {
+        (!name.is_empty() && zone_offset(name, 0.0) != UNKNOWN_ZONE).then(|| IntlZone(name.to_owned()))
+    }
+}
+
+impl crosscart_core::store::Zone for IntlZone {
+    fn offset_minutes(&self, utc_ms: i64) -> i32 {
+        match zone_offset(&self.0, utc_ms as f64) {
+            UNKNOWN_ZONE => 0,
+            o => o,
+        }
+    }
 }

@@ -12,6 +12,7 @@ pub mod elements;
 pub mod events;
 pub mod js;
 pub mod store;
+pub mod stores;
 pub mod transport;
 
 pub use api::*;

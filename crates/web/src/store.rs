@@ -138,10 +138,14 @@ async fn create_cart() -> Result<Cart, ProtocolError> {
 /// Adds a variant; creates the cart on first use, and a fresh one if the
 /// remembered cart was checked out or forgotten by the server.
 pub async fn add(variant_id: &str, quantity: u32, fulfillment: Fulfillment, bundle: Option<String>) -> Result<Cart, ProtocolError> {
+    add_line(NewLine { variant_id: variant_id.to_owned(), quantity, fulfillment, bundle, allow_transfer: false }).await
+}
+
+/// [`add`] with every option of a new line (e.g. a pickup by transfer).
+pub async fn add_line(line: NewLine) -> Result<Cart, ProtocolError> {
     let _busy = Busy::start();
     let lock = write_lock();
     let _writing = lock.lock().await;
-    let line = NewLine { variant_id: variant_id.to_owned(), quantity, fulfillment, bundle };
     let adapter = config::adapter();
     let id = match stored_cart_id() {
         Some(id) => id,

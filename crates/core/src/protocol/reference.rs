@@ -279,7 +279,7 @@ mod tests {
         check_request(a.get_cart("a/../b").unwrap(), Method::Get, "http://127.0.0.1:8080/v1/carts/a%2F..%2Fb", None);
         check_request(a.create_cart(Some(Currency::EUR)).unwrap(), Method::Post, "http://127.0.0.1:8080/v1/carts", Some(r#"{"currency":"EUR"}"#));
         check_request(
-            a.add_line("c1", &NewLine { variant_id: "v1".into(), quantity: 2, fulfillment: Fulfillment::Delivery, bundle: None }).unwrap(),
+            a.add_line("c1", &NewLine { variant_id: "v1".into(), quantity: 2, fulfillment: Fulfillment::Delivery, bundle: None, allow_transfer: false }).unwrap(),
             Method::Post,
             "http://127.0.0.1:8080/v1/carts/c1/lines",
             Some(r#"{"variant_id":"v1","quantity":2,"fulfillment":{"type":"delivery"}}"#),
@@ -341,6 +341,15 @@ mod tests {
         let stores = adapter().list_stores().unwrap().parse(&resp(200, r#"{"stores":[]}"#)).unwrap();
         assert!(stores.is_empty());
         let stock = adapter().variant_stock("v").unwrap().parse(&resp(200, r#"{"variant_id":"v","stock":[{"store_id":"s","variant_id":"v","quantity":4}]}"#)).unwrap();
-        assert_eq!(stock[0].quantity, 4);
+        assert_eq!((stock.stock[0].quantity, stock.warehouse, stock.low_stock_threshold), (4, 0, 3), "older servers: no warehouse, default threshold");
+    }
+
+    #[test]
+    fn insufficient_stock_carries_what_is_left() {
+        let body = r#"{"error":{"code":"insufficient_stock","message":"not enough stock at Kyiv: 2 left","available":2}}"#;
+        let err = adapter().add_line("c", &NewLine { variant_id: "v".into(), quantity: 3, fulfillment: Fulfillment::Pickup { store_id: "kyiv".into() }, bundle: None, allow_transfer: false }).unwrap().parse(&resp(409, body)).unwrap_err();
+        assert_eq!(err, ProtocolError::InsufficientStock { available: 2, message: "not enough stock at Kyiv: 2 left".into() });
+        assert_eq!(err.code(), "insufficient_stock");
+        assert!(!err.is_transient());
     }
 }

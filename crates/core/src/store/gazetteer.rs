@@ -12,6 +12,7 @@
 //! (case-, accent- and apostrophe-insensitive) before prefix matches. Ties go
 //! to the preferred country, then to the larger place.
 
+use super::index::parse_degrees;
 use super::GeoPoint;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +61,7 @@ impl Gazetteer {
             let err = |reason: &str| GazetteerError { line: n + 1, reason: reason.into() };
             let f: Vec<&str> = line.split('\t').collect();
             let [country, postal, names, lat, lon, pop] = f[..] else { return Err(err("expected 6 tab-separated fields")) };
-            let (Ok(lat), Ok(lon)) = (lat.trim().parse::<f64>(), lon.trim().parse::<f64>()) else { return Err(err("latitude and longitude must be numbers")) };
+            let (Some(lat), Some(lon)) = (parse_degrees(lat), parse_degrees(lon)) else { return Err(err("latitude and longitude must be decimal numbers")) };
             let location = GeoPoint::new(lat, lon).map_err(|e| err(&e.to_string()))?;
             let country = country.trim().to_ascii_uppercase();
             if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_alphabetic()) {

@@ -12,8 +12,27 @@ use super::{GeoPoint, EARTH_RADIUS_M};
 /// Why a location is refused.
 #[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
 pub enum GeoError {
-    #[error("latitude must be between -90 and 90 and longitude between -180 and 180, got {lat}, {lon}")]
+    // The values are not in the message: formatting floats would add ~10 KiB to the browser build.
+    #[error("latitude must be between -90 and 90 and longitude between -180 and 180")]
     OutOfRange { lat: f64, lon: f64 },
+}
+
+/// Parses a decimal coordinate such as `-33.8688` (at most 9 decimals)
+/// without the float parser, which would add ~15 KiB to the browser build.
+pub fn parse_degrees(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if int.is_empty() && frac.is_empty() || int.len() > 3 || frac.len() > 9 || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let part: u64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+    let v = whole as f64 + part as f64 / 10f64.powi(frac.len() as i32);
+    Some(if neg { -v } else { v })
 }
 
 impl GeoPoint {
@@ -190,6 +209,17 @@ mod tests {
         let mut ids: Vec<usize> = got.iter().map(|g| g.0).collect();
         ids.sort();
         assert_eq!(ids, vec![2, 3], "both near the pole whatever their longitude");
+    }
+
+    #[test]
+    fn degrees() {
+        assert_eq!(parse_degrees("52.52"), Some(52.52));
+        assert_eq!(parse_degrees(" -33.8688 "), Some(-33.8688));
+        assert_eq!(parse_degrees("+13"), Some(13.0));
+        assert_eq!(parse_degrees(".5"), Some(0.5));
+        for bad in ["", "-", ".", "1e5", "12,5", "1234", "nan", "1.0000000001", "--1"] {
+            assert_eq!(parse_degrees(bad), None, "{bad}");
+        }
     }
 
     #[test]

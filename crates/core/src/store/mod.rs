@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub use gazetteer::{Gazetteer, Place};
 pub use hours::{open_status, pickup_ready, FixedOffset, LocalTime, OpenStatus, Zone};
-pub use index::{GeoError, GeoIndex};
+pub use index::{parse_degrees, GeoError, GeoIndex};
 pub use rank::{nearby, Level, Pickup, StockQuery, StoreStock};
 
 /// Mean Earth radius in metres.

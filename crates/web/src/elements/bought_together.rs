@@ -225,6 +225,8 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
             .into_iter()
             .filter(|(p, _, _)| is_selected(&p.id))
             .map(|(p, v, _)| CartLine {
+                reserved_until: None,
+                transfer: false,
                 id: String::new(), variant_id: v.id, product_id: p.id, title: p.title, variant_title: v.title, image: None,
                 quantity: 1, unit_price: v.price, line_total: v.price, fulfillment: Fulfillment::Delivery,
                 bundle: Some("preview".into()), discount: None,

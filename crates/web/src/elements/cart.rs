@@ -25,7 +25,7 @@ pub const CSS: &str = "
 [part=image]{grid-area:img;width:64px;height:64px;object-fit:cover;border-radius:var(--cc-radius,.4em);background:var(--cc-color-surface,#f4f4f4)}
 [part=details]{grid-area:details;display:grid;min-width:0}
 [part=title]{font-weight:600;overflow-wrap:anywhere}
-[part=variant],[part=unit-price],[part=fulfillment]{font-size:.875em;color:var(--cc-color-muted,#555)}
+[part=variant],[part=unit-price],[part=fulfillment],[part=fulfillment-note],[part=reservation]{font-size:.875em;color:var(--cc-color-muted,#555)}
 [part=line-total]{grid-area:total;text-align:end;font-variant-numeric:tabular-nums;display:grid}
 [part=line-discount],[part=discount]{color:var(--cc-color-accent,#1a5fd0);font-size:.875em}
 [part=stepper]{grid-area:stepper;display:inline-flex;align-items:center;gap:.25rem}
@@ -74,7 +74,23 @@ fn line_view(line: CartLine, element: SendWrapper<HtmlElement>, message: RwSigna
     });
     let variant = (!line.variant_title.is_empty()).then(|| view! { <span part="variant">{line.variant_title.clone()}</span> });
     let fulfillment = match &line.fulfillment {
-        Fulfillment::Pickup { store_id } => Some(view! { <span part="fulfillment">{format!("{}: {store_id}", t(locale, Msg::PickupAt))}</span> }),
+        Fulfillment::Pickup { store_id } => {
+            let id = store_id.clone();
+            let store_name = move || crate::stores::names().with(|n| n.get(&id).cloned()).unwrap_or_else(|| id.clone());
+            let hold = line.reserved_until.map(|until| {
+                if until > js_sys::Date::now() as i64 {
+                    format!("{} {}", t(locale, Msg::ReservedUntil), crate::js::local_time(until as f64, &crate::config::get().locale_tag))
+                } else {
+                    t(locale, Msg::ReservationExpired).to_owned()
+                }
+            });
+            let transfer = line.transfer.then(|| t(locale, Msg::ViaTransfer));
+            Some(view! {
+                <span part="fulfillment" data-store-id=store_id.clone()>{move || format!("{}: {}", t(locale, Msg::PickupAt), store_name())}</span>
+                {transfer.map(|t| view! { <span part="fulfillment-note">{t}</span> })}
+                {hold.map(|h| view! { <span part="reservation">{h}</span> })}
+            })
+        }
         Fulfillment::Delivery => None,
     };
     let q = line.quantity;
@@ -123,6 +139,15 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
     let message = RwSignal::new(String::new());
     let element = host.element.clone();
     let busy_el = host.element.clone();
+    // Pickup lines name their store: fetch the store list once, when one appears.
+    Effect::new(move |_| {
+        let has_pickup = state.with(|s| s.cart.as_ref().is_some_and(|c| c.lines.iter().any(|l| matches!(l.fulfillment, Fulfillment::Pickup { .. }))));
+        if has_pickup && crate::stores::names().with_untracked(|n| n.is_empty()) {
+            leptos::task::spawn_local(async {
+                let _ = crate::stores::directory().await;
+            });
+        }
+    });
     Effect::new(move |_| {
         let busy = state.with(|s| s.busy > 0);
         let _ = busy_el.set_attribute("aria-busy", if busy { "true" } else { "false" });

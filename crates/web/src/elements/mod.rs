@@ -11,6 +11,7 @@ pub mod add_to_cart;
 pub mod bought_together;
 pub mod cart;
 pub mod cart_count;
+pub mod store_stock;
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
@@ -144,6 +145,7 @@ pub fn define_all() {
     define("cc-cart-count", cart_count::ATTRIBUTES, cart_count::CSS, cart_count::mount);
     define("cc-cart", cart::ATTRIBUTES, cart::CSS, cart::mount);
     define("cc-bought-together", bought_together::ATTRIBUTES, bought_together::CSS, bought_together::mount);
+    define("cc-store-stock", store_stock::ATTRIBUTES, store_stock::CSS, store_stock::mount);
 }
 
 /// Turns a protocol error into a sentence for the customer.
