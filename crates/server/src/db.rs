@@ -22,6 +22,18 @@ const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), inclu
     include_str!("../migrations/0003_pickup.sql"),
 ];
 
+/// Applies the migrations `conn` has not seen yet (tracked in `PRAGMA user_version`).
+pub fn migrate(conn: &mut Connection) -> Result<(), rusqlite::Error> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
 /// A handle to the database; cheap to clone.
 #[derive(Clone)]
 pub struct Db {
@@ -45,13 +57,7 @@ impl Db {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-            let tx = conn.transaction()?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-            tx.commit()?;
-        }
+        migrate(&mut conn)?;
         Ok(Db { conn: Arc::new(Mutex::new(conn)) })
     }
 
@@ -486,7 +492,9 @@ pub fn add_line(conn: &mut Connection, cart_id: &str, add: AddLine<'_>, now_ms: 
             let q = cart::merged_quantity(qty as u32, add.quantity)?;
             tx.execute("UPDATE cart_lines SET quantity = ?2, bundle = coalesce(?3, bundle) WHERE id = ?1", params![line_id, q, add.bundle])?;
             if let Some(store) = add.pickup_store_id {
-                reserve(&tx, &line_id, store, add.variant_id, q, add.allow_transfer, now_ms)?;
+                // A line already coming by transfer keeps coming by transfer.
+                let by_transfer: bool = tx.query_row("SELECT count(*) > 0 FROM reservations WHERE line_id = ?1 AND source = 'warehouse'", [&line_id], |r| r.get(0))?;
+                reserve(&tx, &line_id, store, add.variant_id, q, add.allow_transfer || by_transfer, now_ms)?;
             }
         }
         None => {

@@ -357,8 +357,7 @@ mod tests {
     #[test]
     fn history_has_co_purchase_structure() {
         let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(include_str!("../migrations/0001_init.sql")).unwrap();
-        conn.execute_batch(include_str!("../migrations/0002_bundles.sql")).unwrap();
+        crate::db::migrate(&mut conn).unwrap();
         assert!(seed_demo(&mut conn, 1_790_000_000_000, 7).unwrap());
         assert!(!seed_demo(&mut conn, 1_790_000_000_000, 7).unwrap(), "second seed must do nothing");
         let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();

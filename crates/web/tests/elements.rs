@@ -403,3 +403,47 @@ async fn bought_together_hides_when_there_is_nothing_to_offer_and_reports_errors
     assert_eq!(part(&broken, "error").unwrap().get_attribute("role").as_deref(), Some("alert"));
     assert!(!broken.has_attribute("hidden"));
 }
+
+#[wasm_bindgen_test]
+fn store_zones_come_from_intl() {
+    use crosscart_core::store::Zone;
+    use crosscart_web::js::IntlZone;
+    let kyiv = IntlZone::new("Europe/Kyiv").expect("Chromium knows Kyiv");
+    // 2026-01-15 12:00 UTC (winter, +2) and 2026-07-15 12:00 UTC (summer, +3).
+    assert_eq!(kyiv.offset_minutes(1_768_478_400_000), 120);
+    assert_eq!(kyiv.offset_minutes(1_784_116_800_000), 180);
+    // The DST switch: 2026-03-29 00:59 UTC is still +2, 01:00 is +3.
+    assert_eq!(kyiv.offset_minutes(1_774_745_940_000), 120);
+    assert_eq!(kyiv.offset_minutes(1_774_746_000_000), 180);
+    assert_eq!(IntlZone::new("Asia/Kolkata").unwrap().offset_minutes(0), 330);
+    assert!(IntlZone::new("Mars/Olympus_Mons").is_none(), "an unknown zone means unknown hours, not UTC");
+    assert!(IntlZone::new("").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn store_stock_in_ukrainian_reserves_into_the_cart() {
+    setup_in(API, "uk-UA");
+    let cart = add("<cc-cart></cc-cart>");
+    // Kyiv's own coordinates: the Kyiv store is 0 m away.
+    let el = add("<cc-store-stock variant=\"v-boot-laces-1\" lat=\"50.4474\" lon=\"30.5226\" limit=\"3\"></cc-store-stock>");
+    wait_for("store list", || !parts(&el, "store").is_empty()).await;
+    assert_eq!(text(&el, "heading"), "Забрати в магазині");
+    let stores = parts(&el, "store");
+    assert!(stores.len() >= 3, "three nearest, plus the nearest with stock if further");
+    let kyiv = shadow(&el).query_selector("[data-store-id=kyiv]").unwrap().expect("Kyiv listed");
+    assert!(kyiv.text_content().unwrap().contains("0 м"), "{:?}", kyiv.text_content());
+    let level = kyiv.query_selector("[part~=level]").unwrap().unwrap().text_content().unwrap();
+    assert!(["В наявності", "Немає в наявності"].iter().any(|w| level.starts_with(w)) || level.starts_with("Закінчується · Залишилось"), "{level}");
+    // The nearest store that has the laces is always listed, so there is something to reserve.
+    let button = parts(&el, "reserve").into_iter().next().expect("a store with the laces is listed");
+    let store_id = button.closest("[data-store-id]").unwrap().unwrap().get_attribute("data-store-id").unwrap();
+    let changes = record("cc-cart-change");
+    click(&button);
+    wait_for("reserved", || text(&el, "message").starts_with("Зарезервовано — у кошику")).await;
+    assert_eq!(changes.borrow().len(), 1);
+    wait_for("pickup line in the cart", || parts(&cart, "fulfillment").len() == 1).await;
+    let line = part(&cart, "fulfillment").unwrap();
+    assert_eq!(line.get_attribute("data-store-id").as_deref(), Some(store_id.as_str()));
+    wait_for("store name, not id", || text(&cart, "fulfillment").starts_with("Самовивіз з магазину: Crosscart")).await;
+    assert!(text(&cart, "reservation").starts_with("Резерв до "), "{}", text(&cart, "reservation"));
+}

@@ -4,6 +4,7 @@
 //!   cargo xtask demo    build, then serve the demo shop on http://127.0.0.1:8080
 //!   cargo xtask test    install what is missing, then run every suite
 //!   cargo xtask bench fbt [DATASET]   miner vs mlxtend and efficient-apriori, browser lookups
+//!   cargo xtask bench stock           nearest-k over 10,000 stores (native, WASM) and reservation throughput
 //!   cargo xtask setup   only install the tools
 //!
 //! Tools it installs when missing: the wasm32 target, wasm-bindgen-cli at the
@@ -138,13 +139,49 @@ fn ensure_reference() -> Result<(PathBuf, PathBuf)> {
     Ok((python, dir.join("data/rule_mining_algs-0.1.1-py3-none-any.whl")))
 }
 
+const BENCH_USAGE: &str = "usage: cargo xtask bench fbt [DATASET] | cargo xtask bench stock";
+
+fn bench(args: &[String]) -> Result {
+    match args.first().map(String::as_str) {
+        Some("fbt") => bench_fbt(&args[1..]),
+        Some("stock") => bench_stock(),
+        _ => Err(BENCH_USAGE.into()),
+    }
+}
+
+/// `cargo xtask bench stock`: nearest-k over 10,000 stores natively (k-d tree
+/// against a brute-force scan) and in the browser (WASM against a JS scan),
+/// then the reference server's reservation throughput against plain adds.
+fn bench_stock() -> Result {
+    ensure_npm(&root().join("tests/e2e"))?;
+    ensure_chromium()?;
+    run(Command::new(cargo()).args(["build", "--release", "-p", "crosscart"]).current_dir(root()))?;
+    build()?;
+    let work = std::env::temp_dir().join(format!("crosscart-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let stores = work.join("stores.json");
+    let result = (|| {
+        run(Command::new(cargo()).args(["run", "--quiet", "--release", "-p", "crosscart-core", "--example", "stores_bench", "--"]).arg(&stores).current_dir(root()))?;
+        let server = start_test_server(&root().join("target/release/crosscart"))?;
+        let node = |script: &str, extra: Option<&Path>| {
+            let mut cmd = Command::new("node");
+            cmd.arg(root().join("tests/e2e").join(script)).arg(&server.base).current_dir(root().join("tests/e2e")).env("CHROMIUM", CHROMIUM);
+            if let Some(e) = extra {
+                cmd.arg(e);
+            }
+            run(&mut cmd)
+        };
+        node("bench-store-lookup.mjs", Some(&stores))?;
+        node("bench-reservations.mjs", None)
+    })();
+    let _ = std::fs::remove_dir_all(&work);
+    result
+}
+
 /// `cargo xtask bench fbt [DATASET]`: our miner against mlxtend and
 /// efficient-apriori on the same data in one run, then browser-side lookups.
-fn bench(args: &[String]) -> Result {
-    if args.first().map(String::as_str) != Some("fbt") {
-        return Err("usage: cargo xtask bench fbt [DATASET]".into());
-    }
-    let dataset = args.get(1).map(|d| std::fs::canonicalize(d).map_err(|e| format!("{d}: {e}"))).transpose()?;
+fn bench_fbt(args: &[String]) -> Result {
+    let dataset = args.first().map(|d| std::fs::canonicalize(d).map_err(|e| format!("{d}: {e}"))).transpose()?;
     let (python, store_wheel) = ensure_reference()?;
     if output(Command::new(&python).args(["-c", "import efficient_apriori"])).is_none() {
         run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "efficient-apriori==2.0.6"]))?;
@@ -539,7 +576,7 @@ fn main() -> ExitCode {
         "test" => test(),
         "setup" => setup(),
         "bench" => bench(&std::env::args().skip(2).collect::<Vec<_>>()),
-        _ => Err("usage: cargo xtask <build|demo|test|bench fbt [DATASET]|setup>".into()),
+        _ => Err("usage: cargo xtask <build|demo|test|bench fbt [DATASET]|bench stock|setup>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

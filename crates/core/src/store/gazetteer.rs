@@ -112,7 +112,7 @@ impl Gazetteer {
                 .places
                 .iter()
                 .filter_map(|p| {
-                    if p.keys.iter().any(|k| *k == q) {
+                    if p.keys.contains(&q) {
                         Some((2, p))
                     } else if q.chars().count() >= 2 && p.keys.iter().any(|k| k.starts_with(&q)) {
                         Some((1, p))

@@ -186,7 +186,7 @@ mod tests {
         #[test]
         fn nearest_k_equals_brute_force(points in prop::collection::vec(prop_oneof![point(), clustered()], 0..400), at in prop_oneof![point(), clustered()], k in 0usize..20, modulus in 1usize..5) {
             let index = GeoIndex::new(&points);
-            let keep = |i: usize| i % modulus == 0;
+            let keep = |i: usize| i.is_multiple_of(modulus);
             let got = index.nearest(&at, k, keep);
             let want = brute(&points, &at, k, keep);
             prop_assert_eq!(got.len(), want.len());

@@ -141,6 +141,11 @@ pub fn define(name: &str, observed: &[&str], css: &str, mount: MountFn) -> bool 
 /// Defines every Crosscart element. Safe to call more than once.
 pub fn define_all() {
     let _ = any_spawner::Executor::init_wasm_bindgen();
+    // Page-wide signals are created here, outside any element's reactive
+    // owner: created lazily inside an element or effect, they would be
+    // disposed with it (an effect disposes what it created on every rerun).
+    crate::store::state();
+    crate::stores::names();
     define("cc-add-to-cart", add_to_cart::ATTRIBUTES, add_to_cart::CSS, add_to_cart::mount);
     define("cc-cart-count", cart_count::ATTRIBUTES, cart_count::CSS, cart_count::mount);
     define("cc-cart", cart::ATTRIBUTES, cart::CSS, cart::mount);

@@ -331,7 +331,7 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
         let r = row.clone();
         let address = [row.store.address.as_str(), row.store.postal_code.as_str(), row.store.city.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(", ");
         view! {
-            <li part=if best { "store best" } else { "store" } data-store-id=row.store.id.clone() data-level=level_part(row.level).trim_start_matches("level ") data-available=row.available.to_string()>
+            <li part=if best { "store best" } else { "store" } data-store-id=row.store.id.clone() data-level=level_part(row.level).trim_start_matches("level ") data-available=row.available.to_string() data-distance-m=(row.distance_m.round() as i64).to_string() data-pickup=format!("{:?}", row.pickup).to_lowercase()>
                 {best.then(|| view! { <span part="best-label">{t(locale, Msg::ClosestWithIt)}</span> })}
                 <span part="name">{row.store.name.clone()}{move || mine().then(|| view! { <span part="badge">"★"</span> })}</span>
                 <span part="distance">{i18n::distance_text(locale, row.distance_m)}</span>
