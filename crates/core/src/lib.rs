@@ -15,6 +15,7 @@ pub mod money;
 pub mod order;
 pub mod protocol;
 pub mod store;
+pub mod sync;
 
 pub use cart::{Cart, CartLine, Fulfillment};
 pub use catalog::{Image, Product, ProductId, Variant, VariantId};

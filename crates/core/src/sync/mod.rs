@@ -1,0 +1,201 @@
+//! The replicated cart: edits as operations with unique ids, and a merge
+//! that gives the same cart on every replica whatever the order, duplication
+//! or delay with which the operations arrive.
+//!
+//! A cart is the *set* of operations ever made on it (a grow-only set keyed by
+//! [`OpId`]); the lines are a pure function of that set ([`materialize`]).
+//! Set union is commutative, associative and idempotent, so replicas that
+//! have received the same operations show the same cart.
+//!
+//! Per line (a variant with its fulfilment) there are two kinds of change:
+//! - [`Change::Add`] — "one more": increments, so two devices adding at once
+//!   give two;
+//! - [`Change::Set`] — "make it N" (0 removes): carries the causal context of
+//!   what its author had seen. The winning `Set` of a line is the one with the
+//!   greatest `(lamport, replica, seq)`; the line's quantity is its value plus
+//!   every `Add` that the winner had **not** seen. So an item added on a phone
+//!   while offline survives a stale edit from a laptop (add wins), and an edit
+//!   made after seeing an add replaces it (no double counting).
+//!
+//! The browser drives a [`replica::Replica`] (sans-IO: inputs in, effects out);
+//! the server stores the same operations and answers the same [`materialize`].
+
+pub mod replica;
+
+use crate::cart::{Fulfillment, MAX_LINE_QUANTITY};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A replica's id (a browser profile, a server): 1–64 of `A-Z a-z 0-9 - _`.
+pub type ReplicaId = String;
+
+/// Unique per operation: the replica that made it and its sequence number there.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct OpId {
+    pub replica: ReplicaId,
+    pub seq: u64,
+}
+
+/// What a `Set` had seen: every op of `replica` up to `contiguous[replica]`,
+/// plus the listed ones that arrived out of order.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Seen {
+    #[serde(default)]
+    pub contiguous: BTreeMap<ReplicaId, u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<OpId>,
+}
+
+impl Seen {
+    pub fn contains(&self, id: &OpId) -> bool {
+        self.contiguous.get(&id.replica).is_some_and(|&n| id.seq <= n) || self.extra.contains(id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    /// Add `quantity` units (1..=999).
+    Add { variant_id: String, #[serde(default)] fulfillment: Fulfillment, quantity: u32 },
+    /// Make the line `quantity` units (0 removes it), given what was seen.
+    Set { variant_id: String, #[serde(default)] fulfillment: Fulfillment, quantity: u32, seen: Seen },
+}
+
+impl Change {
+    fn line(&self) -> LineKey {
+        match self {
+            Change::Add { variant_id, fulfillment, .. } | Change::Set { variant_id, fulfillment, .. } => LineKey::new(variant_id, fulfillment),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Op {
+    pub id: OpId,
+    /// Lamport clock: greater than every op its author had seen.
+    pub lamport: u64,
+    /// When its author made it (ms since the epoch); informational only.
+    #[serde(default)]
+    pub at: i64,
+    pub change: Change,
+}
+
+/// Why an operation is refused (by the server, or when read from storage).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpError {
+    #[error("a replica id is 1 to 64 letters, digits, '-' or '_'")]
+    BadReplica,
+    #[error("an operation's sequence number starts at 1")]
+    BadSeq,
+    #[error("quantity must be between {min} and {MAX_LINE_QUANTITY}, got {got}")]
+    BadQuantity { min: u32, got: u32 },
+    #[error("a variant id is 1 to 128 bytes")]
+    BadVariant,
+    #[error("a Set may list at most 1000 out-of-order operations it saw")]
+    TooMuchContext,
+}
+
+impl Op {
+    /// Checks an operation from outside (a client, a file) before it is kept.
+    pub fn validate(&self) -> Result<(), OpError> {
+        let id_ok = |r: &str| (1..=64).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !id_ok(&self.id.replica) {
+            return Err(OpError::BadReplica);
+        }
+        if self.id.seq == 0 {
+            return Err(OpError::BadSeq);
+        }
+        let (variant, quantity, min) = match &self.change {
+            Change::Add { variant_id, quantity, .. } => (variant_id, *quantity, 1),
+            Change::Set { variant_id, quantity, seen, .. } => {
+                if seen.extra.len() > 1000 || !seen.contiguous.keys().all(|r| id_ok(r)) {
+                    return Err(OpError::TooMuchContext);
+                }
+                (variant_id, *quantity, 0)
+            }
+        };
+        if variant.is_empty() || variant.len() > 128 {
+            return Err(OpError::BadVariant);
+        }
+        if !(min..=MAX_LINE_QUANTITY).contains(&quantity) {
+            return Err(OpError::BadQuantity { min, got: quantity });
+        }
+        Ok(())
+    }
+}
+
+/// A line's identity: the same variant delivered and picked up are two lines.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LineKey {
+    pub variant_id: String,
+    /// `None` for delivery, the store id for pickup.
+    pub pickup_store: Option<String>,
+}
+
+impl LineKey {
+    pub fn new(variant_id: &str, fulfillment: &Fulfillment) -> LineKey {
+        let pickup_store = match fulfillment {
+            Fulfillment::Pickup { store_id } => Some(store_id.clone()),
+            Fulfillment::Delivery => None,
+        };
+        LineKey { variant_id: variant_id.to_owned(), pickup_store }
+    }
+    pub fn fulfillment(&self) -> Fulfillment {
+        self.pickup_store.clone().map_or(Fulfillment::Delivery, |store_id| Fulfillment::Pickup { store_id })
+    }
+}
+
+/// One line of the replicated cart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicatedLine {
+    pub key: LineKey,
+    pub quantity: u32,
+}
+
+/// The cart's lines from a set of operations, in the order they were first
+/// added (by the earliest op's lamport and id). Quantities are clamped to
+/// [`MAX_LINE_QUANTITY`]; lines at 0 are left out.
+pub fn materialize<'a>(ops: impl IntoIterator<Item = &'a Op>) -> Vec<ReplicatedLine> {
+    struct Acc<'a> {
+        first: (u64, &'a OpId),
+        winner: Option<&'a Op>,
+        adds: Vec<&'a Op>,
+    }
+    let mut lines: BTreeMap<LineKey, Acc<'a>> = BTreeMap::new();
+    let mut seen_ids = BTreeSet::new();
+    for op in ops {
+        if !seen_ids.insert(&op.id) {
+            continue; // a duplicate changes nothing
+        }
+        let acc = lines.entry(op.change.line()).or_insert(Acc { first: (op.lamport, &op.id), winner: None, adds: Vec::new() });
+        acc.first = acc.first.min((op.lamport, &op.id));
+        match &op.change {
+            Change::Add { .. } => acc.adds.push(op),
+            Change::Set { .. } => {
+                if acc.winner.is_none_or(|w| (w.lamport, &w.id) < (op.lamport, &op.id)) {
+                    acc.winner = Some(op);
+                }
+            }
+        }
+    }
+    let mut out: Vec<((u64, &OpId), ReplicatedLine)> = lines
+        .into_iter()
+        .filter_map(|(key, acc)| {
+            let (base, seen) = match acc.winner.map(|w| &w.change) {
+                Some(Change::Set { quantity, seen, .. }) => (u64::from(*quantity), Some(seen)),
+                _ => (0, None),
+            };
+            let added: u64 = acc.adds.iter().filter(|a| seen.is_none_or(|s| !s.contains(&a.id))).map(|a| match a.change {
+                Change::Add { quantity, .. } => u64::from(quantity),
+                Change::Set { .. } => 0,
+            }).sum();
+            let quantity = (base + added).min(u64::from(MAX_LINE_QUANTITY)) as u32;
+            (quantity > 0).then_some((acc.first, ReplicatedLine { key, quantity }))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.into_iter().map(|(_, l)| l).collect()
+}
+
+#[cfg(test)]
+mod tests;
