@@ -344,10 +344,10 @@ fn run(n: usize, steps: Vec<Step>) -> Result<(), TestCaseError> {
             prop_assert_eq!(line.quantity, adds.min(MAX_LINE_QUANTITY), "only adds: their sum");
         }
         let last = sets.iter().max_by_key(|o| (o.lamport, o.id.clone()));
-        if let Some(Change::Set { quantity, seen, .. }) = last.map(|o| &o.change) {
-            if ops.iter().all(|o| !matches!(o.change, Change::Add { .. }) || seen.contains(&o.id)) {
-                prop_assert_eq!(line.quantity, *quantity, "the last edit saw every add: it is the quantity");
-            }
+        if let Some(Change::Set { quantity, seen, .. }) = last.map(|o| &o.change)
+            && ops.iter().all(|o| !matches!(o.change, Change::Add { .. }) || seen.contains(&o.id))
+        {
+            prop_assert_eq!(line.quantity, *quantity, "the last edit saw every add: it is the quantity");
         }
     }
     Ok(())
