@@ -39,7 +39,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
-fn check_id<'a>(what: &str, id: &'a str) -> Result<&'a str, ApiError> {
+pub fn check_id<'a>(what: &str, id: &'a str) -> Result<&'a str, ApiError> {
     if id.is_empty() || id.len() > MAX_ID_LEN {
         return Err(ApiError::not_found(what));
     }
@@ -59,7 +59,7 @@ pub fn random_hex(bytes: usize) -> String {
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn cart_response(status: StatusCode, cart: Cart) -> Response {
+pub fn cart_response(status: StatusCode, cart: Cart) -> Response {
     let mut resp = (status, Json(&cart)).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", cart.version)) {
         resp.headers_mut().insert(header::ETAG, v);
@@ -188,6 +188,7 @@ pub async fn add_line(State(st): State<AppState>, Path(id): Path<String>, ApiJso
             db::add_line(c, &id, add, now_ms())
         })
         .await?;
+    st.hub.notify(&cart.id);
     Ok(cart_response(StatusCode::OK, cart))
 }
 
@@ -203,6 +204,7 @@ pub async fn update_line(
     // 0 removes the line, as in the other major cart APIs; anything else must be a valid quantity.
     let quantity = if body.quantity == 0 { 0 } else { cart::validate_quantity(body.quantity)? };
     let cart = st.db.run(move |c| db::set_line_quantity(c, &id, &line_id, quantity, expected, now_ms())).await?;
+    st.hub.notify(&cart.id);
     Ok(cart_response(StatusCode::OK, cart))
 }
 
@@ -211,6 +213,7 @@ pub async fn remove_line(State(st): State<AppState>, Path((id, line_id)): Path<(
     check_id("cart line", &line_id)?;
     let expected = expected_version(&headers)?;
     let cart = st.db.run(move |c| db::set_line_quantity(c, &id, &line_id, 0, expected, now_ms())).await?;
+    st.hub.notify(&cart.id);
     Ok(cart_response(StatusCode::OK, cart))
 }
 
@@ -224,7 +227,9 @@ pub async fn checkout(State(st): State<AppState>, ApiJson(req): ApiJson<Checkout
         return Err(ApiError::unprocessable("invalid_name", "the name is limited to 200 bytes"));
     }
     let (order_id, key) = (random_hex(12), random_hex(16));
+    let cart_id = req.cart_id.clone();
     let order = st.db.run(move |c| db::checkout(c, &req, &order_id, &key, now_ms())).await?;
+    st.hub.notify(&cart_id);
     st.recommender.orders_changed();
     let mut resp = (StatusCode::CREATED, Json(order)).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -13,6 +13,8 @@ use crosscart_core::money::{Currency, Money};
 use crosscart_core::order::{Channel, Order, OrderLine};
 use crosscart_core::protocol::CheckoutRequest;
 use crosscart_core::store::{StockLevel, Store, VariantStock};
+use crosscart_core::sync::{materialize, Change, LineKey, Op, OpId, ReplicatedLine, Seen};
+use std::collections::{BTreeMap, BTreeSet};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -20,6 +22,7 @@ use std::sync::{Arc, Mutex};
 
 const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_bundles.sql"),
     include_str!("../migrations/0003_pickup.sql"),
+    include_str!("../migrations/0004_sync.sql"),
 ];
 
 /// Applies the migrations `conn` has not seen yet (tracked in `PRAGMA user_version`).
@@ -465,91 +468,275 @@ pub struct AddLine<'a> {
     pub allow_transfer: bool,
 }
 
+/// Adds a variant: one server-authored `Add` operation, then the lines are
+/// brought up to date. A pickup line reserves its quantity at the store; a
+/// store short of stock refuses the add (409) and nothing changes.
 pub fn add_line(conn: &mut Connection, cart_id: &str, add: AddLine<'_>, now_ms: i64) -> Result<Cart, ApiError> {
     let tx = write_tx(conn)?;
     let row = open_cart_row(&tx, cart_id)?;
-    let variant_currency: Option<String> =
-        tx.query_row("SELECT currency FROM variants WHERE id = ?1", [add.variant_id], |r| r.get(0)).optional()?;
-    let variant_currency = variant_currency.ok_or_else(|| ApiError::unprocessable("unknown_variant", "no such product variant"))?;
-    if variant_currency != row.currency.as_str() {
-        return Err(cart::CartError::CurrencyMismatch { cart: row.currency, found: currency(&variant_currency)? }.into());
-    }
-    if let Some(store) = add.pickup_store_id {
-        let known = tx.query_row("SELECT 1 FROM stores WHERE id = ?1", [store], |_| Ok(())).optional()?.is_some();
-        if !known {
-            return Err(ApiError::unprocessable("unknown_store", "no such store for pickup"));
-        }
-    }
-    let existing: Option<(String, i64)> = tx
-        .query_row(
-            "SELECT id, quantity FROM cart_lines WHERE cart_id = ?1 AND variant_id = ?2 AND pickup_store_id IS ?3",
-            params![cart_id, add.variant_id, add.pickup_store_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+    let fulfillment = add.pickup_store_id.map_or(Fulfillment::Delivery, |s| Fulfillment::Pickup { store_id: s.to_owned() });
+    check_line_target(&tx, &row, add.variant_id, &fulfillment)?;
+    let key = LineKey::new(add.variant_id, &fulfillment);
+    let existing: Option<i64> = tx
+        .query_row("SELECT quantity FROM cart_lines WHERE cart_id = ?1 AND variant_id = ?2 AND pickup_store_id IS ?3", params![cart_id, add.variant_id, add.pickup_store_id], |r| r.get(0))
         .optional()?;
     match existing {
-        Some((line_id, qty)) => {
-            let q = cart::merged_quantity(qty as u32, add.quantity)?;
-            tx.execute("UPDATE cart_lines SET quantity = ?2, bundle = coalesce(?3, bundle) WHERE id = ?1", params![line_id, q, add.bundle])?;
-            if let Some(store) = add.pickup_store_id {
-                // A line already coming by transfer keeps coming by transfer.
-                let by_transfer: bool = tx.query_row("SELECT count(*) > 0 FROM reservations WHERE line_id = ?1 AND source = 'warehouse'", [&line_id], |r| r.get(0))?;
-                reserve(&tx, &line_id, store, add.variant_id, q, add.allow_transfer || by_transfer, now_ms)?;
-            }
+        Some(qty) => {
+            cart::merged_quantity(qty as u32, add.quantity)?;
         }
         None => {
-            let (count, max_pos): (i64, i64) = tx.query_row(
-                "SELECT count(*), coalesce(max(position), 0) FROM cart_lines WHERE cart_id = ?1",
-                [cart_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
+            let count: i64 = tx.query_row("SELECT count(*) FROM cart_lines WHERE cart_id = ?1", [cart_id], |r| r.get(0))?;
             if count as usize >= cart::MAX_LINES {
                 return Err(cart::CartError::TooManyLines.into());
             }
-            tx.execute(
-                "INSERT INTO cart_lines (id, cart_id, variant_id, quantity, pickup_store_id, position, bundle) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![add.new_line_id, cart_id, add.variant_id, add.quantity, add.pickup_store_id, max_pos + 1, add.bundle],
-            )?;
-            if let Some(store) = add.pickup_store_id {
-                reserve(&tx, &add.new_line_id, store, add.variant_id, add.quantity, add.allow_transfer, now_ms)?;
-            }
         }
     }
+    append_server_op(&tx, cart_id, now_ms, |_| Change::Add { variant_id: add.variant_id.to_owned(), fulfillment: fulfillment.clone(), quantity: add.quantity })?;
+    let hint = LineHint { key: &key, new_line_id: &add.new_line_id, allow_transfer: add.allow_transfer, bundle: add.bundle };
+    sync_lines(&tx, cart_id, now_ms, Some(&hint), false)?;
     bump(&tx, cart_id, now_ms)?;
     let cart = load_cart(&tx, cart_id)?;
     tx.commit()?;
     Ok(cart)
 }
 
-/// Sets a line's quantity; 0 removes the line.
+/// Sets a line's quantity (0 removes the line): a server-authored `Set`
+/// that has seen every operation so far.
 pub fn set_line_quantity(conn: &mut Connection, cart_id: &str, line_id: &str, quantity: u32, expected: Option<u64>, now_ms: i64) -> Result<Cart, ApiError> {
     let tx = write_tx(conn)?;
     let row = open_cart_row(&tx, cart_id)?;
     check_version(&row, expected)?;
-    let changed = if quantity == 0 {
-        tx.execute("DELETE FROM cart_lines WHERE id = ?1 AND cart_id = ?2", params![line_id, cart_id])?
-    } else {
-        tx.execute("UPDATE cart_lines SET quantity = ?3 WHERE id = ?1 AND cart_id = ?2", params![line_id, cart_id, quantity])?
-    };
-    if changed == 0 {
-        return Err(ApiError::not_found("cart line"));
-    }
-    if quantity > 0 {
-        let pickup: Option<(String, String, Option<String>)> = tx
-            .query_row(
-                "SELECT l.pickup_store_id, l.variant_id, r.source FROM cart_lines l LEFT JOIN reservations r ON r.line_id = l.id WHERE l.id = ?1 AND l.pickup_store_id IS NOT NULL",
-                [line_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        if let Some((store, variant, source)) = pickup {
-            reserve(&tx, line_id, &store, &variant, quantity, source.as_deref() == Some("warehouse"), now_ms)?;
-        }
-    }
+    let line: Option<(String, Option<String>)> = tx
+        .query_row("SELECT variant_id, pickup_store_id FROM cart_lines WHERE id = ?1 AND cart_id = ?2", params![line_id, cart_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (variant_id, pickup) = line.ok_or_else(|| ApiError::not_found("cart line"))?;
+    let fulfillment = pickup.map_or(Fulfillment::Delivery, |store_id| Fulfillment::Pickup { store_id });
+    append_server_op(&tx, cart_id, now_ms, |seen| Change::Set { variant_id, fulfillment, quantity, seen })?;
+    sync_lines(&tx, cart_id, now_ms, None, false)?;
     bump(&tx, cart_id, now_ms)?;
     let cart = load_cart(&tx, cart_id)?;
     tx.commit()?;
     Ok(cart)
+}
+
+/// Whether a line for `variant_id` with `fulfillment` may be in this cart:
+/// a known variant in the cart's currency, a known store for pickup.
+fn check_line_target(conn: &Connection, row: &CartRow, variant_id: &str, fulfillment: &Fulfillment) -> Result<(), ApiError> {
+    let variant_currency: Option<String> = conn.query_row("SELECT currency FROM variants WHERE id = ?1", [variant_id], |r| r.get(0)).optional()?;
+    let variant_currency = variant_currency.ok_or_else(|| ApiError::unprocessable("unknown_variant", "no such product variant"))?;
+    if variant_currency != row.currency.as_str() {
+        return Err(cart::CartError::CurrencyMismatch { cart: row.currency, found: currency(&variant_currency)? }.into());
+    }
+    if let Fulfillment::Pickup { store_id } = fulfillment {
+        let known = conn.query_row("SELECT 1 FROM stores WHERE id = ?1", [store_id], |_| Ok(())).optional()?.is_some();
+        if !known {
+            return Err(ApiError::unprocessable("unknown_store", "no such store for pickup"));
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- cart operations
+
+/// The replica id of operations the server makes itself (REST edits, corrections).
+pub const SERVER_REPLICA: &str = "server";
+
+/// Every operation of a cart, in commit order.
+pub fn cart_ops(conn: &Connection, cart_id: &str) -> Result<Vec<Op>, ApiError> {
+    Ok(ops_since(conn, cart_id, 0)?.into_iter().map(|(_, op)| op).collect())
+}
+
+/// Operations committed after `cursor`, with their cursors.
+pub fn ops_since(conn: &Connection, cart_id: &str, cursor: u64) -> Result<Vec<(u64, Op)>, ApiError> {
+    let mut stmt = conn.prepare_cached("SELECT cursor, body FROM cart_ops WHERE cart_id = ?1 AND cursor > ?2 ORDER BY cursor")?;
+    let rows = stmt.query_map(params![cart_id, cursor as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    rows.map(|row| {
+        let (c, body) = row?;
+        Ok((c as u64, serde_json::from_str(&body).map_err(json_err)?))
+    })
+    .collect()
+}
+
+/// The cart's latest cursor.
+pub fn op_cursor(conn: &Connection, cart_id: &str) -> Result<u64, ApiError> {
+    Ok(conn.query_row("SELECT op_cursor FROM carts WHERE id = ?1", [cart_id], |r| r.get::<_, i64>(0))? as u64)
+}
+
+/// Keeps `op` unless the cart has it already; returns whether it was new.
+fn insert_op(tx: &Transaction<'_>, cart_id: &str, op: &Op) -> Result<bool, ApiError> {
+    let known = tx
+        .query_row("SELECT 1 FROM cart_ops WHERE cart_id = ?1 AND replica = ?2 AND seq = ?3", params![cart_id, op.id.replica, op.id.seq as i64], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if known {
+        return Ok(false);
+    }
+    let cursor: i64 = tx.query_row("UPDATE carts SET op_cursor = op_cursor + 1 WHERE id = ?1 RETURNING op_cursor", [cart_id], |r| r.get(0))?;
+    tx.execute(
+        "INSERT INTO cart_ops (cart_id, replica, seq, cursor, lamport, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![cart_id, op.id.replica, op.id.seq as i64, cursor, op.lamport as i64, serde_json::to_string(op).map_err(json_err)?],
+    )?;
+    Ok(true)
+}
+
+/// What every operation of the cart adds up to as a causal context.
+fn seen_all(ops: &[Op]) -> Seen {
+    let mut by_replica: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+    for op in ops {
+        by_replica.entry(&op.id.replica).or_default().push(op.id.seq);
+    }
+    let mut seen = Seen::default();
+    for (replica, mut seqs) in by_replica {
+        seqs.sort_unstable();
+        let contiguous = seqs.iter().zip(1..).take_while(|(s, n)| **s == *n).count() as u64;
+        seen.contiguous.insert(replica.to_owned(), contiguous);
+        seen.extra.extend(seqs.into_iter().filter(|s| *s > contiguous).map(|seq| OpId { replica: replica.to_owned(), seq }));
+    }
+    seen
+}
+
+/// Appends an operation by the server; `change` gets the context of every
+/// operation so far (for a `Set`).
+fn append_server_op(tx: &Transaction<'_>, cart_id: &str, now_ms: i64, change: impl FnOnce(Seen) -> Change) -> Result<Op, ApiError> {
+    let ops = cart_ops(tx, cart_id)?;
+    let lamport = ops.iter().map(|o| o.lamport).max().unwrap_or(0) + 1;
+    let seq: i64 = tx.query_row("UPDATE carts SET server_seq = server_seq + 1 WHERE id = ?1 RETURNING server_seq", [cart_id], |r| r.get(0))?;
+    let op = Op { id: OpId { replica: SERVER_REPLICA.to_owned(), seq: seq as u64 }, lamport, at: now_ms, change: change(seen_all(&ops)) };
+    insert_op(tx, cart_id, &op)?;
+    Ok(op)
+}
+
+/// How the line an edit is about should be created, if it is new.
+struct LineHint<'a> {
+    key: &'a LineKey,
+    new_line_id: &'a str,
+    allow_transfer: bool,
+    bundle: Option<&'a str>,
+}
+
+/// Brings `cart_lines` (and pickup reservations) up to what the operations
+/// add up to. A pickup line the store cannot hold is an error — unless
+/// `compensate`, when the server records its own `Set` to what the store has
+/// (so replicas converge on the stock that exists) and tries again.
+fn sync_lines(tx: &Transaction<'_>, cart_id: &str, now_ms: i64, hint: Option<&LineHint<'_>>, compensate: bool) -> Result<(), ApiError> {
+    for _ in 0..4 {
+        let wanted = materialize(&cart_ops(tx, cart_id)?);
+        match write_lines(tx, cart_id, &wanted, now_ms, hint) {
+            Err(e) if compensate && e.code == "insufficient_stock" => {
+                let Some(short) = e.line.clone() else { return Err(e) };
+                let available = e.available.unwrap_or(0);
+                append_server_op(tx, cart_id, now_ms, |seen| Change::Set { fulfillment: short.fulfillment(), variant_id: short.variant_id, quantity: available, seen })?;
+            }
+            other => return other,
+        }
+    }
+    Err(ApiError::internal("cart lines did not settle"))
+}
+
+fn write_lines(tx: &Transaction<'_>, cart_id: &str, wanted: &[ReplicatedLine], now_ms: i64, hint: Option<&LineHint<'_>>) -> Result<(), ApiError> {
+    let mut stmt = tx.prepare_cached("SELECT id, variant_id, pickup_store_id, quantity FROM cart_lines WHERE cart_id = ?1")?;
+    let existing: Vec<(String, LineKey, u32)> = stmt
+        .query_map([cart_id], |r| Ok((r.get::<_, String>(0)?, LineKey { variant_id: r.get(1)?, pickup_store: r.get(2)? }, r.get::<_, i64>(3)? as u32)))?
+        .collect::<Result<_, _>>()?;
+    for (id, key, _) in &existing {
+        if !wanted.iter().any(|w| w.key == *key) {
+            tx.execute("DELETE FROM cart_lines WHERE id = ?1", [id])?;
+        }
+    }
+    for (position, line) in wanted.iter().enumerate() {
+        let found = existing.iter().find(|(_, k, _)| *k == line.key);
+        let hinted = hint.filter(|h| *h.key == line.key);
+        let id = match found {
+            Some((id, _, qty)) => {
+                if *qty != line.quantity {
+                    tx.execute("UPDATE cart_lines SET quantity = ?2 WHERE id = ?1", params![id, line.quantity])?;
+                }
+                id.clone()
+            }
+            None => {
+                let id = hinted.map_or_else(|| crate::api::random_hex(8), |h| h.new_line_id.to_owned());
+                tx.execute(
+                    "INSERT INTO cart_lines (id, cart_id, variant_id, quantity, pickup_store_id, position) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![id, cart_id, line.key.variant_id, line.quantity, line.key.pickup_store, position as i64 + 1],
+                )?;
+                id
+            }
+        };
+        tx.execute("UPDATE cart_lines SET position = ?2 WHERE id = ?1", params![id, position as i64 + 1])?;
+        if let Some(tag) = hinted.and_then(|h| h.bundle) {
+            tx.execute("UPDATE cart_lines SET bundle = ?2 WHERE id = ?1", params![id, tag])?;
+        }
+        let changed = found.is_none_or(|(_, _, q)| *q != line.quantity);
+        if let (Some(store), true) = (&line.key.pickup_store, changed) {
+            let by_transfer: bool = tx.query_row("SELECT count(*) > 0 FROM reservations WHERE line_id = ?1 AND source = 'warehouse'", [&id], |r| r.get(0))?;
+            let allow = by_transfer || hinted.is_some_and(|h| h.allow_transfer);
+            reserve(tx, &id, store, &line.key.variant_id, line.quantity, allow, now_ms).map_err(|e| ApiError { line: Some(line.key.clone()), ..e })?;
+        }
+    }
+    Ok(())
+}
+
+/// What applying a batch of operations from a replica did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Applied {
+    /// Kept (or already kept): the replica may forget about sending them.
+    pub acked: Vec<OpId>,
+    /// Refused for good, with why: the replica drops them.
+    pub rejected: Vec<RejectedOp>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RejectedOp {
+    pub id: OpId,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Applies operations from a replica, idempotently: an operation already
+/// kept changes nothing. Each is checked (shape, variant, store, line limit);
+/// a refused one is reported, the rest are kept. Committed before answering.
+pub fn apply_ops(conn: &mut Connection, cart_id: &str, ops: &[Op], now_ms: i64) -> Result<(Applied, Cart), ApiError> {
+    let tx = write_tx(conn)?;
+    let row = open_cart_row(&tx, cart_id)?;
+    let mut applied = Applied::default();
+    let mut changed = false;
+    let mut keys: BTreeSet<LineKey> = tx
+        .prepare_cached("SELECT variant_id, pickup_store_id FROM cart_lines WHERE cart_id = ?1")?
+        .query_map([cart_id], |r| Ok(LineKey { variant_id: r.get(0)?, pickup_store: r.get(1)? }))?
+        .collect::<Result<_, _>>()?;
+    for op in ops {
+        let refuse = |code: &'static str, message: String| RejectedOp { id: op.id.clone(), code, message };
+        if op.id.replica == SERVER_REPLICA {
+            applied.rejected.push(refuse("reserved_replica", "the replica id \"server\" is the server's own".into()));
+            continue;
+        }
+        if let Err(e) = op.validate() {
+            applied.rejected.push(refuse("invalid_op", e.to_string()));
+            continue;
+        }
+        let (variant_id, fulfillment) = match &op.change {
+            Change::Add { variant_id, fulfillment, .. } | Change::Set { variant_id, fulfillment, .. } => (variant_id, fulfillment),
+        };
+        if let Err(e) = check_line_target(&tx, &row, variant_id, fulfillment) {
+            applied.rejected.push(refuse(e.code, e.message));
+            continue;
+        }
+        let key = LineKey::new(variant_id, fulfillment);
+        if matches!(op.change, Change::Add { .. }) && !keys.contains(&key) && keys.len() >= cart::MAX_LINES {
+            applied.rejected.push(refuse("too_many_lines", cart::CartError::TooManyLines.to_string()));
+            continue;
+        }
+        keys.insert(key);
+        changed |= insert_op(&tx, cart_id, op)?;
+        applied.acked.push(op.id.clone());
+    }
+    if changed {
+        sync_lines(&tx, cart_id, now_ms, None, true)?;
+        bump(&tx, cart_id, now_ms)?;
+    }
+    let cart = load_cart(&tx, cart_id)?;
+    tx.commit()?;
+    Ok((applied, cart))
 }
 
 // ---------------------------------------------------------------- orders

@@ -12,11 +12,13 @@ pub struct ApiError {
     pub message: String,
     /// With `insufficient_stock`: the units that can be had.
     pub available: Option<u32>,
+    /// With `insufficient_stock` while lines are written: which line.
+    pub line: Option<crosscart_core::sync::LineKey>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), available: None }
+        ApiError { status, code, message: message.into(), available: None, line: None }
     }
     /// 409: fewer units than asked for; says how many there are.
     pub fn insufficient_stock(available: u32, message: impl Into<String>) -> Self {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod media;
 pub mod recommend;
 pub mod seed;
+pub mod sync;
 
 use axum::http::{header, HeaderValue, Method};
 use axum::routing::get;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub currency: Currency,
     /// Bought-together, mined from this shop's orders in the background.
     pub recommender: std::sync::Arc<recommend::Recommender>,
+    /// Followers of each cart's changes (Server-Sent Events).
+    pub hub: std::sync::Arc<sync::Hub>,
 }
 
 #[derive(Debug, Clone)]
@@ -54,7 +57,7 @@ pub struct Config {
 /// called inside a tokio runtime: it starts the background order miner.
 pub fn router(db: Db, config: &Config) -> Router {
     let recommender = std::sync::Arc::new(recommend::Recommender::start(db.clone()));
-    let state = AppState { db, currency: config.currency, recommender };
+    let state = AppState { db, currency: config.currency, recommender, hub: Default::default() };
     let api = Router::new()
         .route("/", get(api::info))
         .route("/openapi.yaml", get(api::openapi))
@@ -67,6 +70,8 @@ pub fn router(db: Db, config: &Config) -> Router {
         .route("/carts/{id}", get(api::get_cart))
         .route("/carts/{id}/lines", axum::routing::post(api::add_line))
         .route("/carts/{id}/lines/{line_id}", axum::routing::patch(api::update_line).delete(api::remove_line))
+        .route("/carts/{id}/ops", get(sync::get_ops).post(sync::post_ops))
+        .route("/carts/{id}/events", get(sync::events))
         .route("/orders", axum::routing::post(api::checkout))
         .route("/orders/{id}", get(api::get_order))
         .route("/recommendations", get(recommend::recommendations))
@@ -78,7 +83,7 @@ pub fn router(db: Db, config: &Config) -> Router {
             CorsLayer::new()
                 .allow_origin(Any)
                 .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
-                .allow_headers([header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH, header::ACCEPT, "x-order-key".parse().expect("static header name")])
+                .allow_headers([header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH, header::ACCEPT, "x-order-key".parse().expect("static header name"), "last-event-id".parse().expect("static header name")])
                 .expose_headers([header::ETAG]),
         )
         .with_state(state.clone());

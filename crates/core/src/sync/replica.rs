@@ -13,8 +13,8 @@ use crate::cart::Fulfillment;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Most ops in one request to the server.
-pub const MAX_BATCH: usize = 100;
+/// Most ops in one request to the server (well inside its 16 KiB body limit).
+pub const MAX_BATCH: usize = 32;
 const FIRST_BACKOFF_MS: i64 = 500;
 const MAX_BACKOFF_MS: i64 = 30_000;
 
@@ -192,6 +192,23 @@ impl Replica {
         self.retry_at = None;
         self.backoff_ms = FIRST_BACKOFF_MS;
         let mut effects = vec![Effect::Persist];
+        effects.extend(self.flush(now));
+        effects
+    }
+
+    /// The server refused these ops for good (an unknown variant, a full
+    /// cart): drop them, so they are not sent again, and re-render.
+    pub fn reject(&mut self, ids: &[OpId], now: i64) -> Vec<Effect> {
+        let before = self.ops.len();
+        for id in ids {
+            self.ops.remove(id);
+        }
+        self.in_flight = None;
+        self.retry_at = None;
+        if self.ops.len() == before {
+            return self.flush(now);
+        }
+        let mut effects = vec![Effect::Persist, Effect::Changed];
         effects.extend(self.flush(now));
         effects
     }

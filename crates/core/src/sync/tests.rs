@@ -143,6 +143,17 @@ fn retries_back_off_and_resume_online() {
     assert_eq!(a.unconfirmed(), 0);
 }
 
+#[test]
+fn refused_ops_are_dropped_not_resent() {
+    let mut a = Replica::new("a".into());
+    let first = sent(&a.edit(add("v-unknown", 1), 0).unwrap());
+    a.edit(add("v1", 1), 0).unwrap();
+    let effects = a.reject(&[first[0].id.clone()], 1);
+    assert!(effects.contains(&Effect::Changed));
+    assert_eq!(sent(&effects).iter().map(|o| o.id.seq).collect::<Vec<_>>(), [2], "the next op goes out, the refused one never again");
+    assert_eq!(qty(&a, "v-unknown"), 0);
+}
+
 // ---------------------------------------------------------------- simulation
 
 /// The server: ops by id, kept only once committed (what survives a restart).
