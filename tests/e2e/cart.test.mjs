@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launch, newPage, assertNoProblems } from './helpers.mjs';
+import { BASE, launch, newPage, assertNoProblems, assertText } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -83,14 +83,3 @@ test('hostile product text is shown as text on the page and in every element', a
   assertNoProblems(page);
   await page.context().close();
 });
-
-async function assertText(locator, expected, timeout = 10_000) {
-  const deadline = Date.now() + timeout;
-  let last;
-  while (Date.now() < deadline) {
-    last = (await locator.first().textContent({ timeout }).catch(() => null))?.trim();
-    if (expected instanceof RegExp ? expected.test(last ?? '') : last === expected) return;
-    await locator.page().waitForTimeout(50);
-  }
-  assert.fail(`expected ${expected}, last saw ${JSON.stringify(last)}`);
-}

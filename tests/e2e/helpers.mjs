@@ -16,7 +16,11 @@ export async function launch() {
 /** A fresh browser context (a separate "device") whose page errors fail the test. */
 export async function newPage(browser) {
   const context = await browser.newContext({ locale: 'en-US' });
-  const page = await context.newPage();
+  return watch(await context.newPage());
+}
+
+/** Makes `page`'s exceptions and console errors fail `assertNoProblems`. */
+export function watch(page) {
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
@@ -28,4 +32,57 @@ export async function newPage(browser) {
 
 export function assertNoProblems(page) {
   assert.deepEqual(page.problems, [], 'the page logged errors (CSP violations, exceptions)');
+}
+
+/** Waits (up to `timeout` ms) until the first match of `locator` has exactly this text (or matches the RegExp). */
+export async function assertText(locator, expected, timeout = 10_000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    last = (await locator.first().textContent({ timeout }).catch(() => null))?.trim();
+    if (expected instanceof RegExp ? expected.test(last ?? '') : last === expected) return;
+    await locator.page().waitForTimeout(50);
+  }
+  assert.fail(`expected ${expected}, last saw ${JSON.stringify(last)}`);
+}
+
+/**
+ * A `crosscart serve` of our own (the suite's shared server cannot be killed):
+ * demo shop, temporary database, the repository's www/. `restart()` brings it
+ * back on the same port and database, as after a crash.
+ */
+export async function startServer() {
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const bin = process.env.CROSSCART_BIN;
+  assert.ok(bin, 'CROSSCART_BIN (set by cargo xtask test) names the crosscart binary');
+  const db = path.join(mkdtempSync(path.join(tmpdir(), 'crosscart-e2e-')), 'shop.db');
+  const www = path.resolve(import.meta.dirname, '../../www');
+  let child;
+  const start = (addr) => new Promise((resolve, reject) => {
+    child = spawn(bin, ['serve', '--addr', addr, '--demo', '--database', db, '--www', www], { env: { ...process.env, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    child.once('error', reject);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/[\d.:]+)/);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`crosscart serve exited with ${code}`)));
+  });
+  const base = await start('127.0.0.1:0');
+  const port = new URL(base).port;
+  return {
+    base,
+    kill() { child.kill('SIGKILL'); },
+    async restart() {
+      for (let i = 0; i < 50; i++) {
+        try { return await start(`127.0.0.1:${port}`); } catch { await new Promise((r) => setTimeout(r, 100)); }
+      }
+      throw new Error('could not restart on the same port');
+    },
+    stop() { child.kill('SIGTERM'); },
+  };
 }

@@ -45,6 +45,8 @@ export function storeFinder(stores: Store[]): Promise<StoreFinder>;
 export interface CartChangeDetail { action: 'add' | 'update' | 'remove'; variant_id: string; line_id: string | null; quantity: number; cart: Cart }
 export interface AddToCartRequestDetail { variant_id: string; quantity: number; fulfillment: Fulfillment }
 export interface ErrorDetail { action: string; code: string; message: string }
+/** On `document`: a change that arrived from another tab (`tab`) or from the server / another device (`server`). */
+export interface CartSyncDetail { source: 'tab' | 'server'; cart: Cart | null }
 export interface BundleAddDetail { anchor: string | null; items: { product_id: string; variant_id: string }[]; cart: Cart }
 
 declare global {
@@ -53,5 +55,8 @@ declare global {
     'cc-add-to-cart-request': CustomEvent<AddToCartRequestDetail>;
     'cc-error': CustomEvent<ErrorDetail>;
     'cc-bundle-add': CustomEvent<BundleAddDetail>;
+  }
+  interface DocumentEventMap {
+    'cc-cart-sync': CustomEvent<CartSyncDetail>;
   }
 }

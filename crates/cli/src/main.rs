@@ -269,6 +269,12 @@ struct ServeArgs {
     /// At or below this many units a store shows "low stock" (kept in the database).
     #[arg(long)]
     low_stock: Option<u32>,
+    /// An open cart with items unchanged this long is abandoned: `30m`, `1h`, `24h` (kept in the database).
+    #[arg(long, value_parser = parse_duration_ms)]
+    abandoned_after: Option<i64>,
+    /// Where to POST `cart.abandoned` events (an `http://` URL; "" turns it off; kept in the database).
+    #[arg(long)]
+    abandoned_webhook: Option<String>,
 }
 
 /// `90s`, `30m`, `2h` or `500ms` → milliseconds.
@@ -291,7 +297,11 @@ fn parse_duration_ms(s: &str) -> Result<i64, String> {
 }
 
 async fn serve(a: ServeArgs) -> Result<(), String> {
-    let ServeArgs { addr, database, demo, catalog, www, currency, bundle_discount, reservation_hold, low_stock } = a;
+    let ServeArgs { addr, database, demo, catalog, www, currency, bundle_discount, reservation_hold, low_stock, abandoned_after, abandoned_webhook } = a;
+    if let Some(url) = abandoned_webhook.as_deref().filter(|u| !u.is_empty())
+        && !url.starts_with("http://") {
+            return Err(format!("--abandoned-webhook must be an http:// URL (got {url:?}); to reach an https endpoint, point it at a local relay"));
+        }
     if bundle_discount.is_some_and(|p| p > crosscart_core::cart::MAX_BUNDLE_PERCENT) {
         return Err(format!("--bundle-discount must be 0 to {}", crosscart_core::cart::MAX_BUNDLE_PERCENT));
     }
@@ -320,6 +330,12 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
     }
     if let Some(n) = low_stock {
         db.run(move |c| crosscart_server::db::set_low_stock_threshold(c, n)).await.map_err(|e| e.message)?;
+    }
+    if let Some(ms) = abandoned_after {
+        db.run(move |c| crosscart_server::db::set_abandoned_after_ms(c, ms)).await.map_err(|e| e.message)?;
+    }
+    if let Some(url) = abandoned_webhook {
+        db.run(move |c| crosscart_server::db::set_abandoned_webhook(c, &url)).await.map_err(|e| e.message)?;
     }
     let www = www.or_else(|| Some(PathBuf::from("www")).filter(|p| p.join("demo").is_dir()));
     if let Some(w) = &www {

@@ -13,7 +13,7 @@ use crosscart_core::money::{Currency, Money};
 use crosscart_core::order::{Channel, Order, OrderLine};
 use crosscart_core::protocol::CheckoutRequest;
 use crosscart_core::store::{StockLevel, Store, VariantStock};
-use crosscart_core::sync::{materialize, Change, LineKey, Op, OpId, ReplicatedLine, Seen};
+use crosscart_core::sync::{materialize, Change, LineKey, Op, OpId, RejectedOp, ReplicatedLine, Seen};
 use std::collections::{BTreeMap, BTreeSet};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use sha2::{Digest, Sha256};
@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_bundles.sql"),
     include_str!("../migrations/0003_pickup.sql"),
     include_str!("../migrations/0004_sync.sql"),
+    include_str!("../migrations/0005_abandoned.sql"),
 ];
 
 /// Applies the migrations `conn` has not seen yet (tracked in `PRAGMA user_version`).
@@ -124,6 +125,26 @@ pub fn reservation_hold_ms(conn: &Connection) -> Result<i64, ApiError> {
 
 pub fn set_reservation_hold_ms(conn: &Connection, ms: i64) -> Result<(), ApiError> {
     set_setting(conn, "reservation_hold_ms", &ms.to_string())
+}
+
+/// After how long without a change an open cart with items is abandoned (default 1 hour).
+pub const DEFAULT_ABANDONED_AFTER_MS: i64 = 60 * 60 * 1000;
+
+pub fn abandoned_after_ms(conn: &Connection) -> Result<i64, ApiError> {
+    Ok(setting(conn, "abandoned_after_ms")?.and_then(|v| v.parse::<i64>().ok()).filter(|v| *v > 0).unwrap_or(DEFAULT_ABANDONED_AFTER_MS))
+}
+
+pub fn set_abandoned_after_ms(conn: &Connection, ms: i64) -> Result<(), ApiError> {
+    set_setting(conn, "abandoned_after_ms", &ms.to_string())
+}
+
+/// The URL the shop wants abandoned carts posted to, if any.
+pub fn abandoned_webhook(conn: &Connection) -> Result<Option<String>, ApiError> {
+    Ok(setting(conn, "abandoned_webhook")?.filter(|u| !u.is_empty()))
+}
+
+pub fn set_abandoned_webhook(conn: &Connection, url: &str) -> Result<(), ApiError> {
+    set_setting(conn, "abandoned_webhook", url)
 }
 
 pub fn low_stock_threshold(conn: &Connection) -> Result<u32, ApiError> {
@@ -677,19 +698,12 @@ fn write_lines(tx: &Transaction<'_>, cart_id: &str, wanted: &[ReplicatedLine], n
 }
 
 /// What applying a batch of operations from a replica did.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Applied {
     /// Kept (or already kept): the replica may forget about sending them.
     pub acked: Vec<OpId>,
     /// Refused for good, with why: the replica drops them.
     pub rejected: Vec<RejectedOp>,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct RejectedOp {
-    pub id: OpId,
-    pub code: &'static str,
-    pub message: String,
 }
 
 /// Applies operations from a replica, idempotently: an operation already
@@ -705,7 +719,7 @@ pub fn apply_ops(conn: &mut Connection, cart_id: &str, ops: &[Op], now_ms: i64) 
         .query_map([cart_id], |r| Ok(LineKey { variant_id: r.get(0)?, pickup_store: r.get(1)? }))?
         .collect::<Result<_, _>>()?;
     for op in ops {
-        let refuse = |code: &'static str, message: String| RejectedOp { id: op.id.clone(), code, message };
+        let refuse = |code: &str, message: String| RejectedOp { id: op.id.clone(), code: code.to_owned(), message };
         if op.id.replica == SERVER_REPLICA {
             applied.rejected.push(refuse("reserved_replica", "the replica id \"server\" is the server's own".into()));
             continue;
@@ -791,6 +805,75 @@ fn consume_reservations(tx: &Transaction<'_>, cart: &Cart, now_ms: i64) -> Resul
         tx.execute("DELETE FROM reservations WHERE line_id = ?1", [&line.id])?;
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------- abandoned carts
+
+/// A recorded cart event still to be delivered to the shop's webhook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingEvent {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    pub attempts: u32,
+}
+
+/// Records `cart.abandoned` for every open cart with items that has not
+/// changed since `cutoff_ms`, once per idle period (a later change re-arms
+/// it). Returns how many were recorded.
+pub fn record_abandoned(conn: &mut Connection, cutoff_ms: i64, now_ms: i64) -> Result<usize, ApiError> {
+    let tx = write_tx(conn)?;
+    let ids: Vec<String> = tx
+        .prepare_cached(
+            "SELECT c.id FROM carts c WHERE c.status = 'open' AND c.updated_at < ?1
+               AND (c.abandoned_at IS NULL OR c.abandoned_at < c.updated_at)
+               AND EXISTS (SELECT 1 FROM cart_lines l WHERE l.cart_id = c.id)",
+        )?
+        .query_map([cutoff_ms], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in &ids {
+        let cart = load_cart(&tx, id)?;
+        let payload = serde_json::json!({
+            "event": "cart.abandoned",
+            "cart_id": id,
+            "idle_since": cart.updated_at,
+            "detected_at": now_ms,
+            "items": cart.item_count(),
+            "cart": cart,
+        });
+        tx.execute(
+            "INSERT INTO cart_events (cart_id, kind, at, payload, next_try_at) VALUES (?1, 'cart.abandoned', ?2, ?3, ?2)",
+            params![id, now_ms, payload.to_string()],
+        )?;
+        tx.execute("UPDATE carts SET abandoned_at = updated_at WHERE id = ?1", [id])?;
+    }
+    tx.commit()?;
+    Ok(ids.len())
+}
+
+/// Events due for (another) delivery attempt.
+pub fn due_events(conn: &Connection, now_ms: i64, max_attempts: u32) -> Result<Vec<PendingEvent>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, kind, payload, attempts FROM cart_events WHERE delivered_at IS NULL AND next_try_at <= ?1 AND attempts < ?2 ORDER BY id LIMIT 50",
+    )?;
+    let rows = stmt.query_map(params![now_ms, max_attempts], |r| Ok(PendingEvent { id: r.get(0)?, kind: r.get(1)?, payload: r.get(2)?, attempts: r.get(3)? }))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Notes a delivery attempt: delivered, or failed with when to try again.
+pub fn event_attempted(conn: &Connection, id: i64, now_ms: i64, result: Result<(), String>, retry_at: i64) -> Result<(), ApiError> {
+    match result {
+        Ok(()) => conn.execute("UPDATE cart_events SET attempts = attempts + 1, delivered_at = ?2, last_error = NULL WHERE id = ?1", params![id, now_ms])?,
+        Err(e) => conn.execute("UPDATE cart_events SET attempts = attempts + 1, next_try_at = ?2, last_error = ?3 WHERE id = ?1", params![id, retry_at, e])?,
+    };
+    Ok(())
+}
+
+/// Recorded events of a cart: `(kind, at, delivered)`.
+pub fn cart_events(conn: &Connection, cart_id: &str) -> Result<Vec<(String, i64, bool)>, ApiError> {
+    let mut stmt = conn.prepare_cached("SELECT kind, at, delivered_at IS NOT NULL FROM cart_events WHERE cart_id = ?1 ORDER BY id")?;
+    let rows = stmt.query_map([cart_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 fn channel_str(c: Channel) -> &'static str {

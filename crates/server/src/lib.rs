@@ -6,6 +6,7 @@
 //! `openapi.yaml` beside this crate's manifest, and it also serves the demo
 //! shop pages and the built browser SDK.
 
+pub mod abandon;
 pub mod api;
 pub mod db;
 pub mod error;
@@ -57,6 +58,7 @@ pub struct Config {
 /// called inside a tokio runtime: it starts the background order miner.
 pub fn router(db: Db, config: &Config) -> Router {
     let recommender = std::sync::Arc::new(recommend::Recommender::start(db.clone()));
+    abandon::start(db.clone());
     let state = AppState { db, currency: config.currency, recommender, hub: Default::default() };
     let api = Router::new()
         .route("/", get(api::info))

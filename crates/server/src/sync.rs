@@ -12,7 +12,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use crosscart_core::sync::Op;
+use crosscart_core::sync::{Op, OpsPage, SyncAnswer};
 use crosscart_core::Cart;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -58,15 +58,6 @@ pub struct OpsBody {
     pub ops: Vec<Op>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct OpsAnswer {
-    #[serde(flatten)]
-    pub applied: db::Applied,
-    /// The cart's latest cursor: follow `/events` from here.
-    pub cursor: u64,
-    pub cart: Cart,
-}
-
 /// `POST /v1/carts/{id}/ops`.
 pub async fn post_ops(State(st): State<AppState>, Path(id): Path<String>, ApiJson(body): ApiJson<OpsBody>) -> Result<Response, ApiError> {
     check_id("cart", &id)?;
@@ -83,15 +74,9 @@ pub async fn post_ops(State(st): State<AppState>, Path(id): Path<String>, ApiJso
         })
         .await?;
     st.hub.notify(&id);
-    let mut resp = Json(OpsAnswer { applied, cursor, cart }).into_response();
+    let mut resp = Json(SyncAnswer { acked: applied.acked, rejected: applied.rejected, cursor, cart }).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
-}
-
-#[derive(Debug, Serialize)]
-pub struct OpsPage {
-    pub ops: Vec<Op>,
-    pub cursor: u64,
 }
 
 fn since(headers: &HeaderMap, q: &HashMap<String, String>) -> Result<u64, ApiError> {

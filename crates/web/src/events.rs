@@ -10,6 +10,9 @@ pub const CART_CHANGE: &str = "cc-cart-change";
 pub const ADD_REQUEST: &str = "cc-add-to-cart-request";
 /// `cc-bundle-add`: `<cc-bought-together>` added the selected items (after one `cc-cart-change` each).
 pub const BUNDLE_ADD: &str = "cc-bundle-add";
+/// `cc-cart-sync` (on `document`): a change arrived from another tab, another
+/// device or the server; `detail.source` is `tab` or `server`.
+pub const CART_SYNC: &str = "cc-cart-sync";
 /// `cc-error`: an action failed; the element also shows the message.
 pub const ERROR: &str = "cc-error";
 

@@ -63,6 +63,10 @@ export function ccGeolocate(timeoutMs) {
       { enableHighAccuracy: false, timeout: timeoutMs, maximumAge: 600000 });
   });
 }
+export function ccLeader(name, onLeader) {
+  if (!navigator.locks) { onLeader(); return; }
+  navigator.locks.request(name, () => new Promise(() => onLeader())).catch(() => {});
+}
 export function ccJsonParse(s) { return JSON.parse(s); }
 export function ccJsonStringify(v) { return JSON.stringify(v === undefined ? null : v); }
 export function ccError(code, message) { const e = new Error(message); e.code = code; return e; }
@@ -91,6 +95,9 @@ extern "C" {
     /// (1 denied, 2 unavailable, 3 timeout).
     #[wasm_bindgen(js_name = ccGeolocate)]
     pub fn geolocate(timeout_ms: u32) -> js_sys::Promise;
+    /// Calls `on_leader` once this tab holds the Web Lock `name` (held until the page goes).
+    #[wasm_bindgen(js_name = ccLeader)]
+    pub fn leader(name: &str, on_leader: &JsValue);
     #[wasm_bindgen(js_name = ccJsonParse, catch)]
     pub fn json_parse(s: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = ccJsonStringify)]

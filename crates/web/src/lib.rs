@@ -13,6 +13,7 @@ pub mod events;
 pub mod js;
 pub mod store;
 pub mod stores;
+pub mod sync;
 pub mod transport;
 
 pub use api::*;

@@ -1,8 +1,12 @@
 //! The page's one cart, shared by every element on the page.
 //!
 //! The cart lives on the server; this keeps the last copy the server sent in
-//! a signal, remembers the cart id in `localStorage`, and funnels every edit
-//! through the commerce adapter so prices always come from the API.
+//! a signal (first from the copy saved in `localStorage`, so it renders at
+//! once), remembers the cart id in `localStorage`, and funnels every edit
+//! through the commerce adapter so prices come from the API. Once a cart
+//! exists, plain quantity edits are replicated operations (`crate::sync`):
+//! applied here at once, shared with the other tabs, and sent to the server
+//! until it confirms them, also across offline periods.
 
 use crate::{config, transport::execute};
 use crosscart_core::protocol::{CommerceAdapter, NewLine, ProtocolError};
@@ -26,11 +30,15 @@ pub struct CartState {
     pub status: Status,
     /// Edits in flight.
     pub busy: u32,
+    /// Units in lines added while offline, not priced by the server yet.
+    pub unpriced: u64,
+    /// Changes the server has not confirmed yet.
+    pub pending: usize,
 }
 
 impl CartState {
     pub fn item_count(&self) -> u64 {
-        self.cart.as_ref().map_or(0, Cart::item_count)
+        self.cart.as_ref().map_or(0, Cart::item_count) + self.unpriced
     }
 }
 
@@ -73,22 +81,59 @@ fn cart_is_gone(e: &ProtocolError) -> bool {
 
 fn set_cart(cart: Option<Cart>) {
     remember(cart.as_ref().map(|c| c.id.as_str()));
+    match &cart {
+        Some(c) if config::adapter().capabilities().live_sync => crate::sync::attach(c),
+        Some(c) => publish(Some(c.clone()), 0, 0),
+        None => {
+            crate::sync::detach();
+            publish(None, 0, 0);
+        }
+    }
+}
+
+/// Shows `cart` (with this replica's quantities) on every element.
+pub fn publish(cart: Option<Cart>, unpriced: u64, pending: usize) {
     state().update(|s| {
         s.cart = cart;
+        s.unpriced = unpriced;
+        s.pending = pending;
         s.status = Status::Ready;
     });
 }
 
+/// The cart was checked out or forgotten elsewhere: start afresh.
+pub fn cart_gone() {
+    set_cart(None);
+}
+
+/// Another tab started a cart while this one had none: use it too.
+pub fn adopt(cart_id: &str) {
+    if stored_cart_id().is_none() || stored_cart_id().as_deref() == Some(cart_id) {
+        if let Some(s) = storage() {
+            let _ = s.set_item(&config::cart_key(), cart_id);
+        }
+        reload();
+    }
+}
+
 /// Loads the remembered cart once; later calls do nothing until [`reload`].
+/// The copy saved by the last visit is shown at once, then refreshed.
 pub fn ensure_loaded() {
     if state().with_untracked(|s| s.status == Status::Idle) {
+        if let Some(cached) = stored_cart_id().and_then(|id| crate::sync::cached_cart(&id)) {
+            set_cart(Some(cached));
+        }
         reload();
     }
 }
 
 /// Fetches the remembered cart again (after an error, or on request).
 pub fn reload() {
-    state().update(|s| s.status = Status::Loading);
+    state().update(|s| {
+        if s.cart.is_none() {
+            s.status = Status::Loading;
+        }
+    });
     leptos::task::spawn_local(async {
         let _ = fetch_current().await;
     });
@@ -138,7 +183,19 @@ async fn create_cart() -> Result<Cart, ProtocolError> {
 /// Adds a variant; creates the cart on first use, and a fresh one if the
 /// remembered cart was checked out or forgotten by the server.
 pub async fn add(variant_id: &str, quantity: u32, fulfillment: Fulfillment, bundle: Option<String>) -> Result<Cart, ProtocolError> {
+    // A plain add to a followed cart is an operation: instant, shared with the
+    // other tabs, and kept until the server has it (also offline). Bundles
+    // and pickups need the server's answer first (discount, reservation).
+    if bundle.is_none() && fulfillment == Fulfillment::Delivery && crate::sync::active() {
+        let op = crate::sync::edit(crosscart_core::sync::replica::Edit::Add { variant_id: variant_id.to_owned(), fulfillment, quantity })?;
+        crate::sync::settle(&op, 5000).await?;
+        return current();
+    }
     add_line(NewLine { variant_id: variant_id.to_owned(), quantity, fulfillment, bundle, allow_transfer: false }).await
+}
+
+fn current() -> Result<Cart, ProtocolError> {
+    state().with_untracked(|s| s.cart.clone()).ok_or_else(|| ProtocolError::InvalidRequest("there is no cart".into()))
 }
 
 /// [`add`] with every option of a new line (e.g. a pickup by transfer).
@@ -159,7 +216,21 @@ pub async fn add_line(line: NewLine) -> Result<Cart, ProtocolError> {
         other => other?,
     };
     set_cart(Some(cart.clone()));
+    // The server recorded this as its own operation: let the replica learn it.
+    crate::sync::catch_up();
     Ok(cart)
+}
+
+/// One more of a line. On a followed cart this is an `Add` of one, so
+/// presses on two devices both count; otherwise the quantity is set.
+pub async fn increment(line_id: &str) -> Result<Cart, ProtocolError> {
+    let line = current()?.line(line_id).cloned().ok_or_else(|| ProtocolError::InvalidRequest("no such line in the cart".into()))?;
+    if crate::sync::active() {
+        let op = crate::sync::edit(crosscart_core::sync::replica::Edit::Add { variant_id: line.variant_id, fulfillment: line.fulfillment, quantity: 1 })?;
+        crate::sync::settle(&op, 5000).await?;
+        return current();
+    }
+    set_quantity(line_id, line.quantity + 1).await
 }
 
 /// Sets a line's quantity (0 removes). If another tab or device changed the
@@ -173,6 +244,14 @@ pub async fn set_quantity(line_id: &str, quantity: u32) -> Result<Cart, Protocol
     let Some(current) = state().with_untracked(|s| s.cart.clone()) else {
         return Err(ProtocolError::InvalidRequest("there is no cart".into()));
     };
+    // A quantity change on a followed cart is an operation that has seen
+    // everything this tab knows (see `crosscart_core::sync`).
+    if crate::sync::active() {
+        let line = current.line(line_id).ok_or_else(|| ProtocolError::InvalidRequest("no such line in the cart".into()))?;
+        let op = crate::sync::edit(crosscart_core::sync::replica::Edit::Set { variant_id: line.variant_id.clone(), fulfillment: line.fulfillment.clone(), quantity })?;
+        crate::sync::settle(&op, 5000).await?;
+        return self::current();
+    }
     let call = |cart: &Cart| {
         if quantity == 0 {
             adapter.remove_line(&cart.id, line_id, Some(cart.version))
@@ -208,6 +287,16 @@ pub async fn checkout(email: &str, name: &str) -> Result<crosscart_core::Order, 
     let lock = write_lock();
     let _writing = lock.lock().await;
     let id = stored_cart_id().ok_or_else(|| ProtocolError::InvalidRequest("there is no cart to check out".into()))?;
+    // Changes still on their way would be missing from the order: wait for them (up to 5 s).
+    for _ in 0..100 {
+        if state().with_untracked(|s| s.pending == 0) {
+            break;
+        }
+        sleep_ms(50).await;
+    }
+    if state().with_untracked(|s| s.pending > 0) {
+        return Err(ProtocolError::Network("some cart changes have not reached the shop yet; check your connection and try again".into()));
+    }
     let req = crosscart_core::protocol::CheckoutRequest { cart_id: id, email: email.to_owned(), name: name.to_owned(), channel: Default::default() };
     let order = execute(config::adapter().checkout(&req)?).await?;
     set_cart(None);
@@ -217,5 +306,15 @@ pub async fn checkout(email: &str, name: &str) -> Result<crosscart_core::Order, 
 /// Drops the page's memory of its cart (for tests and for "log out").
 pub fn forget() {
     remember(None);
+    crate::sync::detach();
     state().set(CartState::default());
+}
+
+async fn sleep_ms(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
 }

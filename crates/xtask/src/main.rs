@@ -543,6 +543,7 @@ fn test() -> Result {
                 .args(e2e_files(&root.join("tests/e2e"))?)
                 .current_dir(root.join("tests/e2e"))
                 .env("CROSSCART_BASE_URL", &server.base)
+                .env("CROSSCART_BIN", &bin)
                 .env("CHROMIUM", CHROMIUM),
         )?;
         drop(server);

@@ -70,6 +70,9 @@ pub struct Capabilities {
     pub customer_carts: bool,
     /// Looking an order up by id and secret key.
     pub order_lookup: bool,
+    /// Replicated cart operations and a push channel (`crate::sync`).
+    #[serde(default)]
+    pub live_sync: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +83,7 @@ pub enum Capability {
     Recommendations,
     CustomerCarts,
     OrderLookup,
+    LiveSync,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -223,6 +227,21 @@ pub trait CommerceAdapter {
         Err(ProtocolError::Unsupported(Capability::Recommendations))
     }
     /// The bought-together model file (`crosscart_core::fbt::model`), for scoring in the browser.
+    /// Sends replicated-cart operations (see `crate::sync`).
+    fn push_ops(&self, cart_id: &str, ops: &[crate::sync::Op]) -> Result<Call<crate::sync::SyncAnswer>, ProtocolError> {
+        let _ = (cart_id, ops);
+        Err(ProtocolError::Unsupported(Capability::LiveSync))
+    }
+    /// The cart's operations after `cursor`.
+    fn ops_since(&self, cart_id: &str, cursor: u64) -> Result<Call<crate::sync::OpsPage>, ProtocolError> {
+        let _ = (cart_id, cursor);
+        Err(ProtocolError::Unsupported(Capability::LiveSync))
+    }
+    /// The Server-Sent Events URL that pushes the cart's operations after `cursor`.
+    fn events_url(&self, cart_id: &str, cursor: u64) -> Option<String> {
+        let _ = (cart_id, cursor);
+        None
+    }
     fn recommendation_model(&self) -> Result<Call<Vec<u8>>, ProtocolError> {
         Err(ProtocolError::Unsupported(Capability::Recommendations))
     }

@@ -157,7 +157,7 @@ impl CommerceAdapter for ReferenceAdapter {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { per_store_stock: true, pickup: true, recommendations: true, customer_carts: false, order_lookup: true }
+        Capabilities { per_store_stock: true, pickup: true, recommendations: true, customer_carts: false, order_lookup: true, live_sync: true }
     }
 
     fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
@@ -246,6 +246,27 @@ impl CommerceAdapter for ReferenceAdapter {
         }
         let (request, parse) = self.get::<RecommendationList>(&path, "recommendations").into_parts();
         Ok(Call::new(request, move |r| parse(r).map(|l| Recommendations { items: l.recommendations, discount: l.discount })))
+    }
+
+    fn push_ops(&self, cart_id: &str, ops: &[crate::sync::Op]) -> Result<Call<crate::sync::SyncAnswer>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        if ops.is_empty() {
+            return Err(ProtocolError::InvalidRequest("no operations to send".into()));
+        }
+        #[derive(Serialize)]
+        struct Body<'a> {
+            ops: &'a [crate::sync::Op],
+        }
+        Ok(self.call(Method::Post, &format!("/carts/{}/ops", encode_component(cart_id)), json_body(&Body { ops }), Vec::new(), "cart operations answer"))
+    }
+
+    fn ops_since(&self, cart_id: &str, cursor: u64) -> Result<Call<crate::sync::OpsPage>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        Ok(self.get(&format!("/carts/{}/ops?since={cursor}", encode_component(cart_id)), "cart operations"))
+    }
+
+    fn events_url(&self, cart_id: &str, cursor: u64) -> Option<String> {
+        (!cart_id.is_empty()).then(|| self.url(&format!("/carts/{}/events?since={cursor}", encode_component(cart_id))))
     }
 
     fn recommendation_model(&self) -> Result<Call<Vec<u8>>, ProtocolError> {

@@ -62,7 +62,8 @@ pub enum Change {
 }
 
 impl Change {
-    fn line(&self) -> LineKey {
+    /// The line this change is about.
+    pub fn line(&self) -> LineKey {
         match self {
             Change::Add { variant_id, fulfillment, .. } | Change::Set { variant_id, fulfillment, .. } => LineKey::new(variant_id, fulfillment),
         }
@@ -143,6 +144,32 @@ impl LineKey {
     pub fn fulfillment(&self) -> Fulfillment {
         self.pickup_store.clone().map_or(Fulfillment::Delivery, |store_id| Fulfillment::Pickup { store_id })
     }
+}
+
+/// An operation the server refused for good (the replica drops it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedOp {
+    pub id: OpId,
+    pub code: String,
+    pub message: String,
+}
+
+/// The server's answer to a batch of operations: what it kept, what it
+/// refused, its latest cursor and the cart priced by the API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncAnswer {
+    pub acked: Vec<OpId>,
+    #[serde(default)]
+    pub rejected: Vec<RejectedOp>,
+    pub cursor: u64,
+    pub cart: crate::cart::Cart,
+}
+
+/// Operations after a cursor, in commit order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpsPage {
+    pub ops: Vec<Op>,
+    pub cursor: u64,
 }
 
 /// One line of the replicated cart.

@@ -111,6 +111,11 @@ impl Replica {
         self.ops.values()
     }
 
+    /// Whether the server has confirmed `id`.
+    pub fn is_confirmed(&self, id: &OpId) -> bool {
+        self.confirmed.contains(id)
+    }
+
     /// Ops known here that the server has not confirmed.
     pub fn unconfirmed(&self) -> usize {
         self.ops.len() - self.confirmed.len()

@@ -50,7 +50,8 @@ fn change_quantity(element: SendWrapper<HtmlElement>, message: RwSignal<String>,
     }
     message.set(String::new());
     leptos::task::spawn_local(async move {
-        let result = store::set_quantity(&line.id, quantity).await;
+        // "+" means one more (so two devices pressing it both count); other changes set the number.
+        let result = if quantity == line.quantity + 1 { store::increment(&line.id).await } else { store::set_quantity(&line.id, quantity).await };
         let target: &web_sys::EventTarget = element.as_ref();
         match result {
             Ok(cart) => {

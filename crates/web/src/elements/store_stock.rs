@@ -183,8 +183,12 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
             (None, Some(p)) => leptos::task::spawn_local(async move {
                 let found = async { execute(config::adapter().get_product(&p)?).await }.await;
                 match found {
-                    Ok(prod) => variant.set(prod.variants.first().map(|v| v.id.clone())),
-                    Err(e) => load.set(Load::Failed(describe(&e))),
+                    Ok(prod) => {
+                        variant.try_set(prod.variants.first().map(|v| v.id.clone()));
+                    }
+                    Err(e) => {
+                        load.try_set(Load::Failed(describe(&e)));
+                    }
                 }
             }),
             (None, None) => variant.set(None),
@@ -206,8 +210,9 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
         }
         leptos::task::spawn_local(async move {
             let result = load_rows(v, point, q, k).await;
-            if generation.get_value() == this_load {
-                load.set(match result {
+            // The element may have been removed meanwhile: then there is nothing to update.
+            if generation.try_get_value() == Some(this_load) {
+                load.try_set(match result {
                     Ok(rows) => Load::Ready(rows),
                     Err(e) => Load::Failed(format!("{} {}", t(locale, Msg::StockFailed), describe(&e))),
                 });
@@ -279,7 +284,9 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
         leptos::task::spawn_local(async move {
             let line = NewLine { variant_id: v.clone(), quantity: q, fulfillment: Fulfillment::Pickup { store_id: row.store.id.clone() }, bundle: None, allow_transfer: row.pickup == Pickup::Transfer };
             let result = store::add_line(line).await;
-            reserving.set(None);
+            if reserving.try_set(None).is_some() {
+                return; // the element was removed meanwhile
+            }
             let target: &web_sys::EventTarget = element.as_ref();
             match result {
                 Ok(cart) => {

@@ -1,0 +1,124 @@
+// The synced cart in headless Chromium against the real server: two tabs, two
+// devices (browser contexts) on one cart, offline edits, and a server killed
+// and restarted mid-session.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, launch, newPage, watch, assertNoProblems, assertText, startServer } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const badge = (page) => page.locator('cc-cart-count [part=badge]');
+const quantityOf = (page, title) => page.locator('cc-cart [part=line]', { hasText: title }).locator('[part=quantity]');
+const serverCart = async (base, id) => (await fetch(`${base}/v1/carts/${id}`)).json();
+
+async function addFromProductPage(page, base, handle) {
+  await page.goto(`${base}/product.html?handle=${handle}`);
+  await page.locator('#buy[variant]:not([variant=""])').waitFor({ state: 'attached' });
+  await page.locator('#buy > button').click();
+}
+
+async function waitForValue(locator, value, timeout = 10_000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    last = await locator.inputValue({ timeout }).catch(() => null);
+    if (last === value) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.fail(`expected quantity ${value}, last saw ${last}`);
+}
+
+test('two tabs: a change in one appears in the other without reload', async () => {
+  const tabA = await newPage(browser);
+  await addFromProductPage(tabA, BASE, 'aperture-x100');
+  await assertText(badge(tabA), '1');
+  const tabB = watch(await tabA.context().newPage());
+  await tabB.goto(`${BASE}/cart.html`);
+  await waitForValue(quantityOf(tabB, 'Aperture X100'), '1');
+  const synced = tabB.evaluate(() => new Promise((resolve) => document.addEventListener('cc-cart-sync', (e) => resolve(e.detail.source), { once: true })));
+  // A: one more. B shows 2, A's badge too; B heard it as a sync, not as its own change.
+  await tabA.goto(`${BASE}/cart.html`);
+  await waitForValue(quantityOf(tabA, 'Aperture X100'), '1');
+  await tabA.getByRole('button', { name: 'Increase quantity' }).click();
+  await waitForValue(quantityOf(tabB, 'Aperture X100'), '2');
+  assert.ok(['tab', 'server'].includes(await synced));
+  // B: remove; A empties.
+  await tabB.getByRole('button', { name: /^Remove/ }).click();
+  await tabA.locator('cc-cart [part=empty]').waitFor();
+  assertNoProblems(tabA);
+  assertNoProblems(tabB);
+  await tabA.context().close();
+});
+
+test('two devices on one cart: a change on one is pushed to the other; offline edits arrive when back online', async () => {
+  const phone = await newPage(browser);
+  await addFromProductPage(phone, BASE, 'trail-boots');
+  await assertText(badge(phone), '1');
+  const id = await phone.evaluate(() => localStorage.getItem('crosscart:cart:'));
+  assert.match(id, /^[0-9a-f]{32}$/, 'a 128-bit cart token');
+  // The laptop opens the same cart (what signing in or a handoff code will do).
+  const laptop = await newPage(browser);
+  await laptop.goto(`${BASE}/index.html`);
+  await laptop.evaluate((cart) => localStorage.setItem('crosscart:cart:', cart), id);
+  await laptop.goto(`${BASE}/cart.html`);
+  await waitForValue(quantityOf(laptop, 'Trail Hiking Boots'), '1');
+
+  await phone.goto(`${BASE}/cart.html`);
+  await waitForValue(quantityOf(phone, 'Trail Hiking Boots'), '1');
+  const pushedAt = Date.now();
+  await phone.getByRole('button', { name: 'Increase quantity' }).click();
+  await waitForValue(quantityOf(laptop, 'Trail Hiking Boots'), '2');
+  assert.ok(Date.now() - pushedAt < 5000, 'pushed, not polled');
+
+  // The phone goes offline and edits: the badge follows at once; nothing reaches the server yet.
+  await phone.context().setOffline(true);
+  await phone.getByRole('button', { name: 'Increase quantity' }).click();
+  await waitForValue(quantityOf(phone, 'Trail Hiking Boots'), '3');
+  await phone.getByRole('button', { name: 'Increase quantity' }).click();
+  await waitForValue(quantityOf(phone, 'Trail Hiking Boots'), '4');
+  await assertText(badge(phone), '4');
+  assert.equal((await serverCart(BASE, id)).lines[0].quantity, 2, 'offline: still 2 on the server');
+  // Meanwhile the laptop adds a pair (it never saw the phone's offline edits).
+  await laptop.getByRole('button', { name: 'Increase quantity' }).click();
+  await waitForValue(quantityOf(laptop, 'Trail Hiking Boots'), '3');
+  // Back online: both edits count (2 + 2 offline on the phone + 1 on the laptop).
+  await phone.context().setOffline(false);
+  await waitForValue(quantityOf(phone, 'Trail Hiking Boots'), '5');
+  await waitForValue(quantityOf(laptop, 'Trail Hiking Boots'), '5');
+  assert.equal((await serverCart(BASE, id)).lines[0].quantity, 5);
+  await assertText(phone.locator('cc-cart [part=total]'), await laptop.locator('cc-cart [part=total]').textContent());
+  assertNoProblems(laptop);
+  await phone.context().close();
+  await laptop.context().close();
+});
+
+test('the server is killed and restarted mid-session: the cart is intact and the edit made meanwhile arrives', async () => {
+  const server = await startServer();
+  try {
+    const page = await newPage(browser);
+    await addFromProductPage(page, server.base, 'aperture-x100');
+    await assertText(badge(page), '1');
+    const id = await page.evaluate(() => localStorage.getItem('crosscart:cart:'));
+    await page.goto(`${server.base}/cart.html`);
+    await waitForValue(quantityOf(page, 'Aperture X100'), '1');
+    server.kill();
+    await page.getByRole('button', { name: 'Increase quantity' }).click();
+    await waitForValue(quantityOf(page, 'Aperture X100'), '2');
+    await server.restart();
+    // The replica retries with back-off; the edit lands.
+    const deadline = Date.now() + 20_000;
+    let qty = 0;
+    while (Date.now() < deadline && qty !== 2) {
+      qty = (await serverCart(server.base, id).catch(() => ({ lines: [] }))).lines[0]?.quantity ?? 0;
+      if (qty !== 2) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(qty, 2, 'the edit made while the server was down reached it');
+    await page.reload();
+    await waitForValue(quantityOf(page, 'Aperture X100'), '2');
+    await page.context().close();
+  } finally {
+    server.stop();
+  }
+});
