@@ -232,12 +232,8 @@ fn send(ops: Vec<Op>) {
                     }
                 });
                 with_replica(|r| {
-                    let mut e = r.ack(&answer.acked, now());
-                    if !rejected.is_empty() {
-                        e.extend(r.reject(&rejected, now()));
-                    }
+                    let mut e = r.answered(&answer.acked, &rejected, now());
                     e.push(Effect::Changed);
-                    e.push(Effect::Persist);
                     e
                 });
                 // Refusals nobody waits for (e.g. made offline) are reported here.

@@ -192,28 +192,30 @@ impl Replica {
 
     /// The server committed the ops of the last [`Effect::Send`].
     pub fn ack(&mut self, ids: &[OpId], now: i64) -> Vec<Effect> {
-        self.confirmed.extend(ids.iter().filter(|id| self.ops.contains_key(*id)).cloned());
-        self.in_flight = None;
-        self.retry_at = None;
-        self.backoff_ms = FIRST_BACKOFF_MS;
-        let mut effects = vec![Effect::Persist];
-        effects.extend(self.flush(now));
-        effects
+        self.answered(ids, &[], now)
     }
 
     /// The server refused these ops for good (an unknown variant, a full
     /// cart): drop them, so they are not sent again, and re-render.
     pub fn reject(&mut self, ids: &[OpId], now: i64) -> Vec<Effect> {
+        self.answered(&[], ids, now)
+    }
+
+    /// The server's answer to the last [`Effect::Send`]: what it kept and
+    /// what it refused — applied together, before anything is sent again.
+    pub fn answered(&mut self, acked: &[OpId], rejected: &[OpId], now: i64) -> Vec<Effect> {
+        self.confirmed.extend(acked.iter().filter(|id| self.ops.contains_key(*id)).cloned());
         let before = self.ops.len();
-        for id in ids {
+        for id in rejected {
             self.ops.remove(id);
         }
         self.in_flight = None;
         self.retry_at = None;
-        if self.ops.len() == before {
-            return self.flush(now);
+        self.backoff_ms = FIRST_BACKOFF_MS;
+        let mut effects = vec![Effect::Persist];
+        if self.ops.len() != before {
+            effects.push(Effect::Changed);
         }
-        let mut effects = vec![Effect::Persist, Effect::Changed];
         effects.extend(self.flush(now));
         effects
     }

@@ -144,6 +144,16 @@ fn retries_back_off_and_resume_online() {
 }
 
 #[test]
+fn an_answer_with_refusals_never_resends_the_refused_op() {
+    let mut a = Replica::new("a".into());
+    let first = sent(&a.edit(add("v-unknown", 1), 0).unwrap());
+    a.edit(add("v1", 1), 0).unwrap();
+    // The server refused op 1 (op 2 was not in that batch): only op 2 goes out next.
+    let next = sent(&a.answered(&[], &[first[0].id.clone()], 1));
+    assert_eq!(next.iter().map(|o| o.id.seq).collect::<Vec<_>>(), [2]);
+}
+
+#[test]
 fn refused_ops_are_dropped_not_resent() {
     let mut a = Replica::new("a".into());
     let first = sent(&a.edit(add("v-unknown", 1), 0).unwrap());
