@@ -146,7 +146,7 @@ pub async fn get_store(State(st): State<AppState>, Path(id): Path<String>) -> Re
     Ok(Json(store).into_response())
 }
 
-pub async fn create_cart(State(st): State<AppState>, body: axum::body::Bytes) -> Result<Response, ApiError> {
+pub async fn create_cart(State(st): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>, body: axum::body::Bytes) -> Result<Response, ApiError> {
     // The body is optional: an empty POST creates a cart in the shop's currency.
     let body: CreateCartBody = if body.iter().all(u8::is_ascii_whitespace) {
         CreateCartBody::default()
@@ -158,7 +158,22 @@ pub async fn create_cart(State(st): State<AppState>, body: axum::body::Bytes) ->
         return Err(ApiError::unprocessable("unsupported_currency", format!("this shop sells in {}", st.currency)));
     }
     let id = random_hex(16);
-    let cart = st.db.run(move |c| db::create_cart(c, &id, currency, now_ms())).await?;
+    // A signed-in customer's new cart is theirs (and follows them to their other devices).
+    let token = crate::accounts::bearer(&headers, &q);
+    let cart = st
+        .db
+        .run(move |c| {
+            let owner = match token {
+                Some(t) => db::session_customer(c, &t, now_ms())?,
+                None => None,
+            };
+            let cart = db::create_cart(c, &id, currency, now_ms())?;
+            if let Some(o) = owner {
+                db::set_cart_owner(c, &cart.id, &o.id)?;
+            }
+            Ok(cart)
+        })
+        .await?;
     Ok(cart_response(StatusCode::CREATED, cart))
 }
 
@@ -217,7 +232,7 @@ pub async fn remove_line(State(st): State<AppState>, Path((id, line_id)): Path<(
     Ok(cart_response(StatusCode::OK, cart))
 }
 
-pub async fn checkout(State(st): State<AppState>, ApiJson(req): ApiJson<CheckoutRequest>) -> Result<Response, ApiError> {
+pub async fn checkout(State(st): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>, ApiJson(req): ApiJson<CheckoutRequest>) -> Result<Response, ApiError> {
     check_id("cart", &req.cart_id)?;
     let email = req.email.trim();
     if email.len() > 254 || !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
@@ -228,7 +243,14 @@ pub async fn checkout(State(st): State<AppState>, ApiJson(req): ApiJson<Checkout
     }
     let (order_id, key) = (random_hex(12), random_hex(16));
     let cart_id = req.cart_id.clone();
-    let order = st.db.run(move |c| db::checkout(c, &req, &order_id, &key, now_ms())).await?;
+    let token = crate::accounts::bearer(&headers, &q);
+    let order = st
+        .db
+        .run(move |c| {
+            crate::accounts::authorize_cart(c, &req.cart_id, token.as_deref())?;
+            db::checkout(c, &req, &order_id, &key, now_ms())
+        })
+        .await?;
     st.hub.notify(&cart_id);
     st.recommender.orders_changed();
     let mut resp = (StatusCode::CREATED, Json(order)).into_response();

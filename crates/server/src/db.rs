@@ -13,6 +13,7 @@ use crosscart_core::money::{Currency, Money};
 use crosscart_core::order::{Channel, Order, OrderLine};
 use crosscart_core::protocol::CheckoutRequest;
 use crosscart_core::store::{StockLevel, Store, VariantStock};
+use crate::accounts::Customer;
 use crosscart_core::sync::{materialize, Change, LineKey, Op, OpId, RejectedOp, ReplicatedLine, Seen};
 use std::collections::{BTreeMap, BTreeSet};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
@@ -24,6 +25,7 @@ const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), inclu
     include_str!("../migrations/0003_pickup.sql"),
     include_str!("../migrations/0004_sync.sql"),
     include_str!("../migrations/0005_abandoned.sql"),
+    include_str!("../migrations/0006_accounts.sql"),
 ];
 
 /// Applies the migrations `conn` has not seen yet (tracked in `PRAGMA user_version`).
@@ -804,6 +806,136 @@ fn consume_reservations(tx: &Transaction<'_>, cart: &Cart, now_ms: i64) -> Resul
         }
         tx.execute("DELETE FROM reservations WHERE line_id = ?1", [&line.id])?;
     }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- customers
+
+/// An Argon2id hash (PHC string) of `password` with a fresh random salt.
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let mut salt = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(ApiError::internal)?;
+    Ok(argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map_err(ApiError::internal)?.to_string())
+}
+
+fn password_matches(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+pub fn create_customer(conn: &mut Connection, id: &str, email: &str, name: &str, password_hash: &str, now_ms: i64) -> Result<Customer, ApiError> {
+    let tx = write_tx(conn)?;
+    let taken = tx.query_row("SELECT 1 FROM customers WHERE email = ?1", [email], |_| Ok(())).optional()?.is_some();
+    if taken {
+        return Err(ApiError::new(StatusCode::CONFLICT, "email_taken", "there is already an account with this e-mail; sign in instead"));
+    }
+    tx.execute("INSERT INTO customers (id, email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)", params![id, email, name, password_hash, now_ms])?;
+    tx.commit()?;
+    Ok(Customer { id: id.to_owned(), email: email.to_owned(), name: name.to_owned() })
+}
+
+/// The customer with this e-mail and password, if both are right. An unknown
+/// e-mail costs the same hash as a known one, so timing tells nothing.
+pub fn verify_customer(conn: &Connection, email: &str, password: &str) -> Result<Option<Customer>, ApiError> {
+    let row: Option<(String, String, String, String)> = conn
+        .query_row("SELECT id, email, name, password_hash FROM customers WHERE email = ?1", [email], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    match row {
+        Some((id, email, name, hash)) => Ok(password_matches(password, &hash).then_some(Customer { id, email, name })),
+        None => {
+            const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5UczYQ4jZ1B8cYBbXXqxBk3d5kLLWaTfRcMCv0i1I5M";
+            let _ = password_matches(password, DUMMY);
+            Ok(None)
+        }
+    }
+}
+
+/// The customer a session token belongs to, while it lasts.
+pub fn session_customer(conn: &Connection, token: &str, now_ms: i64) -> Result<Option<Customer>, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT c.id, c.email, c.name FROM sessions s JOIN customers c ON c.id = s.customer_id WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+            params![sha256_hex(token), now_ms],
+            |r| Ok(Customer { id: r.get(0)?, email: r.get(1)?, name: r.get(2)? }),
+        )
+        .optional()?)
+}
+
+pub fn end_session(conn: &Connection, token: &str) -> Result<(), ApiError> {
+    conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [sha256_hex(token)])?;
+    Ok(())
+}
+
+/// The customer's most recently changed open cart.
+pub fn customer_open_cart(conn: &Connection, customer_id: &str) -> Result<Option<String>, ApiError> {
+    Ok(conn
+        .query_row("SELECT id FROM carts WHERE customer_id = ?1 AND status = 'open' ORDER BY updated_at DESC LIMIT 1", [customer_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Who owns a cart (None: a guest cart, or no such cart).
+pub fn cart_owner(conn: &Connection, cart_id: &str) -> Result<Option<String>, ApiError> {
+    Ok(conn.query_row("SELECT customer_id FROM carts WHERE id = ?1", [cart_id], |r| r.get::<_, Option<String>>(0)).optional()?.flatten())
+}
+
+pub fn set_cart_owner(conn: &Connection, cart_id: &str, customer_id: &str) -> Result<(), ApiError> {
+    conn.execute("UPDATE carts SET customer_id = ?2 WHERE id = ?1 AND customer_id IS NULL", params![cart_id, customer_id])?;
+    Ok(())
+}
+
+/// Opens a session and settles the customer's cart: a guest cart becomes
+/// theirs, or — when they already have one — its lines are added to it (as
+/// server operations, so every device converges) and the guest cart closes.
+/// Returns the customer's open cart, if any.
+pub fn start_session(conn: &mut Connection, customer_id: &str, token: &str, guest_cart: Option<&str>, now_ms: i64, ttl_ms: i64) -> Result<Option<String>, ApiError> {
+    let tx = write_tx(conn)?;
+    tx.execute("INSERT INTO sessions (token_hash, customer_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)", params![sha256_hex(token), customer_id, now_ms, now_ms + ttl_ms])?;
+    let guest = match guest_cart {
+        Some(id) => tx
+            .query_row("SELECT id FROM carts WHERE id = ?1 AND status = 'open' AND (customer_id IS NULL OR customer_id = ?2)", params![id, customer_id], |r| r.get::<_, String>(0))
+            .optional()?,
+        None => None,
+    };
+    let mine = customer_open_cart(&tx, customer_id)?;
+    let cart = match (guest, mine) {
+        (Some(g), Some(m)) if g != m => {
+            merge_cart(&tx, &g, &m, now_ms)?;
+            Some(m)
+        }
+        (Some(g), _) => {
+            set_cart_owner(&tx, &g, customer_id)?;
+            Some(g)
+        }
+        (None, m) => m,
+    };
+    tx.commit()?;
+    Ok(cart)
+}
+
+fn merge_cart(tx: &Transaction<'_>, from: &str, into: &str, now_ms: i64) -> Result<(), ApiError> {
+    let row = open_cart_row(tx, into)?;
+    let lines: Vec<(String, Option<String>, i64)> = tx
+        .prepare_cached("SELECT variant_id, pickup_store_id, quantity FROM cart_lines WHERE cart_id = ?1 ORDER BY position")?
+        .query_map([from], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    // The guest cart's holds go first, so its pickup lines can be held again for the customer's cart.
+    tx.execute("DELETE FROM reservations WHERE line_id IN (SELECT id FROM cart_lines WHERE cart_id = ?1)", [from])?;
+    let mut added = false;
+    for (variant_id, pickup, quantity) in lines {
+        let fulfillment = pickup.map_or(Fulfillment::Delivery, |store_id| Fulfillment::Pickup { store_id });
+        if check_line_target(tx, &row, &variant_id, &fulfillment).is_err() {
+            continue; // a variant gone from the catalog, or in another currency
+        }
+        append_server_op(tx, into, now_ms, |_| Change::Add { variant_id, fulfillment, quantity: quantity as u32 })?;
+        added = true;
+    }
+    if added {
+        sync_lines(tx, into, now_ms, None, true)?;
+        bump(tx, into, now_ms)?;
+    }
+    tx.execute("UPDATE carts SET status = 'merged', version = version + 1, updated_at = ?2 WHERE id = ?1", params![from, now_ms])?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 //! shop pages and the built browser SDK.
 
 pub mod abandon;
+pub mod accounts;
 pub mod api;
 pub mod db;
 pub mod error;
@@ -69,11 +70,10 @@ pub fn router(db: Db, config: &Config) -> Router {
         .route("/stores", get(api::list_stores))
         .route("/stores/{id}", get(api::get_store))
         .route("/carts", axum::routing::post(api::create_cart))
-        .route("/carts/{id}", get(api::get_cart))
-        .route("/carts/{id}/lines", axum::routing::post(api::add_line))
-        .route("/carts/{id}/lines/{line_id}", axum::routing::patch(api::update_line).delete(api::remove_line))
-        .route("/carts/{id}/ops", get(sync::get_ops).post(sync::post_ops))
-        .route("/carts/{id}/events", get(sync::events))
+        .merge(cart_routes(&state))
+        .route("/customers", axum::routing::post(accounts::sign_up))
+        .route("/customers/me", get(accounts::me))
+        .route("/sessions", axum::routing::post(accounts::sign_in).delete(accounts::sign_out))
         .route("/orders", axum::routing::post(api::checkout))
         .route("/orders/{id}", get(api::get_order))
         .route("/recommendations", get(recommend::recommendations))
@@ -85,7 +85,7 @@ pub fn router(db: Db, config: &Config) -> Router {
             CorsLayer::new()
                 .allow_origin(Any)
                 .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
-                .allow_headers([header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH, header::ACCEPT, "x-order-key".parse().expect("static header name"), "last-event-id".parse().expect("static header name")])
+                .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::IF_MATCH, header::IF_NONE_MATCH, header::ACCEPT, "x-order-key".parse().expect("static header name"), "last-event-id".parse().expect("static header name")])
                 .expose_headers([header::ETAG]),
         )
         .with_state(state.clone());
@@ -102,6 +102,17 @@ pub fn router(db: Db, config: &Config) -> Router {
             .fallback_service(static_dir(&www.join("demo")));
     }
     app
+}
+
+/// Everything under `/carts/{id}`: a customer's cart exists only for that customer.
+fn cart_routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/carts/{id}", get(api::get_cart))
+        .route("/carts/{id}/lines", axum::routing::post(api::add_line))
+        .route("/carts/{id}/lines/{line_id}", axum::routing::patch(api::update_line).delete(api::remove_line))
+        .route("/carts/{id}/ops", get(sync::get_ops).post(sync::post_ops))
+        .route("/carts/{id}/events", get(sync::events))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), accounts::cart_access))
 }
 
 fn static_dir(dir: &Path) -> Router {

@@ -196,6 +196,29 @@ pub struct CheckoutRequest {
     pub channel: Channel,
 }
 
+/// A signed-in customer as the backend describes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerInfo {
+    pub id: String,
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// A new session: who, the token to send, and the customer's cart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerSession {
+    pub customer: CustomerInfo,
+    pub token: String,
+    pub cart_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerMe {
+    pub customer: CustomerInfo,
+    pub cart_id: Option<String>,
+}
+
 /// The one boundary between Crosscart and a commerce backend.
 pub trait CommerceAdapter {
     /// A short name for logs, e.g. `crosscart` or `medusa`.
@@ -227,6 +250,24 @@ pub trait CommerceAdapter {
         Err(ProtocolError::Unsupported(Capability::Recommendations))
     }
     /// The bought-together model file (`crosscart_core::fbt::model`), for scoring in the browser.
+    /// Signs a customer up (and in); `guest_cart` becomes their cart.
+    fn sign_up(&self, email: &str, password: &str, name: &str, guest_cart: Option<&str>) -> Result<Call<CustomerSession>, ProtocolError> {
+        let _ = (email, password, name, guest_cart);
+        Err(ProtocolError::Unsupported(Capability::CustomerCarts))
+    }
+    /// Signs a customer in; `guest_cart` merges into their cart.
+    fn sign_in(&self, email: &str, password: &str, guest_cart: Option<&str>) -> Result<Call<CustomerSession>, ProtocolError> {
+        let _ = (email, password, guest_cart);
+        Err(ProtocolError::Unsupported(Capability::CustomerCarts))
+    }
+    /// Ends the adapter's session.
+    fn sign_out(&self) -> Result<Call<()>, ProtocolError> {
+        Err(ProtocolError::Unsupported(Capability::CustomerCarts))
+    }
+    /// Who the adapter's session belongs to, and their open cart.
+    fn me(&self) -> Result<Call<CustomerMe>, ProtocolError> {
+        Err(ProtocolError::Unsupported(Capability::CustomerCarts))
+    }
     /// Sends replicated-cart operations (see `crate::sync`).
     fn push_ops(&self, cart_id: &str, ops: &[crate::sync::Op]) -> Result<Call<crate::sync::SyncAnswer>, ProtocolError> {
         let _ = (cart_id, ops);

@@ -84,11 +84,19 @@ pub struct UpdateLineBody {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferenceAdapter {
     base_url: String,
+    /// A signed-in customer's session token, sent as `Authorization: Bearer`.
+    token: Option<String>,
 }
 
 impl ReferenceAdapter {
     pub fn new(base_url: &str) -> Self {
-        ReferenceAdapter { base_url: base_url.trim_end_matches('/').to_owned() }
+        ReferenceAdapter { base_url: base_url.trim_end_matches('/').to_owned(), token: None }
+    }
+
+    /// The same adapter acting for a signed-in customer.
+    pub fn with_token(mut self, token: Option<String>) -> Self {
+        self.token = token.filter(|t| !t.is_empty());
+        self
     }
 
     fn url(&self, path: &str) -> String {
@@ -108,6 +116,9 @@ impl ReferenceAdapter {
         what: &'static str,
     ) -> Call<T> {
         headers.push(("accept".into(), "application/json".into()));
+        if let Some(t) = &self.token {
+            headers.push(("authorization".into(), format!("Bearer {t}")));
+        }
         if body.is_some() {
             headers.push(("content-type".into(), "application/json".into()));
         }
@@ -157,7 +168,7 @@ impl CommerceAdapter for ReferenceAdapter {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { per_store_stock: true, pickup: true, recommendations: true, customer_carts: false, order_lookup: true, live_sync: true }
+        Capabilities { per_store_stock: true, pickup: true, recommendations: true, customer_carts: true, order_lookup: true, live_sync: true }
     }
 
     fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
@@ -248,6 +259,27 @@ impl CommerceAdapter for ReferenceAdapter {
         Ok(Call::new(request, move |r| parse(r).map(|l| Recommendations { items: l.recommendations, discount: l.discount })))
     }
 
+    fn sign_up(&self, email: &str, password: &str, name: &str, guest_cart: Option<&str>) -> Result<Call<CustomerSession>, ProtocolError> {
+        non_empty("e-mail", email)?;
+        let body = serde_json::json!({ "email": email, "password": password, "name": name, "cart_id": guest_cart });
+        Ok(self.call(Method::Post, "/customers", json_body(&body), Vec::new(), "session"))
+    }
+
+    fn sign_in(&self, email: &str, password: &str, guest_cart: Option<&str>) -> Result<Call<CustomerSession>, ProtocolError> {
+        non_empty("e-mail", email)?;
+        let body = serde_json::json!({ "email": email, "password": password, "cart_id": guest_cart });
+        Ok(self.call(Method::Post, "/sessions", json_body(&body), Vec::new(), "session"))
+    }
+
+    fn sign_out(&self) -> Result<Call<()>, ProtocolError> {
+        let (request, _) = self.call::<serde_json::Value>(Method::Delete, "/sessions", None, Vec::new(), "sign-out").into_parts();
+        Ok(Call::new(request, |r| if (200..300).contains(&r.status) { Ok(()) } else { Err(parse_error(r)) }))
+    }
+
+    fn me(&self) -> Result<Call<CustomerMe>, ProtocolError> {
+        Ok(self.get("/customers/me", "customer"))
+    }
+
     fn push_ops(&self, cart_id: &str, ops: &[crate::sync::Op]) -> Result<Call<crate::sync::SyncAnswer>, ProtocolError> {
         non_empty("cart id", cart_id)?;
         if ops.is_empty() {
@@ -266,7 +298,8 @@ impl CommerceAdapter for ReferenceAdapter {
     }
 
     fn events_url(&self, cart_id: &str, cursor: u64) -> Option<String> {
-        (!cart_id.is_empty()).then(|| self.url(&format!("/carts/{}/events?since={cursor}", encode_component(cart_id))))
+        let token = self.token.as_deref().map(|t| format!("&token={}", encode_component(t))).unwrap_or_default();
+        (!cart_id.is_empty()).then(|| self.url(&format!("/carts/{}/events?since={cursor}{token}", encode_component(cart_id))))
     }
 
     fn recommendation_model(&self) -> Result<Call<Vec<u8>>, ProtocolError> {

@@ -1,0 +1,191 @@
+//! Demo customer accounts: sign up, sign in (Argon2id), sign out, and which
+//! carts a request may touch. A customer's open cart follows them to every
+//! device that signs in; a guest cart merges into it on sign-in. A cart that
+//! belongs to a customer answers only requests carrying that customer's
+//! session token — to anyone else it does not exist (404, as an unknown id).
+//! SQL is in `db.rs`.
+
+use crate::api::{check_id, now_ms, random_hex, ApiJson};
+use crate::db;
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// A session lasts 30 days.
+pub const SESSION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignUp {
+    pub email: String,
+    pub password: String,
+    #[serde(default)]
+    pub name: String,
+    /// The guest cart to keep as the customer's cart.
+    #[serde(default)]
+    pub cart_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignIn {
+    pub email: String,
+    pub password: String,
+    /// The guest cart to merge into the customer's cart.
+    #[serde(default)]
+    pub cart_id: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Session {
+    pub customer: Customer,
+    /// Bearer token for `Authorization: Bearer …` (shown only here).
+    pub token: String,
+    /// The customer's open cart after sign-in (with the guest cart merged), if any.
+    pub cart_id: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Me {
+    pub customer: Customer,
+    pub cart_id: Option<String>,
+}
+
+fn valid_email(email: &str) -> bool {
+    let email = email.trim();
+    email.len() <= 254 && email.split_once('@').is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.starts_with('.') && !b.ends_with('.')) && !email.contains(char::is_whitespace)
+}
+
+fn check_password(password: &str) -> Result<(), ApiError> {
+    if password.chars().count() < 8 || password.len() > 256 {
+        return Err(ApiError::unprocessable("weak_password", "use a password of 8 to 256 characters"));
+    }
+    Ok(())
+}
+
+/// The session token a request carries (`Authorization: Bearer …`, or
+/// `?token=` for `EventSource`, which cannot set headers).
+pub fn bearer(headers: &HeaderMap, query: &HashMap<String, String>) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+        .or_else(|| query.get("token").cloned())
+        .filter(|t| !t.is_empty() && t.len() <= 128)
+}
+
+fn session_answer(status: StatusCode, session: Session) -> Response {
+    let mut resp = (status, Json(session)).into_response();
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// `POST /v1/customers`: a new account, signed in; a guest cart becomes theirs.
+pub async fn sign_up(State(st): State<AppState>, ApiJson(body): ApiJson<SignUp>) -> Result<Response, ApiError> {
+    let email = body.email.trim().to_owned();
+    if !valid_email(&email) {
+        return Err(ApiError::unprocessable("invalid_email", "enter an e-mail address like name@example.com"));
+    }
+    check_password(&body.password)?;
+    if body.name.len() > 200 {
+        return Err(ApiError::unprocessable("invalid_name", "the name is limited to 200 bytes"));
+    }
+    let hash = db::hash_password(&body.password)?;
+    let (id, token) = (random_hex(12), random_hex(32));
+    let session = st
+        .db
+        .run(move |c| {
+            let customer = db::create_customer(c, &id, &email, &body.name, &hash, now_ms())?;
+            let cart_id = db::start_session(c, &customer.id, &token, body.cart_id.as_deref(), now_ms(), SESSION_MS)?;
+            Ok(Session { customer, token, cart_id })
+        })
+        .await?;
+    Ok(session_answer(StatusCode::CREATED, session))
+}
+
+/// `POST /v1/sessions`: sign in; the guest cart merges into the customer's cart.
+pub async fn sign_in(State(st): State<AppState>, ApiJson(body): ApiJson<SignIn>) -> Result<Response, ApiError> {
+    if body.email.len() > 254 || body.password.len() > 256 {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "the e-mail or the password is wrong"));
+    }
+    let token = random_hex(32);
+    let merged_from = body.cart_id.clone();
+    let session = st
+        .db
+        .run(move |c| {
+            let customer = db::verify_customer(c, body.email.trim(), &body.password)?
+                .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "the e-mail or the password is wrong"))?;
+            let cart_id = db::start_session(c, &customer.id, &token, body.cart_id.as_deref(), now_ms(), SESSION_MS)?;
+            Ok(Session { customer, token, cart_id })
+        })
+        .await?;
+    // Followers of the guest cart learn it was merged (it is closed now); the customer's cart changed.
+    for id in merged_from.iter().chain(session.cart_id.iter()) {
+        st.hub.notify(id);
+    }
+    Ok(session_answer(StatusCode::OK, session))
+}
+
+/// `DELETE /v1/sessions`: sign out (this token only).
+pub async fn sign_out(State(st): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Result<StatusCode, ApiError> {
+    if let Some(token) = bearer(&headers, &q) {
+        st.db.run(move |c| db::end_session(c, &token)).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1/customers/me`: who is signed in, and their open cart.
+pub async fn me(State(st): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Result<Json<Me>, ApiError> {
+    let token = bearer(&headers, &q).ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "signed_out", "sign in first"))?;
+    let me = st
+        .db
+        .run(move |c| {
+            let customer = db::session_customer(c, &token, now_ms())?.ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "signed_out", "your session ended; sign in again"))?;
+            let cart_id = db::customer_open_cart(c, &customer.id)?;
+            Ok(Me { customer, cart_id })
+        })
+        .await?;
+    Ok(Json(me))
+}
+
+/// Route layer for `/carts/{id}…`: a cart that belongs to a customer exists
+/// only for requests with that customer's session.
+pub async fn cart_access(State(st): State<AppState>, Path(params): Path<HashMap<String, String>>, Query(q): Query<HashMap<String, String>>, request: Request, next: Next) -> Result<Response, ApiError> {
+    if let Some(id) = params.get("id") {
+        let id = check_id("cart", id)?.to_owned();
+        let token = bearer(request.headers(), &q);
+        st.db.run(move |c| authorize_cart(c, &id, token.as_deref())).await?;
+    }
+    Ok(next.run(request).await)
+}
+
+/// Whether a request with `token` may use cart `cart_id` (unknown carts pass:
+/// the handler answers 404 itself).
+pub fn authorize_cart(conn: &rusqlite::Connection, cart_id: &str, token: Option<&str>) -> Result<(), ApiError> {
+    match db::cart_owner(conn, cart_id)? {
+        None => Ok(()),
+        Some(owner) => {
+            let customer = match token {
+                Some(t) => db::session_customer(conn, t, now_ms())?,
+                None => None,
+            };
+            if customer.is_some_and(|c| c.id == owner) {
+                Ok(())
+            } else {
+                Err(ApiError::not_found("cart"))
+            }
+        }
+    }
+}
