@@ -122,3 +122,53 @@ test('the server is killed and restarted mid-session: the cart is intact and the
     server.stop();
   }
 });
+
+async function signUpOrIn(page, base, form, email, name) {
+  await page.goto(`${base}/account.html`);
+  const f = page.locator(`#${form}`);
+  if (name) await f.getByLabel('Name').fill(name);
+  await f.getByLabel('E-mail').fill(email);
+  await f.getByLabel('Password').fill('correct horse battery');
+  await f.getByRole('button').click();
+  await page.locator('#signed-in:not([hidden])').waitFor();
+}
+
+test('signed in on two devices: a guest cart merges on sign-in and the cart follows the customer', async () => {
+  const email = `olena.${Date.now()}@example.com`;
+  // Laptop: a camera as a guest, then an account — the cart becomes hers.
+  const laptop = await newPage(browser);
+  await addFromProductPage(laptop, BASE, 'aperture-x100');
+  await assertText(badge(laptop), '1');
+  await signUpOrIn(laptop, BASE, 'sign-up', email, 'Olena');
+  assert.match(await laptop.locator('#who').textContent(), /^Olena \(olena\.\d+@example\.com\)$/);
+  // Phone: boots as a guest, then sign in — both items in one cart, on both devices.
+  const phone = await newPage(browser);
+  await addFromProductPage(phone, BASE, 'trail-boots');
+  await assertText(badge(phone), '1');
+  await laptop.goto(`${BASE}/cart.html`);
+  await waitForValue(quantityOf(laptop, 'Aperture X100'), '1');
+  await signUpOrIn(phone, BASE, 'sign-in', email);
+  await assertText(badge(phone), '2');
+  await phone.goto(`${BASE}/cart.html`);
+  await waitForValue(quantityOf(phone, 'Aperture X100'), '1');
+  await waitForValue(quantityOf(phone, 'Trail Hiking Boots'), '1');
+  // The laptop hears of the merge without a reload.
+  await waitForValue(quantityOf(laptop, 'Trail Hiking Boots'), '1');
+  // A change on the phone reaches the laptop by push.
+  await phone.locator('cc-cart [part=line]', { hasText: 'Trail Hiking Boots' }).getByRole('button', { name: 'Increase quantity' }).click();
+  await waitForValue(quantityOf(laptop, 'Trail Hiking Boots'), '2');
+  // Another customer (or nobody) cannot open her cart, even knowing its id.
+  const id = await phone.evaluate(() => localStorage.getItem('crosscart:cart:'));
+  assert.equal((await fetch(`${BASE}/v1/carts/${id}`)).status, 404);
+  // Signing out forgets the cart on this device only.
+  await phone.goto(`${BASE}/account.html`);
+  await phone.getByRole('button', { name: 'Sign out' }).click();
+  await phone.locator('#forms:not([hidden])').waitFor();
+  await phone.goto(`${BASE}/cart.html`);
+  await phone.locator('cc-cart [part=empty]').waitFor();
+  await laptop.reload();
+  await waitForValue(quantityOf(laptop, 'Trail Hiking Boots'), '2');
+  assertNoProblems(laptop);
+  await laptop.context().close();
+  await phone.context().close();
+});

@@ -1,7 +1,7 @@
 // The demo shop's own page code: what a theme or a headless storefront would
 // render itself. It only uses Crosscart's public API, and it writes text with
 // textContent, never innerHTML.
-import { listProducts, getProduct, formatMoney, checkout, getOrder } from '/sdk/crosscart.js';
+import { listProducts, getProduct, formatMoney, checkout, getOrder, signIn, signUp, signOut, currentCustomer } from '/sdk/crosscart.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -98,5 +98,27 @@ async function thankYou() {
   }
 }
 
-const pages = { index: catalog, product, checkout: checkoutPage, 'thank-you': thankYou };
+async function account() {
+  const show = (me) => {
+    $('signed-in').hidden = !me;
+    $('forms').hidden = !!me;
+    $('who').textContent = me ? `${me.customer.name || me.customer.email} (${me.customer.email})` : '';
+  };
+  show(await currentCustomer().catch(() => null));
+  const submit = (id, action) => $(id).addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const data = new FormData(ev.target);
+    $('account-error').textContent = '';
+    try {
+      show(await action(String(data.get('email')), String(data.get('password')), String(data.get('name') || '')));
+    } catch (e) {
+      $('account-error').textContent = e.message;
+    }
+  });
+  submit('sign-in', (email, password) => signIn(email, password));
+  submit('sign-up', (email, password, name) => signUp(email, password, name));
+  $('sign-out').addEventListener('click', async () => { await signOut(); show(null); });
+}
+
+const pages = { index: catalog, product, checkout: checkoutPage, 'thank-you': thankYou, account };
 pages[document.body.dataset.page]?.();

@@ -40,6 +40,12 @@ export interface StoreFinder {
   nearest(lat: number, lon: number, k: number): { id: string; name: string; distance_m: number }[];
 }
 export function loadStores(): Promise<StoreFinder>;
+export interface Customer { id: string; email: string; name: string }
+/** Demo accounts (reference API): the guest cart merges into the customer's cart, which follows them to every device. Errors: invalid_credentials, email_taken, weak_password, invalid_email. */
+export function signUp(email: string, password: string, name?: string): Promise<{ customer: Customer; cart_id: string | null }>;
+export function signIn(email: string, password: string): Promise<{ customer: Customer; cart_id: string | null }>;
+export function signOut(): Promise<void>;
+export function currentCustomer(): Promise<{ customer: Customer; cart_id: string | null } | null>;
 export function storeFinder(stores: Store[]): Promise<StoreFinder>;
 
 export interface CartChangeDetail { action: 'add' | 'update' | 'remove'; variant_id: string; line_id: string | null; quantity: number; cart: Cart }

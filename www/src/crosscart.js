@@ -32,3 +32,7 @@ export const forgetCart = async () => (await ready).forgetCart();
 export const loadModel = async (url) => (await ready).loadModel(url);
 export const loadStores = async () => (await ready).loadStores();
 export const storeFinder = async (stores) => new (await ready).StoreFinder(stores);
+export const signUp = async (email, password, name) => (await ready).signUp(email, password, name);
+export const signIn = async (email, password) => (await ready).signIn(email, password);
+export const signOut = async () => (await ready).signOut();
+export const currentCustomer = async () => (await ready).currentCustomer();

@@ -52,6 +52,46 @@ pub fn define_elements() {
     elements::define_all();
 }
 
+/// Signs a customer in: `{customer, cart_id}`. The guest cart merges into
+/// theirs, and every element follows the customer's cart from then on.
+#[wasm_bindgen(js_name = signIn)]
+pub async fn sign_in(email: String, password: String) -> Result<JsValue, JsValue> {
+    store::sign_in(&email, &password, None).await.map(|s| session_js(&s)).map_err(reject)
+}
+
+/// Creates a demo account and signs in; the guest cart becomes theirs.
+#[wasm_bindgen(js_name = signUp)]
+pub async fn sign_up(email: String, password: String, name: Option<String>) -> Result<JsValue, JsValue> {
+    store::sign_in(&email, &password, Some(name.as_deref().unwrap_or(""))).await.map(|s| session_js(&s)).map_err(reject)
+}
+
+fn session_js(s: &crosscart_core::protocol::CustomerSession) -> JsValue {
+    // The token stays inside the SDK (localStorage), not in the page's hands.
+    js::to_js(&crosscart_core::protocol::CustomerMe { customer: s.customer.clone(), cart_id: s.cart_id.clone() })
+}
+
+/// Signs out on this device.
+#[wasm_bindgen(js_name = signOut)]
+pub async fn sign_out() -> Result<(), JsValue> {
+    store::sign_out().await.map_err(reject)
+}
+
+/// The signed-in customer `{customer, cart_id}`, or null.
+#[wasm_bindgen(js_name = currentCustomer)]
+pub async fn current_customer() -> Result<JsValue, JsValue> {
+    if config::session_token().is_none() {
+        return Ok(JsValue::NULL);
+    }
+    match execute(config::adapter().me().map_err(reject)?).await {
+        Ok(me) => Ok(js::to_js(&me)),
+        Err(ProtocolError::Api { status: 401, .. }) => {
+            config::set_session_token(None);
+            Ok(JsValue::NULL)
+        }
+        Err(e) => Err(reject(e)),
+    }
+}
+
 /// The current cart, or null if the customer has none yet.
 #[wasm_bindgen(js_name = getCart)]
 pub async fn get_cart() -> Result<JsValue, JsValue> {

@@ -55,8 +55,31 @@ pub fn from_document() -> Config {
     }
 }
 
+/// The adapter for the configured API, acting for the signed-in customer if any.
 pub fn adapter() -> ReferenceAdapter {
-    ReferenceAdapter::new(&get().api_base)
+    ReferenceAdapter::new(&get().api_base).with_token(session_token())
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// localStorage key of the signed-in customer's session token, per API.
+fn session_key() -> String {
+    format!("crosscart:session:{}", get().api_base)
+}
+
+pub fn session_token() -> Option<String> {
+    local_storage()?.get_item(&session_key()).ok()?.filter(|t| !t.is_empty())
+}
+
+pub fn set_session_token(token: Option<&str>) {
+    if let Some(s) = local_storage() {
+        let _ = match token {
+            Some(t) => s.set_item(&session_key(), t),
+            None => s.remove_item(&session_key()),
+        };
+    }
 }
 
 pub fn format_money(m: &Money) -> String {

@@ -141,6 +141,12 @@ pub fn reload() {
 
 /// The current cart from the server, or None if there is none yet.
 pub async fn fetch_current() -> Result<Option<Cart>, ProtocolError> {
+    // A signed-in customer's cart follows them: on a new device, ask for it.
+    if stored_cart_id().is_none() && config::session_token().is_some() {
+        if let Ok(me) = execute(config::adapter().me()?).await {
+            remember(me.cart_id.as_deref());
+        }
+    }
     let Some(id) = stored_cart_id() else {
         set_cart(None);
         return Ok(None);
@@ -301,6 +307,35 @@ pub async fn checkout(email: &str, name: &str) -> Result<crosscart_core::Order, 
     let order = execute(config::adapter().checkout(&req)?).await?;
     set_cart(None);
     Ok(order)
+}
+
+/// Signs in (or up, with `name`): the guest cart merges into the customer's
+/// cart, which this page then follows.
+pub async fn sign_in(email: &str, password: &str, sign_up: Option<&str>) -> Result<crosscart_core::protocol::CustomerSession, ProtocolError> {
+    let lock = write_lock();
+    let _writing = lock.lock().await;
+    let guest = stored_cart_id();
+    let adapter = config::adapter().with_token(None);
+    let session = match sign_up {
+        Some(name) => execute(adapter.sign_up(email, password, name, guest.as_deref())?).await?,
+        None => execute(adapter.sign_in(email, password, guest.as_deref())?).await?,
+    };
+    config::set_session_token(Some(&session.token));
+    crate::sync::detach();
+    remember(session.cart_id.as_deref());
+    drop(_writing);
+    fetch_current().await?;
+    Ok(session)
+}
+
+/// Signs out: this device forgets the customer's cart (it stays theirs).
+pub async fn sign_out() -> Result<(), ProtocolError> {
+    if config::session_token().is_some() {
+        let _ = execute(config::adapter().sign_out()?).await;
+    }
+    config::set_session_token(None);
+    forget();
+    Ok(())
 }
 
 /// Drops the page's memory of its cart (for tests and for "log out").
