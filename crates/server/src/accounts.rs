@@ -160,32 +160,53 @@ pub async fn me(State(st): State<AppState>, headers: HeaderMap, Query(q): Query<
     Ok(Json(me))
 }
 
+/// What a request presents for a cart: a customer's session token and/or a
+/// handoff grant (`Authorization: Handoff …` or `?grant=`).
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    pub token: Option<String>,
+    pub grant: Option<String>,
+}
+
+impl Credentials {
+    pub fn from(headers: &HeaderMap, query: &HashMap<String, String>) -> Credentials {
+        let grant = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Handoff "))
+            .map(|t| t.trim().to_owned())
+            .or_else(|| query.get("grant").cloned())
+            .filter(|t| !t.is_empty() && t.len() <= 128);
+        Credentials { token: bearer(headers, query), grant }
+    }
+}
+
 /// Route layer for `/carts/{id}…`: a cart that belongs to a customer exists
-/// only for requests with that customer's session.
+/// only for requests with that customer's session (or a handoff grant for it).
 pub async fn cart_access(State(st): State<AppState>, Path(params): Path<HashMap<String, String>>, Query(q): Query<HashMap<String, String>>, request: Request, next: Next) -> Result<Response, ApiError> {
     if let Some(id) = params.get("id") {
         let id = check_id("cart", id)?.to_owned();
-        let token = bearer(request.headers(), &q);
-        st.db.run(move |c| authorize_cart(c, &id, token.as_deref())).await?;
+        let creds = Credentials::from(request.headers(), &q);
+        st.db.run(move |c| authorize_cart(c, &id, &creds)).await?;
     }
     Ok(next.run(request).await)
 }
 
-/// Whether a request with `token` may use cart `cart_id` (unknown carts pass:
+/// Whether a request with `creds` may use cart `cart_id` (unknown carts pass:
 /// the handler answers 404 itself).
-pub fn authorize_cart(conn: &rusqlite::Connection, cart_id: &str, token: Option<&str>) -> Result<(), ApiError> {
-    match db::cart_owner(conn, cart_id)? {
-        None => Ok(()),
-        Some(owner) => {
-            let customer = match token {
-                Some(t) => db::session_customer(conn, t, now_ms())?,
-                None => None,
-            };
-            if customer.is_some_and(|c| c.id == owner) {
-                Ok(())
-            } else {
-                Err(ApiError::not_found("cart"))
-            }
-        }
+pub fn authorize_cart(conn: &rusqlite::Connection, cart_id: &str, creds: &Credentials) -> Result<(), ApiError> {
+    let Some(owner) = db::cart_owner(conn, cart_id)? else { return Ok(()) };
+    let customer = match &creds.token {
+        Some(t) => db::session_customer(conn, t, now_ms())?,
+        None => None,
+    };
+    let granted = match &creds.grant {
+        Some(g) => db::grant_allows(conn, cart_id, g, now_ms())?,
+        None => false,
+    };
+    if granted || customer.is_some_and(|c| c.id == owner) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("cart"))
     }
 }

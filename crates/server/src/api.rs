@@ -243,11 +243,11 @@ pub async fn checkout(State(st): State<AppState>, headers: HeaderMap, Query(q): 
     }
     let (order_id, key) = (random_hex(12), random_hex(16));
     let cart_id = req.cart_id.clone();
-    let token = crate::accounts::bearer(&headers, &q);
+    let creds = crate::accounts::Credentials::from(&headers, &q);
     let order = st
         .db
         .run(move |c| {
-            crate::accounts::authorize_cart(c, &req.cart_id, token.as_deref())?;
+            crate::accounts::authorize_cart(c, &req.cart_id, &creds)?;
             db::checkout(c, &req, &order_id, &key, now_ms())
         })
         .await?;

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), inclu
     include_str!("../migrations/0004_sync.sql"),
     include_str!("../migrations/0005_abandoned.sql"),
     include_str!("../migrations/0006_accounts.sql"),
+    include_str!("../migrations/0007_handoff.sql"),
 ];
 
 /// Applies the migrations `conn` has not seen yet (tracked in `PRAGMA user_version`).
@@ -937,6 +938,61 @@ fn merge_cart(tx: &Transaction<'_>, from: &str, into: &str, now_ms: i64) -> Resu
     }
     tx.execute("UPDATE carts SET status = 'merged', version = version + 1, updated_at = ?2 WHERE id = ?1", params![from, now_ms])?;
     Ok(())
+}
+
+// ---------------------------------------------------------------- handoff codes
+
+pub fn create_handoff(conn: &mut Connection, cart_id: &str, code: &str, now_ms: i64, expires_at: i64) -> Result<(), ApiError> {
+    let tx = write_tx(conn)?;
+    open_cart_row(&tx, cart_id)?;
+    let added = tx.execute(
+        "INSERT OR IGNORE INTO handoff_codes (code, cart_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![code, cart_id, now_ms, expires_at],
+    )?;
+    if added != 1 {
+        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "could not make a code; try again"));
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Whether `code` can still be claimed.
+pub fn handoff_open(conn: &Connection, code: &str, now_ms: i64) -> Result<bool, ApiError> {
+    Ok(conn.query_row("SELECT 1 FROM handoff_codes WHERE code = ?1 AND claimed_at IS NULL AND expires_at > ?2", params![code, now_ms], |_| Ok(())).optional()?.is_some())
+}
+
+/// Claims `code` once, before it expires: the cart, and a grant for it until the returned time.
+pub fn claim_handoff(conn: &mut Connection, code: &str, channel: &str, grant: &str, now_ms: i64, grant_ttl_ms: i64) -> Result<(Cart, i64), ApiError> {
+    let tx = write_tx(conn)?;
+    let row: Option<(String, i64, Option<i64>)> = tx
+        .query_row("SELECT cart_id, expires_at, claimed_at FROM handoff_codes WHERE code = ?1", [code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let (cart_id, expires_at, claimed_at) = row.ok_or_else(|| ApiError::not_found("handoff code"))?;
+    if claimed_at.is_some() {
+        return Err(ApiError::new(StatusCode::GONE, "handoff_used", "this code has been used already; ask for a new one"));
+    }
+    if expires_at <= now_ms {
+        return Err(ApiError::new(StatusCode::GONE, "handoff_expired", "this code has expired; ask for a new one"));
+    }
+    if channel == "web" && cart_owner(&tx, &cart_id)?.is_some() {
+        return Err(ApiError::new(StatusCode::CONFLICT, "sign_in_required", "this cart belongs to a customer account: sign in to open it on this device"));
+    }
+    let cart = load_cart(&tx, &cart_id)?;
+    let until = now_ms + grant_ttl_ms;
+    tx.execute(
+        "UPDATE handoff_codes SET claimed_at = ?2, channel = ?3, grant_hash = ?4, grant_until = ?5 WHERE code = ?1",
+        params![code, now_ms, channel, sha256_hex(grant), until],
+    )?;
+    tx.commit()?;
+    Ok((cart, until))
+}
+
+/// Whether a handoff grant lets its holder use `cart_id` now.
+pub fn grant_allows(conn: &Connection, cart_id: &str, grant: &str, now_ms: i64) -> Result<bool, ApiError> {
+    Ok(conn
+        .query_row("SELECT 1 FROM handoff_codes WHERE cart_id = ?1 AND grant_hash = ?2 AND grant_until > ?3", params![cart_id, sha256_hex(grant), now_ms], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 // ---------------------------------------------------------------- abandoned carts

@@ -9,6 +9,7 @@
 pub mod abandon;
 pub mod accounts;
 pub mod api;
+pub mod handoff;
 pub mod db;
 pub mod error;
 pub mod media;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub recommender: std::sync::Arc<recommend::Recommender>,
     /// Followers of each cart's changes (Server-Sent Events).
     pub hub: std::sync::Arc<sync::Hub>,
+    /// Failed handoff claims, against guessing codes.
+    pub handoff_limiter: std::sync::Arc<handoff::Limiter>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,7 +63,7 @@ pub struct Config {
 pub fn router(db: Db, config: &Config) -> Router {
     let recommender = std::sync::Arc::new(recommend::Recommender::start(db.clone()));
     abandon::start(db.clone());
-    let state = AppState { db, currency: config.currency, recommender, hub: Default::default() };
+    let state = AppState { db, currency: config.currency, recommender, hub: Default::default(), handoff_limiter: Default::default() };
     let api = Router::new()
         .route("/", get(api::info))
         .route("/openapi.yaml", get(api::openapi))
@@ -74,6 +77,8 @@ pub fn router(db: Db, config: &Config) -> Router {
         .route("/customers", axum::routing::post(accounts::sign_up))
         .route("/customers/me", get(accounts::me))
         .route("/sessions", axum::routing::post(accounts::sign_in).delete(accounts::sign_out))
+        .route("/handoff/{code}/claim", axum::routing::post(handoff::claim))
+        .route("/handoff/{code}/qr.svg", get(handoff::qr))
         .route("/orders", axum::routing::post(api::checkout))
         .route("/orders/{id}", get(api::get_order))
         .route("/recommendations", get(recommend::recommendations))
@@ -112,6 +117,7 @@ fn cart_routes(state: &AppState) -> Router<AppState> {
         .route("/carts/{id}/lines/{line_id}", axum::routing::patch(api::update_line).delete(api::remove_line))
         .route("/carts/{id}/ops", get(sync::get_ops).post(sync::post_ops))
         .route("/carts/{id}/events", get(sync::events))
+        .route("/carts/{id}/handoff", axum::routing::post(handoff::create))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), accounts::cart_access))
 }
 

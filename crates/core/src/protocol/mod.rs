@@ -73,6 +73,9 @@ pub struct Capabilities {
     /// Replicated cart operations and a push channel (`crate::sync`).
     #[serde(default)]
     pub live_sync: bool,
+    /// Handoff codes that open a cart on another device or at a store counter.
+    #[serde(default)]
+    pub handoff: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +87,7 @@ pub enum Capability {
     CustomerCarts,
     OrderLookup,
     LiveSync,
+    Handoff,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -196,6 +200,29 @@ pub struct CheckoutRequest {
     pub channel: Channel,
 }
 
+/// A handoff code for a cart (see the reference server's `handoff` module).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoffCode {
+    /// As shown to people, e.g. `K7Q-4MX`.
+    pub code: String,
+    pub expires_at: i64,
+    /// The server's clock when it answered (a countdown uses the difference).
+    pub now: i64,
+    /// Opens the cart on another device; what the QR code encodes.
+    pub url: String,
+    /// URL of the QR code image (SVG).
+    pub qr: String,
+}
+
+/// A claimed handoff: the cart, and a grant to use it for a while.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimedCart {
+    pub cart_id: String,
+    pub cart: Cart,
+    pub grant: String,
+    pub grant_until: i64,
+}
+
 /// A signed-in customer as the backend describes them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerInfo {
@@ -267,6 +294,16 @@ pub trait CommerceAdapter {
     /// Who the adapter's session belongs to, and their open cart.
     fn me(&self) -> Result<Call<CustomerMe>, ProtocolError> {
         Err(ProtocolError::Unsupported(Capability::CustomerCarts))
+    }
+    /// A short code (and QR code) that opens `cart_id` on another device or at a counter.
+    fn create_handoff(&self, cart_id: &str) -> Result<Call<HandoffCode>, ProtocolError> {
+        let _ = cart_id;
+        Err(ProtocolError::Unsupported(Capability::Handoff))
+    }
+    /// Claims a handoff code (`web` or `store`), once.
+    fn claim_handoff(&self, code: &str, channel: &str) -> Result<Call<ClaimedCart>, ProtocolError> {
+        let _ = (code, channel);
+        Err(ProtocolError::Unsupported(Capability::Handoff))
     }
     /// Sends replicated-cart operations (see `crate::sync`).
     fn push_ops(&self, cart_id: &str, ops: &[crate::sync::Op]) -> Result<Call<crate::sync::SyncAnswer>, ProtocolError> {

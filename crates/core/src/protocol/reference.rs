@@ -168,7 +168,7 @@ impl CommerceAdapter for ReferenceAdapter {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { per_store_stock: true, pickup: true, recommendations: true, customer_carts: true, order_lookup: true, live_sync: true }
+        Capabilities { per_store_stock: true, pickup: true, recommendations: true, customer_carts: true, order_lookup: true, live_sync: true, handoff: true }
     }
 
     fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
@@ -278,6 +278,20 @@ impl CommerceAdapter for ReferenceAdapter {
 
     fn me(&self) -> Result<Call<CustomerMe>, ProtocolError> {
         Ok(self.get("/customers/me", "customer"))
+    }
+
+    fn create_handoff(&self, cart_id: &str) -> Result<Call<HandoffCode>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        Ok(self.call(Method::Post, &format!("/carts/{}/handoff", encode_component(cart_id)), None, Vec::new(), "handoff code"))
+    }
+
+    fn claim_handoff(&self, code: &str, channel: &str) -> Result<Call<ClaimedCart>, ProtocolError> {
+        let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        if code.len() != 6 {
+            return Err(ProtocolError::InvalidRequest("a handoff code has 6 letters and digits".into()));
+        }
+        let body = serde_json::json!({ "channel": channel });
+        Ok(self.call(Method::Post, &format!("/handoff/{code}/claim"), json_body(&body), Vec::new(), "claimed cart"))
     }
 
     fn push_ops(&self, cart_id: &str, ops: &[crate::sync::Op]) -> Result<Call<crate::sync::SyncAnswer>, ProtocolError> {
