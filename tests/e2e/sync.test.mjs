@@ -172,3 +172,52 @@ test('signed in on two devices: a guest cart merges on sign-in and the cart foll
   await laptop.context().close();
   await phone.context().close();
 });
+
+test('handoff: a code opens the cart on a phone, and a store clerk completes another at the counter', async () => {
+  const laptop = await newPage(browser);
+  await addFromProductPage(laptop, BASE, 'aperture-x100');
+  await assertText(badge(laptop), '1');
+  await laptop.goto(`${BASE}/cart.html`);
+  await waitForValue(quantityOf(laptop, 'Aperture X100'), '1');
+  await laptop.getByRole('button', { name: 'Continue on another device' }).click();
+  const code = (await laptop.locator('cc-cart [part=handoff-code]').textContent()).trim();
+  assert.match(code, /^[2-9A-HJKMNP-TV-Z]{3}-[2-9A-HJKMNP-TV-Z]{3}$/);
+  assert.match(await laptop.locator('cc-cart [part=handoff-expiry]').textContent(), /^Expires in (10:00|9:5\d)$/);
+  // The QR code is an image from the shop's own server.
+  const qr = laptop.locator('cc-cart [part=handoff-qr]');
+  await laptop.waitForFunction(() => document.querySelector('cc-cart').shadowRoot.querySelector('[part=handoff-qr]').complete);
+  assert.ok(await qr.evaluate((img) => img.naturalWidth >= 200), 'the QR code loaded');
+
+  // The phone opens the link the QR code holds: same cart, and it stays in step.
+  const phone = await newPage(browser);
+  await phone.goto(`${BASE}/handoff.html?code=${code}`);
+  await phone.waitForURL(/cart\.html$/);
+  await waitForValue(quantityOf(phone, 'Aperture X100'), '1');
+  await phone.getByRole('button', { name: 'Increase quantity' }).click();
+  await waitForValue(quantityOf(laptop, 'Aperture X100'), '2');
+  // The code worked once.
+  const third = await newPage(browser);
+  await third.goto(`${BASE}/handoff.html?code=${code}`);
+  await assertText(third.locator('#handoff-status'), /^This code cannot be used: this code has been used already/);
+
+  // Another customer hands a cart to the store counter; the clerk completes it as an in-store order.
+  const shopper = await newPage(browser);
+  await addFromProductPage(shopper, BASE, 'trail-boots');
+  await assertText(badge(shopper), '1');
+  await shopper.goto(`${BASE}/cart.html`);
+  await waitForValue(quantityOf(shopper, 'Trail Hiking Boots'), '1');
+  await shopper.getByRole('button', { name: 'Continue on another device' }).click();
+  const counterCode = (await shopper.locator('cc-cart [part=handoff-code]').textContent()).trim();
+  const clerk = await newPage(browser);
+  await clerk.goto(`${BASE}/counter.html`);
+  await clerk.getByLabel("Customer's code").fill(counterCode.toLowerCase());
+  await clerk.getByRole('button', { name: 'Pull up the cart' }).click();
+  await assertText(clerk.locator('#counter-lines li'), /^1 × Trail Hiking Boots/);
+  await clerk.getByRole('button', { name: 'Complete as in-store order' }).click();
+  await assertText(clerk.locator('#counter-order'), /^In-store order #\d+ completed\. Total: €159\.00\.$/);
+  // The shopper's cart is done: their page starts afresh.
+  await shopper.reload();
+  await shopper.locator('cc-cart [part=empty]').waitFor();
+  for (const p of [laptop, phone, clerk]) assertNoProblems(p);
+  for (const p of [laptop, phone, third, shopper, clerk]) await p.context().close();
+});

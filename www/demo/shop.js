@@ -1,7 +1,7 @@
 // The demo shop's own page code: what a theme or a headless storefront would
 // render itself. It only uses Crosscart's public API, and it writes text with
 // textContent, never innerHTML.
-import { listProducts, getProduct, formatMoney, checkout, getOrder, signIn, signUp, signOut, currentCustomer } from '/sdk/crosscart.js';
+import { listProducts, getProduct, formatMoney, checkout, getOrder, signIn, signUp, signOut, currentCustomer, claimHandoff } from '/sdk/crosscart.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -120,5 +120,65 @@ async function account() {
   $('sign-out').addEventListener('click', async () => { await signOut(); show(null); });
 }
 
-const pages = { index: catalog, product, checkout: checkoutPage, 'thank-you': thankYou, account };
+// A phone that scanned the QR code, or someone typing the code: open that cart here.
+async function handoffPage() {
+  const open = async (code) => {
+    $('handoff-status').textContent = 'Opening the cart…';
+    try {
+      await claimHandoff(code);
+      location.href = 'cart.html';
+    } catch (e) {
+      $('handoff-status').textContent = e.code === 'sign_in_required'
+        ? 'This cart belongs to an account: sign in on this device to open it.'
+        : `This code cannot be used: ${e.message}`;
+    }
+  };
+  $('handoff-form').addEventListener('submit', (ev) => { ev.preventDefault(); open($('handoff-code').value); });
+  const code = params.get('code');
+  if (code) {
+    $('handoff-code').value = code;
+    await open(code);
+  }
+}
+
+// The store counter: a clerk pulls up a customer's cart by its code and completes it in store.
+// Staff tooling, written against the reference API directly.
+async function counterPage() {
+  let claimed = null;
+  const money = (m) => new Intl.NumberFormat('en', { style: 'currency', currency: m.currency }).format(m.amount / 100);
+  $('counter-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    $('counter-status').textContent = '';
+    $('counter-order').textContent = '';
+    const code = $('counter-code').value.replace(/[^0-9a-z]/gi, '');
+    const r = await fetch(`/v1/handoff/${encodeURIComponent(code)}/claim`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel: 'store' }) });
+    const body = await r.json();
+    if (!r.ok) {
+      $('counter-cart').hidden = true;
+      $('counter-status').textContent = `No cart for this code: ${body.error.message}.`;
+      return;
+    }
+    claimed = body;
+    $('counter-lines').replaceChildren(...body.cart.lines.map((l) => el('li', {
+      textContent: `${l.quantity} × ${l.title}${l.variant_title ? ` (${l.variant_title})` : ''} — ${money(l.line_total)}`,
+    })));
+    $('counter-total').textContent = `Total: ${money(body.cart.total)}`;
+    $('counter-cart').hidden = false;
+  });
+  $('counter-complete').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!claimed) return;
+    const email = new FormData(ev.target).get('email') || 'counter@store.example';
+    const r = await fetch('/v1/orders', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Handoff ${claimed.grant}` },
+      body: JSON.stringify({ cart_id: claimed.cart_id, email, name: 'In store', channel: 'store' }),
+    });
+    const body = await r.json();
+    $('counter-order').textContent = r.ok ? `In-store order #${body.number} completed. Total: ${money(body.total)}.` : `Could not complete it: ${body.error.message}`;
+    if (r.ok) { $('counter-cart').hidden = true; claimed = null; }
+  });
+}
+
+const pages = { index: catalog, product, checkout: checkoutPage, 'thank-you': thankYou, account, handoff: handoffPage, counter: counterPage };
 pages[document.body.dataset.page]?.();

@@ -40,6 +40,11 @@ export interface StoreFinder {
   nearest(lat: number, lon: number, k: number): { id: string; name: string; distance_m: number }[];
 }
 export function loadStores(): Promise<StoreFinder>;
+/** A short single-use code (10 minutes) and QR code that open the cart on another device or at a store counter. */
+export interface HandoffCode { code: string; expires_at: number; now: number; url: string; qr: string }
+export function createHandoff(): Promise<HandoffCode>;
+/** Errors: not_found, handoff_used, handoff_expired, sign_in_required (a customer's cart: sign in instead). */
+export function claimHandoff(code: string): Promise<Cart>;
 export interface Customer { id: string; email: string; name: string }
 /** Demo accounts (reference API): the guest cart merges into the customer's cart, which follows them to every device. Errors: invalid_credentials, email_taken, weak_password, invalid_email. */
 export function signUp(email: string, password: string, name?: string): Promise<{ customer: Customer; cart_id: string | null }>;

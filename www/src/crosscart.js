@@ -36,3 +36,5 @@ export const signUp = async (email, password, name) => (await ready).signUp(emai
 export const signIn = async (email, password) => (await ready).signIn(email, password);
 export const signOut = async () => (await ready).signOut();
 export const currentCustomer = async () => (await ready).currentCustomer();
+export const createHandoff = async () => (await ready).createHandoff();
+export const claimHandoff = async (code) => (await ready).claimHandoff(code);

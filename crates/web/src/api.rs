@@ -52,6 +52,18 @@ pub fn define_elements() {
     elements::define_all();
 }
 
+/// A handoff code for the current cart: `{code, expires_at, now, url, qr}`.
+#[wasm_bindgen(js_name = createHandoff)]
+pub async fn create_handoff() -> Result<JsValue, JsValue> {
+    store::create_handoff().await.map(|h| js::to_js(&h)).map_err(reject)
+}
+
+/// Opens the cart behind a handoff code here; resolves with the cart.
+#[wasm_bindgen(js_name = claimHandoff)]
+pub async fn claim_handoff(code: String) -> Result<JsValue, JsValue> {
+    store::claim_handoff(&code).await.map(|c| js::to_js(&c)).map_err(reject)
+}
+
 /// Signs a customer in: `{customer, cart_id}`. The guest cart merges into
 /// theirs, and every element follows the customer's cart from then on.
 #[wasm_bindgen(js_name = signIn)]

@@ -142,11 +142,10 @@ pub fn reload() {
 /// The current cart from the server, or None if there is none yet.
 pub async fn fetch_current() -> Result<Option<Cart>, ProtocolError> {
     // A signed-in customer's cart follows them: on a new device, ask for it.
-    if stored_cart_id().is_none() && config::session_token().is_some() {
-        if let Ok(me) = execute(config::adapter().me()?).await {
+    if stored_cart_id().is_none() && config::session_token().is_some()
+        && let Ok(me) = execute(config::adapter().me()?).await {
             remember(me.cart_id.as_deref());
         }
-    }
     let Some(id) = stored_cart_id() else {
         set_cart(None);
         return Ok(None);
@@ -293,20 +292,39 @@ pub async fn checkout(email: &str, name: &str) -> Result<crosscart_core::Order, 
     let lock = write_lock();
     let _writing = lock.lock().await;
     let id = stored_cart_id().ok_or_else(|| ProtocolError::InvalidRequest("there is no cart to check out".into()))?;
-    // Changes still on their way would be missing from the order: wait for them (up to 5 s).
-    for _ in 0..100 {
-        if state().with_untracked(|s| s.pending == 0) {
-            break;
-        }
-        sleep_ms(50).await;
-    }
-    if state().with_untracked(|s| s.pending > 0) {
-        return Err(ProtocolError::Network("some cart changes have not reached the shop yet; check your connection and try again".into()));
-    }
+    // Changes still on their way would be missing from the order.
+    settled().await?;
     let req = crosscart_core::protocol::CheckoutRequest { cart_id: id, email: email.to_owned(), name: name.to_owned(), channel: Default::default() };
     let order = execute(config::adapter().checkout(&req)?).await?;
     set_cart(None);
     Ok(order)
+}
+
+/// Waits (up to 5 s) until the server has every change made here, so an order
+/// or another device sees all of them.
+async fn settled() -> Result<(), ProtocolError> {
+    for _ in 0..100 {
+        if state().with_untracked(|s| s.pending == 0) {
+            return Ok(());
+        }
+        sleep_ms(50).await;
+    }
+    Err(ProtocolError::Network("some cart changes have not reached the shop yet; check your connection and try again".into()))
+}
+
+/// A handoff code for the current cart (after every change reached the server).
+pub async fn create_handoff() -> Result<crosscart_core::protocol::HandoffCode, ProtocolError> {
+    let id = stored_cart_id().ok_or_else(|| ProtocolError::InvalidRequest("there is no cart to hand off".into()))?;
+    settled().await?;
+    execute(config::adapter().create_handoff(&id)?).await
+}
+
+/// Opens the cart behind a handoff code on this device (it replaces this device's cart).
+pub async fn claim_handoff(code: &str) -> Result<Cart, ProtocolError> {
+    let claimed = execute(config::adapter().claim_handoff(code, "web")?).await?;
+    crate::sync::detach();
+    remember(Some(&claimed.cart_id));
+    fetch_current().await?.ok_or_else(|| ProtocolError::InvalidRequest("the cart is gone".into()))
 }
 
 /// Signs in (or up, with `name`): the guest cart merges into the customer's

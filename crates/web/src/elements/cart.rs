@@ -13,10 +13,13 @@ use crosscart_core::i18n::{t, Msg};
 use crosscart_core::{CartLine, Fulfillment};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
+use crosscart_core::protocol::CommerceAdapter;
 use std::any::Any;
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
-pub const ATTRIBUTES: &[&str] = &["checkout-url"];
+pub const ATTRIBUTES: &[&str] = &["checkout-url", "handoff"];
 pub const CSS: &str = "
 :host{display:block}
 [part=base]{display:grid;gap:var(--cc-space,1rem)}
@@ -37,6 +40,11 @@ pub const CSS: &str = "
 [part=total]{font-weight:700}
 [part=checkout]{display:block;text-align:center;padding:var(--cc-button-padding,.75em 1.2em);border-radius:var(--cc-radius,.4em);background:var(--cc-color-accent,#1a5fd0);color:var(--cc-color-on-accent,#fff);text-decoration:none}
 [part=error],[part=message]{color:var(--cc-color-danger,#b3261e)}
+[part=handoff],[part=handoff-close],[part=handoff-new]{font:inherit;cursor:pointer;border:1px solid var(--cc-color-border,#ccc);background:var(--cc-color-surface,#fff);color:inherit;border-radius:var(--cc-radius,.4em);min-height:2.25rem;padding:0 .9em}
+[part=handoff-panel]{display:grid;justify-items:center;gap:.5rem;padding:var(--cc-space,1rem);border:1px solid var(--cc-color-border,#ddd);border-radius:var(--cc-radius,.4em);text-align:center}
+[part=handoff-code]{font-size:2em;font-weight:700;letter-spacing:.12em;font-variant-numeric:tabular-nums;margin:0}
+[part=handoff-qr]{width:200px;height:200px;image-rendering:pixelated;background:#fff}
+[part=handoff-hint],[part=handoff-expiry]{margin:0;font-size:.875em;color:var(--cc-color-muted,#555)}
 [part=message]:empty{display:none}
 :host([aria-busy=true]) [part=lines]{opacity:.7}
 button:focus-visible,input:focus-visible,a:focus-visible{outline:2px solid var(--cc-color-focus,#1a5fd0);outline-offset:2px}
@@ -154,6 +162,71 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
         let _ = busy_el.set_attribute("aria-busy", if busy { "true" } else { "false" });
     });
     let locale = crate::config::get().locale;
+    let handoff_attr = host.attr("handoff");
+    // (the code, the server's clock minus ours when it answered)
+    let handoff: RwSignal<Option<(crosscart_core::protocol::HandoffCode, i64)>> = RwSignal::new(None);
+    let tick = RwSignal::new(js_sys::Date::now() as i64);
+    let ticker = Closure::<dyn FnMut()>::new(move || {
+        // Only a shown code's countdown needs the clock.
+        if handoff.try_with_untracked(Option::is_some) == Some(true) {
+            tick.try_set(js_sys::Date::now() as i64);
+        }
+    });
+    let interval = web_sys::window().and_then(|w| w.set_interval_with_callback_and_timeout_and_arguments_0(ticker.as_ref().unchecked_ref(), 1000).ok());
+    let ticker = SendWrapper::new(ticker);
+    on_cleanup(move || {
+        if let (Some(w), Some(i)) = (web_sys::window(), interval) {
+            w.clear_interval_with_handle(i);
+        }
+        drop(ticker);
+    });
+    let new_code = move || {
+        message.set(String::new());
+        leptos::task::spawn_local(async move {
+            match store::create_handoff().await {
+                Ok(code) => {
+                    let skew = code.now - js_sys::Date::now() as i64;
+                    handoff.try_set(Some((code, skew)));
+                }
+                Err(e) => {
+                    message.try_set(describe(&e));
+                }
+            }
+        });
+    };
+    let handoff_view = move || {
+        let wanted = handoff_attr.get().is_some() && crate::config::adapter().capabilities().handoff;
+        let has_lines = state.with(|s| s.cart.as_ref().is_some_and(|c| !c.lines.is_empty()));
+        if !wanted || !has_lines {
+            return None;
+        }
+        Some(match handoff.get() {
+            None => view! { <button part="handoff" type="button" on:click=move |_| new_code()>{t(locale, Msg::ContinueElsewhere)}</button> }.into_any(),
+            Some((code, skew)) => {
+                let left_ms = move || code.expires_at - (tick.get() + skew);
+                let expiry = move || {
+                    let left = left_ms();
+                    if left <= 0 {
+                        t(locale, Msg::HandoffExpired).to_owned()
+                    } else {
+                        let secs = left / 1000;
+                        format!("{} {}:{:02}", t(locale, Msg::ExpiresIn), secs / 60, secs % 60)
+                    }
+                };
+                let expired = move || left_ms() <= 0;
+                view! {
+                    <div part="handoff-panel" role="group" aria-label=t(locale, Msg::ContinueElsewhere)>
+                        <p part="handoff-code" aria-live="polite">{code.code.clone()}</p>
+                        <img part="handoff-qr" src=resolve_api_url(&code.qr) alt=t(locale, Msg::HandoffQr) width="200" height="200" />
+                        <p part="handoff-hint">{t(locale, Msg::HandoffHint)}</p>
+                        <p part="handoff-expiry" role="timer">{expiry}</p>
+                        {move || expired().then(|| view! { <button part="handoff-new" type="button" on:click=move |_| new_code()>{t(locale, Msg::NewCode)}</button> })}
+                        <button part="handoff-close" type="button" on:click=move |_| handoff.set(None)>{t(locale, Msg::Close)}</button>
+                    </div>
+                }.into_any()
+            }
+        })
+    };
     Box::new(leptos::mount::mount_to(container, move || {
         let body = move || {
             let s = state.get();
@@ -184,6 +257,7 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
         view! {
             <section part="base" aria-label=t(locale, Msg::Cart)>
                 {body}
+                {handoff_view}
                 <p part="message" role="status" aria-live="polite">{move || message.get()}</p>
             </section>
         }
