@@ -5,6 +5,7 @@
 //!   cargo xtask test    install what is missing, then run every suite
 //!   cargo xtask bench fbt [DATASET]   miner vs mlxtend and efficient-apriori, browser lookups
 //!   cargo xtask bench stock           nearest-k over 10,000 stores (native, WASM) and reservation throughput
+//!   cargo xtask bench sync            cross-tab and cross-device propagation, op throughput
 //!   cargo xtask setup   only install the tools
 //!
 //! Tools it installs when missing: the wasm32 target, wasm-bindgen-cli at the
@@ -139,12 +140,13 @@ fn ensure_reference() -> Result<(PathBuf, PathBuf)> {
     Ok((python, dir.join("data/rule_mining_algs-0.1.1-py3-none-any.whl")))
 }
 
-const BENCH_USAGE: &str = "usage: cargo xtask bench fbt [DATASET] | cargo xtask bench stock";
+const BENCH_USAGE: &str = "usage: cargo xtask bench fbt [DATASET] | cargo xtask bench stock | cargo xtask bench sync";
 
 fn bench(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
         Some("fbt") => bench_fbt(&args[1..]),
         Some("stock") => bench_stock(),
+        Some("sync") => bench_sync(),
         _ => Err(BENCH_USAGE.into()),
     }
 }
@@ -176,6 +178,18 @@ fn bench_stock() -> Result {
     })();
     let _ = std::fs::remove_dir_all(&work);
     result
+}
+
+/// `cargo xtask bench sync`: cross-tab propagation in Chromium, cross-device
+/// propagation with 1,000 carts followed over SSE, and op throughput against
+/// REST adds, all against the release server.
+fn bench_sync() -> Result {
+    ensure_npm(&root().join("tests/e2e"))?;
+    ensure_chromium()?;
+    run(Command::new(cargo()).args(["build", "--release", "-p", "crosscart"]).current_dir(root()))?;
+    build()?;
+    let server = start_test_server(&root().join("target/release/crosscart"))?;
+    run(Command::new("node").arg(root().join("tests/e2e/bench-sync.mjs")).arg(&server.base).current_dir(root().join("tests/e2e")).env("CHROMIUM", CHROMIUM))
 }
 
 /// `cargo xtask bench fbt [DATASET]`: our miner against mlxtend and
@@ -577,7 +591,7 @@ fn main() -> ExitCode {
         "test" => test(),
         "setup" => setup(),
         "bench" => bench(&std::env::args().skip(2).collect::<Vec<_>>()),
-        _ => Err("usage: cargo xtask <build|demo|test|bench fbt [DATASET]|bench stock|setup>".into()),
+        _ => Err("usage: cargo xtask <build|demo|test|bench fbt [DATASET]|bench stock|bench sync|setup>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
