@@ -455,3 +455,10 @@ async fn store_stock_in_ukrainian_reserves_into_the_cart() {
     wait_for("store name, not id", || text(&cart, "fulfillment").starts_with("Самовивіз з магазину: Crosscart")).await;
     assert!(text(&cart, "reservation").starts_with("Резерв до "), "{}", text(&cart, "reservation"));
 }
+
+/// The replicated cart's random schedules (the same seeds the native test
+/// runs), under WebAssembly in Chromium: the merge converges on both targets.
+#[wasm_bindgen_test]
+fn replicated_cart_converges_under_wasm() {
+    crosscart_core::sync::sim::check_many(20_261_122, 500).unwrap();
+}

@@ -224,5 +224,7 @@ pub fn materialize<'a>(ops: impl IntoIterator<Item = &'a Op>) -> Vec<ReplicatedL
     out.into_iter().map(|(_, l)| l).collect()
 }
 
+#[cfg(any(test, feature = "sim"))]
+pub mod sim;
 #[cfg(test)]
 mod tests;

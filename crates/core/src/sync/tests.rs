@@ -1,14 +1,8 @@
 use super::replica::{Edit, Effect, Replica};
 use super::*;
 use proptest::prelude::*;
-use std::collections::BTreeMap;
 
-fn add(v: &str, q: u32) -> Edit {
-    Edit::Add { variant_id: v.into(), fulfillment: Fulfillment::Delivery, quantity: q }
-}
-fn set(v: &str, q: u32) -> Edit {
-    Edit::Set { variant_id: v.into(), fulfillment: Fulfillment::Delivery, quantity: q }
-}
+use super::sim::{add, set};
 fn qty(r: &Replica, v: &str) -> u32 {
     r.lines().iter().find(|l| l.key.variant_id == v).map_or(0, |l| l.quantity)
 }
@@ -166,32 +160,7 @@ fn refused_ops_are_dropped_not_resent() {
 
 // ---------------------------------------------------------------- simulation
 
-/// The server: ops by id, kept only once committed (what survives a restart).
-#[derive(Default)]
-struct Server {
-    durable: BTreeMap<OpId, Op>,
-}
-
-#[derive(Debug, Clone)]
-enum Msg {
-    /// Replica → server: these ops (an `Effect::Send`).
-    Up(usize, Vec<Op>),
-    /// Server → replica: ack of these ids, plus everything the server has (push).
-    Down(usize, Vec<OpId>, Vec<Op>),
-    /// Tab → tab (replicas 0 and 1 share a browser).
-    Tab(usize, Vec<Op>),
-}
-
-#[derive(Debug, Clone)]
-enum Step {
-    Edit(usize, u8, u8, u8),
-    Deliver(usize, bool),
-    Lose(usize),
-    Offline(usize),
-    Online(usize),
-    RestartServer,
-    Tick(usize),
-}
+use super::sim::{self, Step};
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
@@ -205,175 +174,6 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-struct World {
-    replicas: Vec<Replica>,
-    server: Server,
-    net: Vec<Msg>,
-    now: i64,
-    created: BTreeMap<OpId, Op>,
-    acked: Vec<OpId>,
-}
-
-impl World {
-    fn apply(&mut self, r: usize, effects: Vec<Effect>) {
-        for e in effects {
-            match e {
-                Effect::Send(ops) => self.net.push(Msg::Up(r, ops)),
-                Effect::Broadcast(ops) if r < 2 && self.replicas.len() > 1 => self.net.push(Msg::Tab(1 - r, ops)),
-                _ => {}
-            }
-        }
-    }
-
-    fn deliver(&mut self, msg: Msg) {
-        match msg {
-            Msg::Up(r, ops) => {
-                // The server validates, commits, then answers with the ack and a push of its state.
-                for op in &ops {
-                    assert!(op.validate().is_ok());
-                    self.server.durable.entry(op.id.clone()).or_insert_with(|| op.clone());
-                }
-                let ids: Vec<OpId> = ops.iter().map(|o| o.id.clone()).collect();
-                self.acked.extend(ids.iter().cloned());
-                self.net.push(Msg::Down(r, ids, self.server.durable.values().cloned().collect()));
-            }
-            Msg::Down(r, ids, ops) => {
-                let now = self.now;
-                let mut effects = self.replicas[r].receive(ops, true, now);
-                effects.extend(self.replicas[r].ack(&ids, now));
-                self.apply(r, effects);
-            }
-            Msg::Tab(r, ops) => {
-                let now = self.now;
-                let effects = self.replicas[r].receive(ops, false, now);
-                self.apply(r, effects);
-            }
-        }
-    }
-
-    /// A message lost on the way: a lost request or answer is a failed send.
-    fn lose(&mut self, msg: Msg) {
-        if let Msg::Up(r, _) | Msg::Down(r, _, _) = msg {
-            let now = self.now;
-            let e = self.replicas[r].send_failed(now);
-            self.apply(r, e);
-        }
-    }
-}
-
-fn run(n: usize, steps: Vec<Step>) -> Result<(), TestCaseError> {
-    let mut w = World { replicas: (0..n).map(|i| Replica::new(format!("r{i}"))).collect(), server: Server::default(), net: Vec::new(), now: 0, created: BTreeMap::new(), acked: Vec::new() };
-    for s in steps {
-        w.now += 100;
-        match s {
-            Step::Edit(r, v, kind, q) => {
-                let r = r % n;
-                let variant = format!("v{v}");
-                let edit = if kind == 0 { set(&variant, u32::from(q)) } else { add(&variant, u32::from(q) + 1) };
-                let effects = w.replicas[r].edit(edit, w.now).expect("valid edit");
-                for e in &effects {
-                    if let Effect::Broadcast(ops) = e {
-                        for op in ops {
-                            w.created.insert(op.id.clone(), op.clone());
-                        }
-                    }
-                }
-                w.apply(r, effects);
-            }
-            Step::Deliver(i, dup) if !w.net.is_empty() => {
-                let i = i % w.net.len();
-                let msg = if dup { w.net[i].clone() } else { w.net.remove(i) };
-                w.deliver(msg);
-            }
-            Step::Lose(i) if !w.net.is_empty() => {
-                let i = i % w.net.len();
-                let msg = w.net.remove(i);
-                w.lose(msg);
-            }
-            Step::Offline(r) => {
-                let now = w.now;
-                let e = w.replicas[r % n].set_online(false, now);
-                w.apply(r % n, e);
-            }
-            Step::Online(r) => {
-                let now = w.now;
-                let e = w.replicas[r % n].set_online(true, now);
-                w.apply(r % n, e);
-            }
-            Step::RestartServer => {
-                // Requests not yet committed die with the process: their senders see failures.
-                let pending: Vec<Msg> = w.net.iter().filter(|m| matches!(m, Msg::Up(..))).cloned().collect();
-                w.net.retain(|m| !matches!(m, Msg::Up(..)));
-                for m in pending {
-                    w.lose(m);
-                }
-            }
-            Step::Tick(r) => {
-                let now = w.now;
-                let e = w.replicas[r % n].tick(now);
-                w.apply(r % n, e);
-            }
-            _ => {}
-        }
-    }
-    // Heal: everyone online, every message delivered, time passes, until quiet.
-    for r in 0..n {
-        let now = w.now;
-        let e = w.replicas[r].set_online(true, now);
-        w.apply(r, e);
-    }
-    for _ in 0..10_000 {
-        if let Some(msg) = (!w.net.is_empty()).then(|| w.net.remove(0)) {
-            w.deliver(msg);
-            continue;
-        }
-        w.now += 60_000;
-        let mut idle = true;
-        for r in 0..n {
-            let now = w.now;
-            let e = w.replicas[r].tick(now);
-            idle &= e.is_empty();
-            w.apply(r, e);
-        }
-        if idle {
-            break;
-        }
-    }
-    // Finally every replica hears the server once more (the push a reconnect brings).
-    for r in 0..n {
-        let all: Vec<Op> = w.server.durable.values().cloned().collect();
-        let now = w.now;
-        w.replicas[r].receive(all, true, now);
-    }
-
-    // Nothing created is lost, nothing duplicated; everyone converged to the server's cart.
-    prop_assert_eq!(w.server.durable.len(), w.created.len(), "every op reached the server exactly once");
-    for id in &w.acked {
-        prop_assert!(w.server.durable.contains_key(id), "an acknowledged op is durable");
-    }
-    let server_lines = materialize(w.server.durable.values());
-    for r in &w.replicas {
-        prop_assert_eq!(r.lines(), server_lines.clone(), "replica {} converged", r.id());
-        prop_assert_eq!(r.unconfirmed(), 0);
-    }
-    // Intent, checked independently of `materialize`'s code path.
-    for line in &server_lines {
-        let ops: Vec<&Op> = w.created.values().filter(|o| matches!(&o.change, Change::Add { variant_id, .. } | Change::Set { variant_id, .. } if *variant_id == line.key.variant_id)).collect();
-        let adds: u32 = ops.iter().map(|o| if let Change::Add { quantity, .. } = o.change { quantity } else { 0 }).sum();
-        let sets: Vec<&&Op> = ops.iter().filter(|o| matches!(o.change, Change::Set { .. })).collect();
-        if sets.is_empty() {
-            prop_assert_eq!(line.quantity, adds.min(MAX_LINE_QUANTITY), "only adds: their sum");
-        }
-        let last = sets.iter().max_by_key(|o| (o.lamport, o.id.clone()));
-        if let Some(Change::Set { quantity, seen, .. }) = last.map(|o| &o.change)
-            && ops.iter().all(|o| !matches!(o.change, Change::Add { .. }) || seen.contains(&o.id))
-        {
-            prop_assert_eq!(line.quantity, *quantity, "the last edit saw every add: it is the quantity");
-        }
-    }
-    Ok(())
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -381,8 +181,14 @@ proptest! {
     /// reordering, loss-then-retry, offline periods and server restarts.
     #[test]
     fn replicas_converge_and_lose_nothing(n in 2usize..=4, steps in prop::collection::vec(step(), 1..120)) {
-        run(n, steps)?;
+        sim::run(n, steps).map_err(TestCaseError::fail)?;
     }
+}
+
+/// The seeded schedules the WebAssembly test runs in Chromium, natively.
+#[test]
+fn seeded_schedules_converge() {
+    sim::check_many(20_261_122, 500).unwrap();
 }
 
 #[test]
