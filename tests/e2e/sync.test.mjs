@@ -221,3 +221,28 @@ test('handoff: a code opens the cart on a phone, and a store clerk completes ano
   for (const p of [laptop, phone, clerk]) assertNoProblems(p);
   for (const p of [laptop, phone, third, shopper, clerk]) await p.context().close();
 });
+
+test('Back button: a page restored from history shows what changed meanwhile', async () => {
+  const phone = await newPage(browser);
+  await addFromProductPage(phone, BASE, 'aperture-x100');
+  await assertText(badge(phone), '1');
+  const id = await phone.evaluate(() => localStorage.getItem('crosscart:cart:'));
+  await phone.goto(`${BASE}/cart.html`);
+  await waitForValue(quantityOf(phone, 'Aperture X100'), '1');
+  await phone.goto(`${BASE}/index.html`);
+  // Meanwhile another device changes the cart.
+  const laptop = await newPage(browser);
+  await laptop.goto(`${BASE}/index.html`);
+  await laptop.evaluate((cart) => localStorage.setItem('crosscart:cart:', cart), id);
+  await laptop.goto(`${BASE}/cart.html`);
+  await waitForValue(quantityOf(laptop, 'Aperture X100'), '1');
+  await laptop.getByRole('button', { name: 'Increase quantity' }).click();
+  await waitForValue(quantityOf(laptop, 'Aperture X100'), '2');
+  // Back on the phone: the restored page (from the back/forward cache or reloaded) is current.
+  await phone.goBack();
+  await waitForValue(quantityOf(phone, 'Aperture X100'), '2');
+  await assertText(badge(phone), '2');
+  assertNoProblems(phone);
+  await phone.context().close();
+  await laptop.context().close();
+});

@@ -142,10 +142,12 @@ pub fn reload() {
 /// The current cart from the server, or None if there is none yet.
 pub async fn fetch_current() -> Result<Option<Cart>, ProtocolError> {
     // A signed-in customer's cart follows them: on a new device, ask for it.
-    if stored_cart_id().is_none() && config::session_token().is_some()
-        && let Ok(me) = execute(config::adapter().me()?).await {
-            remember(me.cart_id.as_deref());
-        }
+    if stored_cart_id().is_none()
+        && config::session_token().is_some()
+        && let Ok(me) = execute(config::adapter().me()?).await
+    {
+        remember(me.cart_id.as_deref());
+    }
     let Some(id) = stored_cart_id() else {
         set_cart(None);
         return Ok(None);

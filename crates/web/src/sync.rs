@@ -238,9 +238,10 @@ fn send(ops: Vec<Op>) {
                 });
                 // Refusals nobody waits for (e.g. made offline) are reported here.
                 if let Some(first) = answer.rejected.iter().find(|r| !WAITING.with(|w| w.borrow().contains(&r.id)))
-                    && let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-                        events::emit(&doc, events::ERROR, &events::ErrorDetail { action: "sync", code: &first.code, message: &first.message }, false);
-                    }
+                    && let Some(doc) = web_sys::window().and_then(|w| w.document())
+                {
+                    events::emit(&doc, events::ERROR, &events::ErrorDetail { action: "sync", code: &first.code, message: &first.message }, false);
+                }
             }
             Err(ProtocolError::Api { status: 404 | 410, .. }) => closed(&cart_id),
             Err(e) if e.is_transient() => with_replica(|r| r.send_failed(now())),
@@ -287,19 +288,19 @@ fn from_server(cart_id: &str, ops: Vec<Op>, cursor: u64, cart: Option<Cart>, rel
         let mut b = s.borrow_mut();
         let Some(s) = b.as_mut().filter(|s| s.cart_id == cart_id) else { return false };
         if let Some(c) = &cart
-            && c.version >= s.server_cart.version {
-                s.server_cart = c.clone();
-            }
+            && c.version >= s.server_cart.version
+        {
+            s.server_cart = c.clone();
+        }
         s.cursor = s.cursor.max(cursor);
         true
     });
     if !known {
         return;
     }
-    if relay
-        && let Some(c) = &cart {
-            post(&Message::Server { cart_id: cart_id.to_owned(), ops: ops.clone(), cursor, cart: c.clone() });
-        }
+    if relay && let Some(c) = &cart {
+        post(&Message::Server { cart_id: cart_id.to_owned(), ops: ops.clone(), cursor, cart: c.clone() });
+    }
     let before = store::state().with_untracked(|s| s.cart.clone());
     with_replica(|r| {
         let mut e = r.receive(ops, true, now());
