@@ -14,13 +14,36 @@ pub const MAX_LINE_QUANTITY: u32 = 999;
 pub const MAX_LINES: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "FulfillmentWire")]
 pub enum Fulfillment {
     /// Shipped to the customer.
     #[default]
     Delivery,
     /// Collected by the customer at a physical store (click & collect).
     Pickup { store_id: String },
+}
+
+/// How a [`Fulfillment`] is read: the tagged enum's JSON through a flat
+/// struct (cheaper in the browser build than serde's tagged-enum buffering).
+#[derive(Deserialize)]
+struct FulfillmentWire {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    store_id: Option<String>,
+}
+
+impl TryFrom<FulfillmentWire> for Fulfillment {
+    type Error = String;
+    fn try_from(w: FulfillmentWire) -> Result<Fulfillment, String> {
+        match (w.kind.as_str(), w.store_id) {
+            ("delivery", None) => Ok(Fulfillment::Delivery),
+            ("pickup", Some(store_id)) => Ok(Fulfillment::Pickup { store_id }),
+            ("pickup", None) => Err("a pickup needs a store_id".into()),
+            ("delivery", Some(_)) => Err("a delivery has no store_id".into()),
+            (other, _) => Err(format!("unknown fulfillment type {other:?}, expected delivery or pickup")),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -105,8 +105,10 @@ fn persist(s: &Session) {
     }
 }
 
+/// Between this SDK's own tabs, so the shape is free: externally tagged
+/// (cheaper to decode than an internally tagged enum).
 #[derive(Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 enum Message {
     /// Ops made or learnt in a tab.
     Ops { cart_id: String, ops: Vec<Op> },

@@ -53,12 +53,45 @@ impl Seen {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "ChangeWire")]
 pub enum Change {
     /// Add `quantity` units (1..=999).
     Add { variant_id: String, #[serde(default)] fulfillment: Fulfillment, quantity: u32 },
     /// Make the line `quantity` units (0 removes it), given what was seen.
     Set { variant_id: String, #[serde(default)] fulfillment: Fulfillment, quantity: u32, seen: Seen },
+}
+
+/// How a [`Change`] is read: the same JSON as the tagged enum, decoded
+/// through a flat struct (an internally tagged enum would buffer every value
+/// first, which costs the browser build several KiB).
+#[derive(Deserialize)]
+struct ChangeWire {
+    #[serde(rename = "type")]
+    kind: ChangeKind,
+    variant_id: String,
+    #[serde(default)]
+    fulfillment: Fulfillment,
+    quantity: u32,
+    #[serde(default)]
+    seen: Option<Seen>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ChangeKind {
+    Add,
+    Set,
+}
+
+impl TryFrom<ChangeWire> for Change {
+    type Error = &'static str;
+    fn try_from(w: ChangeWire) -> Result<Change, &'static str> {
+        Ok(match w.kind {
+            ChangeKind::Add if w.seen.is_none() => Change::Add { variant_id: w.variant_id, fulfillment: w.fulfillment, quantity: w.quantity },
+            ChangeKind::Add => return Err("an add has no \"seen\""),
+            ChangeKind::Set => Change::Set { variant_id: w.variant_id, fulfillment: w.fulfillment, quantity: w.quantity, seen: w.seen.ok_or("a set needs \"seen\"")? },
+        })
+    }
 }
 
 impl Change {

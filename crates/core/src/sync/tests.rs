@@ -198,3 +198,18 @@ fn ops_round_trip_as_json() {
     assert_eq!(json, r#"{"id":{"replica":"r1","seq":3},"lamport":7,"at":1,"change":{"type":"set","variant_id":"v","fulfillment":{"type":"pickup","store_id":"kyiv"},"quantity":2,"seen":{"contiguous":{"r2":4}}}}"#);
     assert_eq!(serde_json::from_str::<Op>(&json).unwrap(), op);
 }
+
+#[test]
+fn wire_decoding_is_strict_and_keeps_the_tagged_shape() {
+    let f = |s: &str| serde_json::from_str::<Fulfillment>(s).map_err(|e| e.to_string());
+    assert_eq!(f(r#"{"type":"delivery"}"#), Ok(Fulfillment::Delivery));
+    assert_eq!(f(r#"{"type":"pickup","store_id":"kyiv"}"#), Ok(Fulfillment::Pickup { store_id: "kyiv".into() }));
+    assert!(f(r#"{"type":"pickup"}"#).unwrap_err().contains("needs a store_id"));
+    assert!(f(r#"{"type":"drone"}"#).unwrap_err().contains("unknown fulfillment type"));
+    assert_eq!(serde_json::to_string(&Fulfillment::Pickup { store_id: "kyiv".into() }).unwrap(), r#"{"type":"pickup","store_id":"kyiv"}"#);
+    let c = |s: &str| serde_json::from_str::<Change>(s).map_err(|e| e.to_string());
+    assert_eq!(c(r#"{"type":"add","variant_id":"v","quantity":1}"#), Ok(Change::Add { variant_id: "v".into(), fulfillment: Fulfillment::Delivery, quantity: 1 }));
+    assert!(c(r#"{"type":"set","variant_id":"v","quantity":1}"#).unwrap_err().contains("needs \"seen\""));
+    assert!(c(r#"{"type":"add","variant_id":"v","quantity":1,"seen":{}}"#).is_err());
+    assert!(c(r#"{"type":"remove","variant_id":"v","quantity":1}"#).is_err());
+}
