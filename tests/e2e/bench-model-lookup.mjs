@@ -2,22 +2,14 @@
 // through the SDK's loadModel() in headless Chromium and time single
 // recommend() calls (a cross-origin-isolated page, so performance.now() has
 // fine resolution). usage: node tests/e2e/bench-model-lookup.mjs BASE_URL MODEL_FILE (run by cargo xtask bench fbt)
-import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
+import { launch, benchPage } from './helpers.mjs';
 
 const [base, modelPath] = process.argv.slice(2);
 const model = readFileSync(modelPath);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-});
+const browser = await launch();
 try {
-  const page = await browser.newPage();
-  const isolated = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
-  await page.route('**/__bench.html', (r) => r.fulfill({ headers: { ...isolated, 'content-type': 'text/html' }, body: '<!doctype html><title>bench</title>' }));
-  await page.route('**/__bench.ccfbt', (r) => r.fulfill({ headers: { 'content-type': 'application/octet-stream' }, body: model }));
-  await page.goto(`${base}/__bench.html`);
+  const page = await benchPage(browser, base, { '/__bench.ccfbt': { type: 'application/octet-stream', body: model } });
   const result = await page.evaluate(async () => {
     const sdk = await import('/sdk/crosscart.js');
     const t0 = performance.now();

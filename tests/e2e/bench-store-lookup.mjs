@@ -3,22 +3,14 @@
 // scan (haversine to every store, then sort) on the same page and queries.
 // A cross-origin-isolated page, so performance.now() has fine resolution.
 // usage: node tests/e2e/bench-store-lookup.mjs BASE_URL STORES_JSON (run by cargo xtask bench stock)
-import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
+import { launch, benchPage } from './helpers.mjs';
 
 const [base, storesPath] = process.argv.slice(2);
 const stores = readFileSync(storesPath);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-});
+const browser = await launch();
 try {
-  const page = await browser.newPage();
-  const isolated = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
-  await page.route('**/__bench.html', (r) => r.fulfill({ headers: { ...isolated, 'content-type': 'text/html' }, body: '<!doctype html><title>bench</title>' }));
-  await page.route('**/__stores.json', (r) => r.fulfill({ headers: { 'content-type': 'application/json' }, body: stores }));
-  await page.goto(`${base}/__bench.html`);
+  const page = await benchPage(browser, base, { '/__stores.json': { type: 'application/json', body: stores } });
   const r = await page.evaluate(async () => {
     const sdk = await import('/sdk/crosscart.js');
     const list = await (await fetch('/__stores.json')).json();

@@ -6,7 +6,7 @@
 //     target p95 ≤ 100 ms;
 //  3. server operation throughput, against plain REST adds in the same run.
 // usage: node tests/e2e/bench-sync.mjs BASE_URL (run by cargo xtask bench sync)
-import { chromium } from 'playwright-core';
+import { launch } from './helpers.mjs';
 
 const base = process.argv[2];
 const q = (arr, p) => { const s = [...arr].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
@@ -16,11 +16,7 @@ let failed = false;
 
 // ---------------------------------------------------------------- 1. cross-tab
 {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-  });
+  const browser = await launch();
   try {
     const context = await browser.newContext();
     const a = await context.newPage();

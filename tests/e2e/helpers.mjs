@@ -86,3 +86,18 @@ export async function startServer() {
     stop() { child.kill('SIGTERM'); },
   };
 }
+
+/**
+ * A cross-origin-isolated page at `${base}/__bench.html` (so performance.now()
+ * has fine resolution), with `files` ({'/__x.json': {type, body}}) served beside it.
+ */
+export async function benchPage(browser, base, files = {}) {
+  const page = await browser.newPage();
+  const isolated = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+  await page.route('**/__bench.html', (r) => r.fulfill({ headers: { ...isolated, 'content-type': 'text/html' }, body: '<!doctype html><title>bench</title>' }));
+  for (const [path, { type, body }] of Object.entries(files)) {
+    await page.route(`**${path}`, (r) => r.fulfill({ headers: { 'content-type': type }, body }));
+  }
+  await page.goto(`${base}/__bench.html`);
+  return page;
+}

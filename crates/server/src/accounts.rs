@@ -5,7 +5,7 @@
 //! session token — to anyone else it does not exist (404, as an unknown id).
 //! SQL is in `db.rs`.
 
-use crate::api::{check_id, now_ms, random_hex, ApiJson};
+use crate::api::{check_email, check_id, check_name, now_ms, random_hex, ApiJson};
 use crate::db;
 use crate::error::ApiError;
 use crate::AppState;
@@ -62,11 +62,6 @@ pub struct Me {
     pub cart_id: Option<String>,
 }
 
-fn valid_email(email: &str) -> bool {
-    let email = email.trim();
-    email.len() <= 254 && email.split_once('@').is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.starts_with('.') && !b.ends_with('.')) && !email.contains(char::is_whitespace)
-}
-
 fn check_password(password: &str) -> Result<(), ApiError> {
     if password.chars().count() < 8 || password.len() > 256 {
         return Err(ApiError::unprocessable("weak_password", "use a password of 8 to 256 characters"));
@@ -95,13 +90,9 @@ fn session_answer(status: StatusCode, session: Session) -> Response {
 /// `POST /v1/customers`: a new account, signed in; a guest cart becomes theirs.
 pub async fn sign_up(State(st): State<AppState>, ApiJson(body): ApiJson<SignUp>) -> Result<Response, ApiError> {
     let email = body.email.trim().to_owned();
-    if !valid_email(&email) {
-        return Err(ApiError::unprocessable("invalid_email", "enter an e-mail address like name@example.com"));
-    }
+    check_email(&email)?;
     check_password(&body.password)?;
-    if body.name.len() > 200 {
-        return Err(ApiError::unprocessable("invalid_name", "the name is limited to 200 bytes"));
-    }
+    check_name(&body.name)?;
     let hash = db::hash_password(&body.password)?;
     let (id, token) = (random_hex(12), random_hex(32));
     let session = st

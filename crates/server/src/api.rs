@@ -46,6 +46,20 @@ pub fn check_id<'a>(what: &str, id: &'a str) -> Result<&'a str, ApiError> {
     Ok(id)
 }
 
+/// An e-mail address a shop can write to: `name@domain.tld`, no spaces, at most 254 bytes.
+pub fn check_email(email: &str) -> Result<(), ApiError> {
+    let email = email.trim();
+    let ok = email.len() <= 254
+        && !email.contains(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'));
+    if ok { Ok(()) } else { Err(ApiError::unprocessable("invalid_email", "enter an e-mail address like name@example.com")) }
+}
+
+/// A person's name as given at checkout or sign-up: at most 200 bytes.
+pub fn check_name(name: &str) -> Result<(), ApiError> {
+    if name.len() > 200 { Err(ApiError::unprocessable("invalid_name", "the name is limited to 200 bytes")) } else { Ok(()) }
+}
+
 /// Milliseconds since the Unix epoch (the native build's clock; core takes time as an argument).
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
@@ -234,13 +248,8 @@ pub async fn remove_line(State(st): State<AppState>, Path((id, line_id)): Path<(
 
 pub async fn checkout(State(st): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>, ApiJson(req): ApiJson<CheckoutRequest>) -> Result<Response, ApiError> {
     check_id("cart", &req.cart_id)?;
-    let email = req.email.trim();
-    if email.len() > 254 || !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
-        return Err(ApiError::unprocessable("invalid_email", "enter an e-mail address like name@example.com"));
-    }
-    if req.name.len() > 200 {
-        return Err(ApiError::unprocessable("invalid_name", "the name is limited to 200 bytes"));
-    }
+    check_email(&req.email)?;
+    check_name(&req.name)?;
     let (order_id, key) = (random_hex(12), random_hex(16));
     let cart_id = req.cart_id.clone();
     let creds = crate::accounts::Credentials::from(&headers, &q);

@@ -15,7 +15,7 @@ use crosscart_core::protocol::CheckoutRequest;
 use crosscart_core::store::{StockLevel, Store, VariantStock};
 use crate::accounts::Customer;
 use crosscart_core::sync::{materialize, Change, LineKey, Op, OpId, RejectedOp, ReplicatedLine, Seen};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -603,29 +603,13 @@ fn insert_op(tx: &Transaction<'_>, cart_id: &str, op: &Op) -> Result<bool, ApiEr
     Ok(true)
 }
 
-/// What every operation of the cart adds up to as a causal context.
-fn seen_all(ops: &[Op]) -> Seen {
-    let mut by_replica: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
-    for op in ops {
-        by_replica.entry(&op.id.replica).or_default().push(op.id.seq);
-    }
-    let mut seen = Seen::default();
-    for (replica, mut seqs) in by_replica {
-        seqs.sort_unstable();
-        let contiguous = seqs.iter().zip(1..).take_while(|(s, n)| **s == *n).count() as u64;
-        seen.contiguous.insert(replica.to_owned(), contiguous);
-        seen.extra.extend(seqs.into_iter().filter(|s| *s > contiguous).map(|seq| OpId { replica: replica.to_owned(), seq }));
-    }
-    seen
-}
-
 /// Appends an operation by the server; `change` gets the context of every
 /// operation so far (for a `Set`).
 fn append_server_op(tx: &Transaction<'_>, cart_id: &str, now_ms: i64, change: impl FnOnce(Seen) -> Change) -> Result<Op, ApiError> {
     let ops = cart_ops(tx, cart_id)?;
     let lamport = ops.iter().map(|o| o.lamport).max().unwrap_or(0) + 1;
     let seq: i64 = tx.query_row("UPDATE carts SET server_seq = server_seq + 1 WHERE id = ?1 RETURNING server_seq", [cart_id], |r| r.get(0))?;
-    let op = Op { id: OpId { replica: SERVER_REPLICA.to_owned(), seq: seq as u64 }, lamport, at: now_ms, change: change(seen_all(&ops)) };
+    let op = Op { id: OpId { replica: SERVER_REPLICA.to_owned(), seq: seq as u64 }, lamport, at: now_ms, change: change(Seen::covering(&ops)) };
     insert_op(tx, cart_id, &op)?;
     Ok(op)
 }

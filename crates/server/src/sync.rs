@@ -47,10 +47,6 @@ impl Hub {
         }
     }
 
-    /// Carts with at least one follower (for the benchmark and diagnostics).
-    pub fn followed(&self) -> usize {
-        self.carts.lock().map(|c| c.values().filter(|t| t.receiver_count() > 0).count()).unwrap_or(0)
-    }
 }
 
 #[derive(Debug, Deserialize)]

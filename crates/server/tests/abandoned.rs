@@ -83,11 +83,19 @@ async fn an_idle_cart_is_reported_once_and_delivery_is_retried() {
     assert_eq!(body["cart_id"], idle.as_str());
     assert_eq!(body["items"], 1);
     assert_eq!(body["cart"]["lines"][0]["variant_id"], "v-nova-12-1");
-    // Once per idle period: waiting longer reports nothing new; a change re-arms it.
+    // Once per idle period: three more idle periods (the watcher looks every 100 ms)
+    // report nothing new — an absence, so it can only be waited out; a change re-arms it.
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(reported(&idle), 1);
     post(&s.url(&format!("/v1/carts/{idle}/lines")), json!({"variant_id": "v-nova-12-1", "quantity": 1})).await;
     wait_until("a second report after the next idle period", Duration::from_secs(10), || reported(&idle) == 2).await;
+    // The shop's own record: two idle periods, both delivered.
+    // (The server notes a delivery just after the webhook answers: wait for that note.)
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let recorded = || crosscart_server::db::cart_events(&conn, &idle).unwrap().into_iter().map(|(kind, _, delivered)| (kind, delivered)).collect::<Vec<_>>();
+    wait_until("both deliveries noted", Duration::from_secs(5), || recorded().iter().all(|(_, d)| *d)).await;
+    assert_eq!(recorded(), [("cart.abandoned".to_string(), true), ("cart.abandoned".to_string(), true)]);
+    assert!(crosscart_server::db::cart_events(&conn, &empty).unwrap().is_empty());
     assert_eq!(reported(&empty), 0, "an empty cart is not abandoned");
     assert_eq!(reported(&busy), 0, "a checked-out cart is not abandoned");
 }

@@ -6,17 +6,7 @@ mod common;
 
 use common::*;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
-
-async fn auth(method: reqwest::Method, url: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
-    let header = token.map(|t| format!("Bearer {t}"));
-    let headers: Vec<(&str, &str)> = header.as_deref().map(|h| vec![("authorization", h)]).unwrap_or_default();
-    send(method, url, body, &headers).await
-}
-
-fn qty(cart: &Value, variant: &str) -> u64 {
-    cart["lines"].as_array().unwrap().iter().filter(|l| l["variant_id"] == variant).map(|l| l["quantity"].as_u64().unwrap()).sum()
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn sign_up_sign_in_sign_out_and_clear_refusals() {
@@ -82,7 +72,7 @@ async fn a_customer_cart_follows_them_merges_guest_carts_and_is_private() {
         assert_eq!(status, StatusCode::NOT_FOUND, "nor check it out");
     }
     let (status, cart) = auth(reqwest::Method::GET, &cart_url, Some(&olena), None).await;
-    assert_eq!((status, qty(&cart, "v-aperture-x100-1")), (StatusCode::OK, 1));
+    assert_eq!((status, quantity(&cart, "v-aperture-x100-1")), (StatusCode::OK, 1));
 
     // On her phone, as a guest, she adds two cameras and a card; signing in merges them.
     let phone_guest = new_cart(&s).await["id"].as_str().unwrap().to_owned();
@@ -93,14 +83,14 @@ async fn a_customer_cart_follows_them_merges_guest_carts_and_is_private() {
     assert_eq!(signed["cart_id"], guest.as_str(), "her cart follows her");
     let phone = signed["token"].as_str().unwrap().to_owned();
     let (_, merged) = auth(reqwest::Method::GET, &cart_url, Some(&phone), None).await;
-    assert_eq!((qty(&merged, "v-aperture-x100-1"), qty(&merged, "v-sd-card-pro-1")), (3, 1), "nothing lost, nothing doubled");
+    assert_eq!((quantity(&merged, "v-aperture-x100-1"), quantity(&merged, "v-sd-card-pro-1")), (3, 1), "nothing lost, nothing doubled");
     let (status, err) = get(&s.url(&format!("/v1/carts/{phone_guest}"))).await;
     assert_eq!((status, error_code(&err)), (StatusCode::GONE, "cart_closed"), "the guest cart is closed after the merge");
     // Merging someone else's cart is not possible: Taras signing in with Olena's cart id gets his own.
     let (_, t) = post(&s.url("/v1/sessions"), json!({"email": "taras@example.com", "password": "another horse", "cart_id": guest})).await;
     assert_ne!(t["cart_id"], guest.as_str());
     let (_, still) = auth(reqwest::Method::GET, &cart_url, Some(&olena), None).await;
-    assert_eq!(qty(&still, "v-aperture-x100-1"), 3);
+    assert_eq!(quantity(&still, "v-aperture-x100-1"), 3);
     // A signed-in customer's new cart is theirs from the start.
     let (_, fresh) = auth(reqwest::Method::POST, &s.url("/v1/carts"), Some(&taras), Some(json!({}))).await;
     let (status, _) = get(&s.url(&format!("/v1/carts/{}", fresh["id"].as_str().unwrap()))).await;

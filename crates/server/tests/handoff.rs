@@ -8,13 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 async fn code_for(s: &Server, cart: &str, token: Option<&str>) -> (StatusCode, Value) {
-    let mut req = reqwest::Client::new().post(s.url(&format!("/v1/carts/{cart}/handoff")));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap())
+    auth(reqwest::Method::POST, &s.url(&format!("/v1/carts/{cart}/handoff")), token, None).await
 }
 
 #[tokio::test]

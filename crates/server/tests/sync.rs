@@ -25,10 +25,6 @@ async fn post_ops(s: &Server, cart: &str, ops: Value) -> (StatusCode, Value) {
     (status, body)
 }
 
-fn quantity(cart: &Value, variant: &str) -> u64 {
-    cart["lines"].as_array().unwrap().iter().filter(|l| l["variant_id"] == variant).map(|l| l["quantity"].as_u64().unwrap()).sum()
-}
-
 #[tokio::test]
 async fn operations_are_idempotent_and_survive_a_restart() {
     let (_d, path) = temp_db();

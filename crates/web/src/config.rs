@@ -60,7 +60,8 @@ pub fn adapter() -> ReferenceAdapter {
     ReferenceAdapter::new(&get().api_base).with_token(session_token())
 }
 
-fn local_storage() -> Option<web_sys::Storage> {
+/// This origin's `localStorage`, if the browser allows it.
+pub fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 

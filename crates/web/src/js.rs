@@ -112,6 +112,16 @@ pub fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
     serde_json::to_string(value).ok().and_then(|s| json_parse(&s).ok()).unwrap_or(JsValue::NULL)
 }
 
+/// Waits `ms` milliseconds (a `setTimeout` as a future).
+pub async fn sleep_ms(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+}
+
 /// A store's time zone, answered by `Intl` (the browser's tz database).
 pub struct IntlZone(pub String);
 

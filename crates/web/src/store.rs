@@ -57,16 +57,12 @@ pub fn state() -> RwSignal<CartState> {
     STATE.with(|s| *s)
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
 fn stored_cart_id() -> Option<String> {
-    storage()?.get_item(&config::cart_key()).ok()?.filter(|s| !s.is_empty())
+    config::local_storage()?.get_item(&config::cart_key()).ok()?.filter(|s| !s.is_empty())
 }
 
 fn remember(id: Option<&str>) {
-    if let Some(s) = storage() {
+    if let Some(s) = config::local_storage() {
         let _ = match id {
             Some(id) => s.set_item(&config::cart_key(), id),
             None => s.remove_item(&config::cart_key()),
@@ -109,7 +105,7 @@ pub fn cart_gone() {
 /// Another tab started a cart while this one had none: use it too.
 pub fn adopt(cart_id: &str) {
     if stored_cart_id().is_none() || stored_cart_id().as_deref() == Some(cart_id) {
-        if let Some(s) = storage() {
+        if let Some(s) = config::local_storage() {
             let _ = s.set_item(&config::cart_key(), cart_id);
         }
         reload();
@@ -309,7 +305,7 @@ async fn settled() -> Result<(), ProtocolError> {
         if state().with_untracked(|s| s.pending == 0) {
             return Ok(());
         }
-        sleep_ms(50).await;
+        crate::js::sleep_ms(50).await;
     }
     Err(ProtocolError::Network("some cart changes have not reached the shop yet; check your connection and try again".into()))
 }
@@ -363,13 +359,4 @@ pub fn forget() {
     remember(None);
     crate::sync::detach();
     state().set(CartState::default());
-}
-
-async fn sleep_ms(ms: i32) {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
 }

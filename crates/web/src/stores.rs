@@ -66,10 +66,6 @@ pub async fn gazetteer() -> Result<Rc<Gazetteer>, ProtocolError> {
     Ok(g)
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
 const LOCATION_KEY: &str = "crosscart:location";
 const STORE_KEY: &str = "crosscart:store";
 
@@ -90,22 +86,22 @@ impl Located {
 }
 
 pub fn remembered_location() -> Option<Located> {
-    let raw = storage()?.get_item(LOCATION_KEY).ok()??;
+    let raw = config::local_storage()?.get_item(LOCATION_KEY).ok()??;
     serde_json::from_str::<Located>(&raw).ok().filter(|l| l.point().is_some())
 }
 
 pub fn remember_location(l: &Located) {
-    if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(l)) {
+    if let (Some(s), Ok(json)) = (config::local_storage(), serde_json::to_string(l)) {
         let _ = s.set_item(LOCATION_KEY, &json);
     }
 }
 
 pub fn remembered_store() -> Option<String> {
-    storage()?.get_item(STORE_KEY).ok()?.filter(|s| !s.is_empty())
+    config::local_storage()?.get_item(STORE_KEY).ok()?.filter(|s| !s.is_empty())
 }
 
 pub fn remember_store(id: &str) {
-    if let Some(s) = storage() {
+    if let Some(s) = config::local_storage() {
         let _ = s.set_item(STORE_KEY, id);
     }
 }

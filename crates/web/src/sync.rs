@@ -56,10 +56,6 @@ fn random_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
 fn ops_key(cart_id: &str) -> String {
     format!("crosscart:ops:{}:{cart_id}", config::get().api_base)
 }
@@ -70,18 +66,18 @@ fn cache_key() -> String {
 
 /// The last cart the server priced, for an instant first render.
 pub fn cached_cart(cart_id: &str) -> Option<Cart> {
-    let raw = storage()?.get_item(&cache_key()).ok()??;
+    let raw = config::local_storage()?.get_item(&cache_key()).ok()??;
     serde_json::from_str::<Cart>(&raw).ok().filter(|c| c.id == cart_id)
 }
 
 fn stored_snapshot(cart_id: &str) -> Option<Snapshot> {
-    let raw = storage()?.get_item(&ops_key(cart_id)).ok()??;
+    let raw = config::local_storage()?.get_item(&ops_key(cart_id)).ok()??;
     serde_json::from_str(&raw).ok()
 }
 
 /// Saves this replica's ops merged with what other tabs saved meanwhile.
 fn persist(s: &Session) {
-    let Some(st) = storage() else { return };
+    let Some(st) = config::local_storage() else { return };
     let mut snap = s.replica.snapshot();
     if let Some(old) = stored_snapshot(&s.cart_id) {
         for op in old.ops {
@@ -215,11 +211,7 @@ fn with_replica(f: impl FnOnce(&mut Replica) -> Vec<Effect>) {
 fn send(ops: Vec<Op>) {
     let Some(cart_id) = current_id() else { return };
     leptos::task::spawn_local(async move {
-        let call = config::adapter().push_ops(&cart_id, &ops);
-        let result = match call {
-            Ok(c) => execute(c).await,
-            Err(e) => Err(e),
-        };
+        let result = async { execute(config::adapter().push_ops(&cart_id, &ops)?).await }.await;
         if current_id().as_deref() != Some(cart_id.as_str()) {
             return; // the page moved on to another cart
         }
@@ -374,17 +366,18 @@ pub fn edit(edit: Edit) -> Result<OpId, ProtocolError> {
     }
 }
 
+/// The operations after this page's cursor for `cart_id`.
+async fn missed(cart_id: &str) -> Result<crosscart_core::sync::OpsPage, ProtocolError> {
+    let cursor = SESSION.with(|s| s.borrow().as_ref().map_or(0, |s| s.cursor));
+    execute(config::adapter().ops_since(cart_id, cursor)?).await
+}
+
 /// Fetches the operations this replica has not seen (after a REST edit made
 /// a server operation, or when starting).
 pub fn catch_up() {
     let Some(cart_id) = current_id() else { return };
-    let cursor = SESSION.with(|s| s.borrow().as_ref().map_or(0, |s| s.cursor));
     leptos::task::spawn_local(async move {
-        let page = match config::adapter().ops_since(&cart_id, cursor) {
-            Ok(c) => execute(c).await,
-            Err(e) => Err(e),
-        };
-        match page {
+        match missed(&cart_id).await {
             Ok(p) => from_server(&cart_id, p.ops, p.cursor, None, false),
             Err(ProtocolError::Api { status: 404 | 410, .. }) => closed(&cart_id),
             Err(_) => {}
@@ -415,12 +408,7 @@ async fn wait_for_verdict(id: &OpId, timeout_ms: i64) -> Result<(), ProtocolErro
         if confirmed || !online || now() - start > timeout_ms {
             return Ok(());
         }
-        let p = js_sys::Promise::new(&mut |resolve, _| {
-            if let Some(w) = web_sys::window() {
-                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20);
-            }
-        });
-        let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+        js::sleep_ms(20).await;
     }
 }
 
@@ -428,17 +416,9 @@ async fn wait_for_verdict(id: &OpId, timeout_ms: i64) -> Result<(), ProtocolErro
 /// becomes visible again): missed ops and the priced cart.
 pub fn refresh() {
     let Some(cart_id) = current_id() else { return };
-    let cursor = SESSION.with(|s| s.borrow().as_ref().map_or(0, |s| s.cursor));
     leptos::task::spawn_local(async move {
-        let adapter = config::adapter();
-        let page = match adapter.ops_since(&cart_id, cursor) {
-            Ok(c) => execute(c).await,
-            Err(e) => Err(e),
-        };
-        let cart = match adapter.get_cart(&cart_id) {
-            Ok(c) => execute(c).await,
-            Err(e) => Err(e),
-        };
+        let page = missed(&cart_id).await;
+        let cart = async { execute(config::adapter().get_cart(&cart_id)?).await }.await;
         match (page, cart) {
             (Ok(p), Ok(c)) => from_server(&cart_id, p.ops, p.cursor, Some(c), false),
             (Err(e), _) | (_, Err(e)) if matches!(e, ProtocolError::Api { status: 404 | 410, .. }) => closed(&cart_id),

@@ -155,26 +155,15 @@ fn bench(args: &[String]) -> Result {
 /// against a brute-force scan) and in the browser (WASM against a JS scan),
 /// then the reference server's reservation throughput against plain adds.
 fn bench_stock() -> Result {
-    ensure_npm(&root().join("tests/e2e"))?;
-    ensure_chromium()?;
-    run(Command::new(cargo()).args(["build", "--release", "-p", "crosscart"]).current_dir(root()))?;
-    build()?;
+    prepare_browser_bench()?;
     let work = std::env::temp_dir().join(format!("crosscart-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let stores = work.join("stores.json");
     let result = (|| {
         run(Command::new(cargo()).args(["run", "--quiet", "--release", "-p", "crosscart-core", "--example", "stores_bench", "--"]).arg(&stores).current_dir(root()))?;
-        let server = start_test_server(&root().join("target/release/crosscart"))?;
-        let node = |script: &str, extra: Option<&Path>| {
-            let mut cmd = Command::new("node");
-            cmd.arg(root().join("tests/e2e").join(script)).arg(&server.base).current_dir(root().join("tests/e2e")).env("CHROMIUM", CHROMIUM);
-            if let Some(e) = extra {
-                cmd.arg(e);
-            }
-            run(&mut cmd)
-        };
-        node("bench-store-lookup.mjs", Some(&stores))?;
-        node("bench-reservations.mjs", None)
+        let server = start_test_server(&release_bin())?;
+        bench_script("bench-store-lookup.mjs", &server, &[&stores])?;
+        bench_script("bench-reservations.mjs", &server, &[])
     })();
     let _ = std::fs::remove_dir_all(&work);
     result
@@ -184,12 +173,26 @@ fn bench_stock() -> Result {
 /// propagation with 1,000 carts followed over SSE, and op throughput against
 /// REST adds, all against the release server.
 fn bench_sync() -> Result {
+    prepare_browser_bench()?;
+    let server = start_test_server(&release_bin())?;
+    bench_script("bench-sync.mjs", &server, &[])
+}
+
+/// What a benchmark in Chromium against the release server needs.
+fn prepare_browser_bench() -> Result {
     ensure_npm(&root().join("tests/e2e"))?;
     ensure_chromium()?;
     run(Command::new(cargo()).args(["build", "--release", "-p", "crosscart"]).current_dir(root()))?;
-    build()?;
-    let server = start_test_server(&root().join("target/release/crosscart"))?;
-    run(Command::new("node").arg(root().join("tests/e2e/bench-sync.mjs")).arg(&server.base).current_dir(root().join("tests/e2e")).env("CHROMIUM", CHROMIUM))
+    build()
+}
+
+fn release_bin() -> PathBuf {
+    root().join("target/release/crosscart")
+}
+
+/// Runs `tests/e2e/<script> BASE_URL [args]` with Debian's Chromium.
+fn bench_script(script: &str, server: &Server, args: &[&Path]) -> Result {
+    run(Command::new("node").arg(root().join("tests/e2e").join(script)).arg(&server.base).args(args).current_dir(root().join("tests/e2e")).env("CHROMIUM", CHROMIUM))
 }
 
 /// `cargo xtask bench fbt [DATASET]`: our miner against mlxtend and
@@ -201,11 +204,8 @@ fn bench_fbt(args: &[String]) -> Result {
         run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "efficient-apriori==2.0.6"]))?;
     }
     let retail_wheel = root().join("target/reference/data/PyARMViz-0.1.4-py2.py3-none-any.whl");
-    ensure_npm(&root().join("tests/e2e"))?;
-    ensure_chromium()?;
-    run(Command::new(cargo()).args(["build", "--release", "-p", "crosscart"]).current_dir(root()))?;
-    let release = root().join("target/release/crosscart");
-    build()?;
+    prepare_browser_bench()?;
+    let release = release_bin();
     let work = std::env::temp_dir().join(format!("crosscart-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let result = (|| {
@@ -216,12 +216,7 @@ fn bench_fbt(args: &[String]) -> Result {
         }
         run(&mut cmd)?;
         let server = start_test_server(&release)?;
-        run(Command::new("node")
-            .arg(root().join("tests/e2e/bench-model-lookup.mjs"))
-            .arg(&server.base)
-            .arg(work.join("lookup.ccfbt"))
-            .current_dir(root().join("tests/e2e"))
-            .env("CHROMIUM", CHROMIUM))
+        bench_script("bench-model-lookup.mjs", &server, &[&work.join("lookup.ccfbt")])
     })();
     let _ = std::fs::remove_dir_all(&work);
     result

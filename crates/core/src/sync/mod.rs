@@ -47,6 +47,25 @@ pub struct Seen {
 }
 
 impl Seen {
+    /// The context of an author who has seen exactly `ops`.
+    pub fn covering<'a>(ops: impl IntoIterator<Item = &'a Op>) -> Seen {
+        let mut by_replica: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+        for op in ops {
+            by_replica.entry(&op.id.replica).or_default().push(op.id.seq);
+        }
+        let mut seen = Seen::default();
+        for (replica, mut seqs) in by_replica {
+            seqs.sort_unstable();
+            seqs.dedup();
+            let contiguous = seqs.iter().zip(1..).take_while(|(s, n)| **s == *n).count() as u64;
+            if contiguous > 0 {
+                seen.contiguous.insert(replica.to_owned(), contiguous);
+            }
+            seen.extra.extend(seqs.into_iter().filter(|s| *s > contiguous).map(|seq| OpId { replica: replica.to_owned(), seq }));
+        }
+        seen
+    }
+
     pub fn contains(&self, id: &OpId) -> bool {
         self.contiguous.get(&id.replica).is_some_and(|&n| id.seq <= n) || self.extra.contains(id)
     }

@@ -80,6 +80,26 @@ fn out_of_order_ops_are_not_counted_twice() {
 }
 
 #[test]
+fn the_context_of_a_set_of_ops_is_what_a_replica_holding_them_would_send() {
+    let mut a = Replica::new("a".into());
+    for i in 0..4 {
+        a.edit(add("v1", 1), i).unwrap();
+    }
+    let ops = a.snapshot().ops;
+    // Another replica receives seq 1, 2 and 4 (3 is late).
+    let mut b = Replica::new("b".into());
+    b.receive(vec![ops[0].clone(), ops[1].clone(), ops[3].clone()], false, 0);
+    let held: Vec<Op> = b.ops().cloned().collect();
+    b.edit(set("v1", 9), 1).unwrap();
+    let sent = b.ops().find(|o| o.id.replica == "b").unwrap().clone();
+    let Change::Set { seen, .. } = sent.change else { panic!("a set") };
+    assert_eq!(Seen::covering(&held), seen);
+    assert_eq!(seen.contiguous.get("a"), Some(&2));
+    assert_eq!(seen.extra, vec![OpId { replica: "a".into(), seq: 4 }]);
+    assert!(Seen::covering(&[]).contiguous.is_empty());
+}
+
+#[test]
 fn pickup_and_delivery_are_separate_lines_and_order_is_stable() {
     let mut a = Replica::new("a".into());
     a.edit(add("v2", 1), 0).unwrap();

@@ -100,3 +100,14 @@ pub fn error_code(v: &Value) -> &str {
     v["error"]["code"].as_str().unwrap_or("")
 }
 
+/// `send` as a signed-in customer (`Authorization: Bearer`), or anonymously.
+pub async fn auth(method: reqwest::Method, url: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    let header = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> = header.as_deref().map(|h| vec![("authorization", h)]).unwrap_or_default();
+    send(method, url, body, &headers).await
+}
+
+/// Units of `variant` in a cart answer, over all its lines.
+pub fn quantity(cart: &Value, variant: &str) -> u64 {
+    cart["lines"].as_array().unwrap().iter().filter(|l| l["variant_id"] == variant).map(|l| l["quantity"].as_u64().unwrap()).sum()
+}
