@@ -63,6 +63,35 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         max_len: usize,
     },
+    /// Reports from a shop's database.
+    #[command(subcommand)]
+    Report(Report),
+    /// Which post-checkout experiment group each e-mail address is in (for support and tests).
+    OfferGroup {
+        /// SQLite file of the shop, as a path or `sqlite://PATH` (its experiment is used).
+        #[arg(long, default_value = "crosscart.db")]
+        database: String,
+        /// Customers' e-mail addresses.
+        #[arg(required = true)]
+        emails: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum Report {
+    /// Post-checkout offers per experiment arm and the holdout group: impressions, acceptance
+    /// rate, attach rate (and its uplift over the holdout) and added revenue, with 95 % intervals.
+    Offers {
+        /// SQLite file of the shop, as a path or `sqlite://PATH`.
+        #[arg(long, default_value = "crosscart.db")]
+        database: String,
+        /// How long after an offer a purchase of an offered item counts: `7d`, `24h`.
+        #[arg(long, default_value = "7d", value_parser = parse_duration_ms)]
+        window: i64,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// What `crosscart mine` is asked to do.
@@ -275,6 +304,14 @@ struct ServeArgs {
     /// Where to POST `cart.abandoned` events (an `http://` URL; "" turns it off; kept in the database).
     #[arg(long)]
     abandoned_webhook: Option<String>,
+    /// Loyalty points per whole currency unit of an order (kept in the database) [default: 1].
+    #[arg(long)]
+    loyalty_points: Option<u32>,
+    /// The post-checkout experiment, a JSON file `{"id", "holdout_bp", "arms": [{"name", "weight",
+    /// "percent_off", "window_ms"}]}` (kept in the database) [default: 10 % holdout, "discount-10"
+    /// and "no-discount" arms, 15 minutes].
+    #[arg(long)]
+    offer_experiment: Option<PathBuf>,
 }
 
 /// `90s`, `30m`, `2h` or `500ms` → milliseconds.
@@ -287,7 +324,8 @@ fn parse_duration_ms(s: &str) -> Result<i64, String> {
         "s" => 1000,
         "m" => 60_000,
         "h" => 3_600_000,
-        _ => return Err(format!("{s:?}: the unit must be ms, s, m or h")),
+        "d" => 86_400_000,
+        _ => return Err(format!("{s:?}: the unit must be ms, s, m, h or d")),
     };
     let ms = n.checked_mul(factor).ok_or_else(|| format!("{s:?} is too long"))?;
     if ms <= 0 {
@@ -297,7 +335,7 @@ fn parse_duration_ms(s: &str) -> Result<i64, String> {
 }
 
 async fn serve(a: ServeArgs) -> Result<(), String> {
-    let ServeArgs { addr, database, demo, catalog, www, currency, bundle_discount, reservation_hold, low_stock, abandoned_after, abandoned_webhook } = a;
+    let ServeArgs { addr, database, demo, catalog, www, currency, bundle_discount, reservation_hold, low_stock, abandoned_after, abandoned_webhook, loyalty_points, offer_experiment } = a;
     if let Some(url) = abandoned_webhook.as_deref().filter(|u| !u.is_empty())
         && !url.starts_with("http://") {
             return Err(format!("--abandoned-webhook must be an http:// URL (got {url:?}); to reach an https endpoint, point it at a local relay"));
@@ -337,11 +375,49 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
     if let Some(url) = abandoned_webhook {
         db.run(move |c| crosscart_server::db::set_abandoned_webhook(c, &url)).await.map_err(|e| e.message)?;
     }
+    if let Some(n) = loyalty_points {
+        db.run(move |c| crosscart_server::offers::set_points_per_unit(c, n)).await.map_err(|e| e.message)?;
+    }
+    if let Some(file) = offer_experiment {
+        let json = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let exp: crosscart_core::offer::Experiment = serde_json::from_str(&json).map_err(|e| format!("{}: {e}", file.display()))?;
+        db.run(move |c| crosscart_server::offers::set_experiment(c, &exp)).await.map_err(|e| format!("{}: {}", file.display(), e.message))?;
+    }
     let www = www.or_else(|| Some(PathBuf::from("www")).filter(|p| p.join("demo").is_dir()));
     if let Some(w) = &www {
         eprintln!("serving demo pages from {} and the SDK from {}", w.join("demo").display(), w.join("dist").display());
     }
     crosscart_server::serve(addr, db, Config { www, currency }).await.map_err(|e| format!("cannot serve on {addr}: {e}"))
+}
+
+/// Opens an existing shop database (a report never creates one).
+fn existing_db(database: &str) -> Result<Db, String> {
+    let path = database_path(database)?;
+    if !path.is_file() {
+        return Err(format!("no database at {}", path.display()));
+    }
+    Db::open(&path).map_err(|e| format!("cannot open database {}: {e}", path.display()))
+}
+
+async fn report_offers(database: &str, window_ms: i64, json: bool) -> Result<(), String> {
+    let db = existing_db(database)?;
+    let rows = db.run(move |c| crosscart_server::offers::report(c, window_ms)).await.map_err(|e| e.message)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?);
+    } else {
+        print!("{}", crosscart_server::offers::report_table(&rows, window_ms as f64 / 86_400_000.0));
+    }
+    Ok(())
+}
+
+async fn offer_group(database: &str, emails: Vec<String>) -> Result<(), String> {
+    let db = existing_db(database)?;
+    let exp = db.run(|c| crosscart_server::offers::experiment(c)).await.map_err(|e| e.message)?;
+    for email in emails {
+        let unit = crosscart_server::db::sha256_hex(&crosscart_core::offer::unit_id(&email, ""));
+        println!("{email}\t{}", exp.assign(&unit).name());
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -363,6 +439,8 @@ fn main() -> ExitCode {
             mine_command(&MineArgs { input, out, format, min_support, min_count, max_len, top_k })
         }
         Command::Rules { input, format, min_support, min_confidence, max_len } => rules_command(&input, format, min_support, min_confidence, max_len),
+        Command::Report(Report::Offers { database, window, json }) => runtime.block_on(report_offers(&database, window, json)),
+        Command::OfferGroup { database, emails } => runtime.block_on(offer_group(&database, emails)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

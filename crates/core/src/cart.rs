@@ -74,6 +74,14 @@ pub struct CartLine {
     /// For a pickup line: the units come from the warehouse by transfer.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub transfer: bool,
+    /// Percent off this line from an accepted post-checkout offer
+    /// (`crate::offer`); 0 for none. The larger of this and a bundle discount applies.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub offer_percent: u8,
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
 }
 
 /// The shop's bundle terms: `percent` off every line of a bundle while at
@@ -169,7 +177,9 @@ pub struct Totals {
 ///
 /// A bundle (lines sharing a `bundle` tag) earns `bundle_percent` off each of
 /// its lines while at least two of them are in the cart; remove one and the
-/// rest pay full price again. The reference protocol has no taxes or
+/// rest pay full price again. A line from an accepted post-checkout offer
+/// keeps its `offer_percent`; the larger of the two discounts applies, never
+/// both. The reference protocol has no taxes or
 /// shipping yet, so total = subtotal − discount.
 pub fn price_lines(currency: Currency, lines: &mut [CartLine], bundle_percent: u8) -> Result<Totals, CartError> {
     let mut bundle_sizes: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
@@ -184,7 +194,8 @@ pub fn price_lines(currency: Currency, lines: &mut [CartLine], bundle_percent: u
         }
         line.line_total = line.unit_price.checked_mul(line.quantity)?;
         let bundled = line.bundle.as_ref().is_some_and(|t| bundle_sizes.get(t).copied().unwrap_or(0) >= 2);
-        line.discount = if bundled && bundle_percent > 0 { Some(percent_of(line.line_total, bundle_percent)?) } else { None };
+        let percent = if bundled { bundle_percent.max(line.offer_percent) } else { line.offer_percent };
+        line.discount = if percent > 0 { Some(percent_of(line.line_total, percent)?) } else { None };
     }
     let subtotal = Money::sum(currency, lines.iter().map(|l| l.line_total))?;
     let discounts: Vec<Money> = lines.iter().filter_map(|l| l.discount).collect();
@@ -213,6 +224,7 @@ mod tests {
             discount: None,
             reserved_until: None,
             transfer: false,
+            offer_percent: 0,
         }
     }
 
@@ -279,6 +291,22 @@ mod tests {
         check_bundle(&[(2, 1999, Some("a")), (1, 999, Some("a")), (1, 500, Some("z")), (3, 100, None)], 10, &[400, 100, 0, 0], 500, 4997 + 500 + 300 - 500);
         // The shop offers no discount.
         check_bundle(&[(1, 1000, Some("a")), (1, 1000, Some("a"))], 0, &[0, 0], 0, 2000);
+    }
+
+    #[test]
+    fn offer_discounts_do_not_stack_with_bundles() {
+        let mut ls = vec![
+            CartLine { offer_percent: 10, ..line(2, 1000) },
+            CartLine { offer_percent: 10, bundle: Some("b".into()), ..line(1, 1000) },
+            CartLine { bundle: Some("b".into()), ..line(1, 1000) },
+            CartLine { offer_percent: 3, bundle: Some("c".into()), ..line(1, 1000) },
+            CartLine { bundle: Some("c".into()), ..line(1, 2000) },
+        ];
+        let t = price_lines(Currency::EUR, &mut ls, 5).unwrap();
+        let got: Vec<i64> = ls.iter().map(|l| l.discount.map_or(0, |d| d.amount)).collect();
+        // 10 % alone; max(10, 5) on a bundled line; 5 % bundle; max(3, 5); 5 %.
+        assert_eq!(got, [200, 100, 50, 50, 100]);
+        assert_eq!(t.total.amount, 7000 - 500);
     }
 
     fn check_percent(amount: i64, percent: u8, expected: i64) {

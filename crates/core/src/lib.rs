@@ -12,6 +12,7 @@ pub mod fbt;
 pub mod catalog;
 pub mod i18n;
 pub mod money;
+pub mod offer;
 pub mod order;
 pub mod protocol;
 pub mod store;

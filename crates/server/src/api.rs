@@ -39,6 +39,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A JSON body that may be left out: empty means `T::default()`.
+pub fn optional_json<T: Default + DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        Ok(T::default())
+    } else {
+        serde_json::from_slice(body).map_err(|e| ApiError::bad_request("malformed_json", format!("request body: {e}")))
+    }
+}
+
 pub fn check_id<'a>(what: &str, id: &'a str) -> Result<&'a str, ApiError> {
     if id.is_empty() || id.len() > MAX_ID_LEN {
         return Err(ApiError::not_found(what));
@@ -162,11 +171,7 @@ pub async fn get_store(State(st): State<AppState>, Path(id): Path<String>) -> Re
 
 pub async fn create_cart(State(st): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>, body: axum::body::Bytes) -> Result<Response, ApiError> {
     // The body is optional: an empty POST creates a cart in the shop's currency.
-    let body: CreateCartBody = if body.iter().all(u8::is_ascii_whitespace) {
-        CreateCartBody::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("malformed_json", format!("request body: {e}")))?
-    };
+    let body: CreateCartBody = optional_json(&body)?;
     let currency = body.currency.unwrap_or(st.currency);
     if currency != st.currency {
         return Err(ApiError::unprocessable("unsupported_currency", format!("this shop sells in {}", st.currency)));

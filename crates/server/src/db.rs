@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), inclu
     include_str!("../migrations/0005_abandoned.sql"),
     include_str!("../migrations/0006_accounts.sql"),
     include_str!("../migrations/0007_handoff.sql"),
+    include_str!("../migrations/0008_offers.sql"),
 ];
 
 /// Applies the migrations `conn` has not seen yet (tracked in `PRAGMA user_version`).
@@ -110,11 +111,11 @@ pub fn set_bundle_percent(conn: &Connection, percent: u8) -> Result<(), ApiError
     set_setting(conn, "bundle_discount_percent", &percent.to_string())
 }
 
-fn setting(conn: &Connection, key: &str) -> Result<Option<String>, ApiError> {
+pub(crate) fn setting(conn: &Connection, key: &str) -> Result<Option<String>, ApiError> {
     Ok(conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
 }
 
-fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<(), ApiError> {
+pub(crate) fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<(), ApiError> {
     conn.execute("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])?;
     Ok(())
 }
@@ -418,7 +419,7 @@ pub fn load_cart(conn: &Connection, cart_id: &str) -> Result<Cart, ApiError> {
 fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, ApiError> {
     let mut stmt = conn.prepare_cached(
         "SELECT l.id, l.variant_id, v.product_id, p.title, v.title, coalesce(v.image, json_extract(p.images, '$[0]')), l.quantity, v.price_amount, v.currency, l.pickup_store_id, l.bundle,
-                r.expires_at, r.source = 'warehouse'
+                r.expires_at, r.source = 'warehouse', l.offer_percent
          FROM cart_lines l JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id
          LEFT JOIN reservations r ON r.line_id = l.id
          WHERE l.cart_id = ?1 ORDER BY l.position",
@@ -427,12 +428,12 @@ fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, Api
         Ok((
             r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?,
             r.get::<_, Option<String>>(5)?, r.get::<_, i64>(6)?, r.get::<_, i64>(7)?, r.get::<_, String>(8)?, r.get::<_, Option<String>>(9)?,
-            r.get::<_, Option<String>>(10)?, r.get::<_, Option<i64>>(11)?, r.get::<_, Option<bool>>(12)?,
+            r.get::<_, Option<String>>(10)?, r.get::<_, Option<i64>>(11)?, r.get::<_, Option<bool>>(12)?, r.get::<_, u8>(13)?,
         ))
     })?;
     let mut lines = Vec::new();
     for row in rows {
-        let (id, variant_id, product_id, title, variant_title, image, qty, amount, cur, pickup, bundle, reserved_until, transfer) = row?;
+        let (id, variant_id, product_id, title, variant_title, image, qty, amount, cur, pickup, bundle, reserved_until, transfer, offer_percent) = row?;
         let price = Money::new(amount, currency(&cur)?);
         lines.push(CartLine {
             id, variant_id, product_id, title, variant_title,
@@ -445,6 +446,7 @@ fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, Api
             discount: None,
             reserved_until,
             transfer: transfer.unwrap_or(false),
+            offer_percent,
         });
     }
     let totals = cart::price_lines(row.currency, &mut lines, bundle_percent(conn)?)?;
@@ -456,13 +458,18 @@ fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, Api
 
 pub fn create_cart(conn: &mut Connection, id: &str, cur: Currency, now_ms: i64) -> Result<Cart, ApiError> {
     let tx = write_tx(conn)?;
+    insert_cart(&tx, id, cur, now_ms)?;
+    let cart = read_cart(&tx, id, CartRow { currency: cur, version: 1, status: "open".into(), updated_at: now_ms })?;
+    tx.commit()?;
+    Ok(cart)
+}
+
+pub(crate) fn insert_cart(tx: &Transaction<'_>, id: &str, cur: Currency, now_ms: i64) -> Result<(), ApiError> {
     tx.execute(
         "INSERT INTO carts (id, currency, version, status, created_at, updated_at) VALUES (?1, ?2, 1, 'open', ?3, ?3)",
         params![id, cur.as_str(), now_ms],
     )?;
-    let cart = read_cart(&tx, id, CartRow { currency: cur, version: 1, status: "open".into(), updated_at: now_ms })?;
-    tx.commit()?;
-    Ok(cart)
+    Ok(())
 }
 
 fn check_version(row: &CartRow, expected: Option<u64>) -> Result<(), ApiError> {
@@ -497,9 +504,17 @@ pub struct AddLine<'a> {
 /// store short of stock refuses the add (409) and nothing changes.
 pub fn add_line(conn: &mut Connection, cart_id: &str, add: AddLine<'_>, now_ms: i64) -> Result<Cart, ApiError> {
     let tx = write_tx(conn)?;
-    let row = open_cart_row(&tx, cart_id)?;
+    add_line_in(&tx, cart_id, add, now_ms)?;
+    let cart = load_cart(&tx, cart_id)?;
+    tx.commit()?;
+    Ok(cart)
+}
+
+/// [`add_line`] inside the caller's transaction; returns the line's id.
+pub(crate) fn add_line_in(tx: &Transaction<'_>, cart_id: &str, add: AddLine<'_>, now_ms: i64) -> Result<String, ApiError> {
+    let row = open_cart_row(tx, cart_id)?;
     let fulfillment = add.pickup_store_id.map_or(Fulfillment::Delivery, |s| Fulfillment::Pickup { store_id: s.to_owned() });
-    check_line_target(&tx, &row, add.variant_id, &fulfillment)?;
+    check_line_target(tx, &row, add.variant_id, &fulfillment)?;
     let key = LineKey::new(add.variant_id, &fulfillment);
     let existing: Option<i64> = tx
         .query_row("SELECT quantity FROM cart_lines WHERE cart_id = ?1 AND variant_id = ?2 AND pickup_store_id IS ?3", params![cart_id, add.variant_id, add.pickup_store_id], |r| r.get(0))
@@ -515,13 +530,16 @@ pub fn add_line(conn: &mut Connection, cart_id: &str, add: AddLine<'_>, now_ms: 
             }
         }
     }
-    append_server_op(&tx, cart_id, now_ms, |_| Change::Add { variant_id: add.variant_id.to_owned(), fulfillment: fulfillment.clone(), quantity: add.quantity })?;
+    append_server_op(tx, cart_id, now_ms, |_| Change::Add { variant_id: add.variant_id.to_owned(), fulfillment: fulfillment.clone(), quantity: add.quantity })?;
     let hint = LineHint { key: &key, new_line_id: &add.new_line_id, allow_transfer: add.allow_transfer, bundle: add.bundle };
-    sync_lines(&tx, cart_id, now_ms, Some(&hint), false)?;
-    bump(&tx, cart_id, now_ms)?;
-    let cart = load_cart(&tx, cart_id)?;
-    tx.commit()?;
-    Ok(cart)
+    sync_lines(tx, cart_id, now_ms, Some(&hint), false)?;
+    bump(tx, cart_id, now_ms)?;
+    let line_id = tx.query_row(
+        "SELECT id FROM cart_lines WHERE cart_id = ?1 AND variant_id = ?2 AND pickup_store_id IS ?3",
+        params![cart_id, add.variant_id, add.pickup_store_id],
+        |r| r.get(0),
+    )?;
+    Ok(line_id)
 }
 
 /// Sets a line's quantity (0 removes the line): a server-authored `Set`
@@ -764,6 +782,8 @@ pub fn checkout(conn: &mut Connection, req: &CheckoutRequest, order_id: &str, ke
         subtotal: cart.subtotal, discount: cart.discount, total: cart.total, created_at: now_ms, key: None,
     };
     order.number = insert_order(&tx, &order, key, Some(&req.cart_id), &req.email, &req.name)?;
+    tx.execute("UPDATE orders SET customer_id = (SELECT customer_id FROM carts WHERE id = ?2) WHERE id = ?1", params![order_id, req.cart_id])?;
+    crate::offers::credit_points(&tx, &order, &req.email, now_ms)?;
     tx.execute("UPDATE carts SET status = 'ordered', version = version + 1, updated_at = ?2 WHERE id = ?1", params![req.cart_id, now_ms])?;
     tx.commit()?;
     order.key = Some(key.to_owned());

@@ -13,6 +13,7 @@ pub mod handoff;
 pub mod db;
 pub mod error;
 pub mod media;
+pub mod offers;
 pub mod recommend;
 pub mod seed;
 pub mod sync;
@@ -81,6 +82,11 @@ pub fn router(db: Db, config: &Config) -> Router {
         .route("/handoff/{code}/qr.svg", get(handoff::qr))
         .route("/orders", axum::routing::post(api::checkout))
         .route("/orders/{id}", get(api::get_order))
+        .route("/orders/{id}/offer", get(offers::order_offer))
+        .route("/orders/{id}/offer/events", axum::routing::post(offers::offer_event))
+        .route("/orders/{id}/offer/accept", axum::routing::post(offers::accept))
+        .route("/customers/me/offer", get(offers::my_offer))
+        .route("/customers/me/viewed", axum::routing::post(offers::record_viewed))
         .route("/recommendations", get(recommend::recommendations))
         .route("/recommendations/model", get(recommend::model_file))
         .fallback(api::not_found)

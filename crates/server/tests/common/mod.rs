@@ -74,7 +74,8 @@ pub async fn send(method: reqwest::Method, url: &str, body: Option<Value>, heade
     let resp = req.send().await.expect("request");
     let status = resp.status();
     let text = resp.text().await.unwrap();
-    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url}: not JSON ({e}): {text}"));
+    // 204 No Content has no body; anything else must be JSON.
+    let value = if status == StatusCode::NO_CONTENT && text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url}: not JSON ({e}): {text}")) };
     if status.is_client_error() || status.is_server_error() {
         assert_schema("Error", &value);
     }

@@ -227,6 +227,7 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
             .map(|(p, v, _)| CartLine {
                 reserved_until: None,
                 transfer: false,
+                offer_percent: 0,
                 id: String::new(), variant_id: v.id, product_id: p.id, title: p.title, variant_title: v.title, image: None,
                 quantity: 1, unit_price: v.price, line_total: v.price, fulfillment: Fulfillment::Delivery,
                 bundle: Some("preview".into()), discount: None,
