@@ -51,7 +51,8 @@ export async function assertText(locator, expected, timeout = 10_000) {
  * demo shop, temporary database, the repository's www/. `restart()` brings it
  * back on the same port and database, as after a crash.
  */
-export async function startServer() {
+/** Starts a private server on a fresh database (`args`: extra `crosscart serve` flags). */
+export async function startServer(args = []) {
   const { spawn } = await import('node:child_process');
   const { mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
@@ -62,7 +63,7 @@ export async function startServer() {
   const www = path.resolve(import.meta.dirname, '../../www');
   let child;
   const start = (addr) => new Promise((resolve, reject) => {
-    child = spawn(bin, ['serve', '--addr', addr, '--demo', '--database', db, '--www', www], { env: { ...process.env, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    child = spawn(bin, ['serve', '--addr', addr, '--demo', '--database', db, '--www', www, ...args], { env: { ...process.env, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
     child.once('error', reject);
     let out = '';
     child.stdout.on('data', (d) => {
@@ -76,6 +77,7 @@ export async function startServer() {
   const port = new URL(base).port;
   return {
     base,
+    db,
     kill() { child.kill('SIGKILL'); },
     async restart() {
       for (let i = 0; i < 50; i++) {

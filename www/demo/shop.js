@@ -49,6 +49,7 @@ async function product() {
   const select = $('variant');
   const bundle = $('bundle');
   bundle.setAttribute('product', p.id);
+  $('viewed').setAttribute('product', p.id);
   const show = async (v) => {
     buy.setAttribute('variant', v.id);
     bundle.setAttribute('variant', v.id);
@@ -86,9 +87,14 @@ function checkoutPage() {
 }
 
 async function thankYou() {
+  const [id, key] = [params.get('order') || '', params.get('key') || ''];
+  $('status-link')?.setAttribute('href', `order.html?order=${encodeURIComponent(id)}&key=${encodeURIComponent(key)}`);
   try {
-    const order = await getOrder(params.get('order') || '', params.get('key') || '');
+    const order = await getOrder(id, key);
     $('order').textContent = `Order #${order.number} is confirmed. Total: ${await formatMoney(order.total)}.`;
+    // The confirmation is on screen first; then the offer may open beside it.
+    $('offer').setAttribute('order-key', key);
+    $('offer').setAttribute('order', id);
     const lines = await Promise.all(order.lines.map(async (l) => el('li', {
       textContent: `${l.quantity} × ${l.title}${l.variant_title ? ` (${l.variant_title})` : ''} — ${await formatMoney(l.line_total)}`,
     })));
@@ -176,9 +182,14 @@ async function counterPage() {
     });
     const body = await r.json();
     $('counter-order').textContent = r.ok ? `In-store order #${body.number} completed. Total: ${money(body.total)}.` : `Could not complete it: ${body.error.message}`;
+    if (r.ok) {
+      // The receipt's link: the customer's order status page, where their offer waits.
+      const status = new URL(`order.html?order=${encodeURIComponent(body.id)}&key=${encodeURIComponent(body.key)}`, location.href);
+      $('counter-order').append(' ', el('a', { id: 'counter-status-link', href: status.href, textContent: 'Order status page for the receipt' }));
+    }
     if (r.ok) { $('counter-cart').hidden = true; claimed = null; }
   });
 }
 
-const pages = { index: catalog, product, checkout: checkoutPage, 'thank-you': thankYou, account, handoff: handoffPage, counter: counterPage };
+const pages = { index: catalog, product, checkout: checkoutPage, 'thank-you': thankYou, order: thankYou, account, handoff: handoffPage, counter: counterPage };
 pages[document.body.dataset.page]?.();

@@ -92,6 +92,20 @@ pub enum Msg {
     NewCode,
     Close,
     HandoffQr,
+    OfferTitle,
+    OrderConfirmedShort,
+    OfferEndsIn,
+    OfferOff,
+    AddToNewCart,
+    NoThanks,
+    PointsEarned,
+    PointsBalance,
+    OfferAccepted,
+    OfferEnded,
+    ViewCart,
+    SoldOut,
+    ChooseOne,
+    YouViewed,
 }
 
 /// The text for `msg` in `locale`.
@@ -123,6 +137,48 @@ pub fn t(locale: Locale, msg: Msg) -> &'static str {
         (Retry, En) => "Try again",
         (Retry, Ru) => "Повторить",
         (Retry, Uk) => "Спробувати ще",
+        (OfferTitle, En) => "Goes well with your order",
+        (OfferTitle, Ru) => "Хорошо сочетается с вашим заказом",
+        (OfferTitle, Uk) => "Гарно доповнить ваше замовлення",
+        (OrderConfirmedShort, En) => "Your order is confirmed",
+        (OrderConfirmedShort, Ru) => "Ваш заказ подтверждён",
+        (OrderConfirmedShort, Uk) => "Ваше замовлення підтверджено",
+        (OfferEndsIn, En) => "Offer ends in",
+        (OfferEndsIn, Ru) => "Предложение действует ещё",
+        (OfferEndsIn, Uk) => "Пропозиція діє ще",
+        (OfferOff, En) => "off for the next few minutes",
+        (OfferOff, Ru) => "скидка на несколько минут",
+        (OfferOff, Uk) => "знижка на кілька хвилин",
+        (AddToNewCart, En) => "Add to a new cart",
+        (AddToNewCart, Ru) => "Добавить в новую корзину",
+        (AddToNewCart, Uk) => "Додати до нового кошика",
+        (NoThanks, En) => "No thanks",
+        (NoThanks, Ru) => "Нет, спасибо",
+        (NoThanks, Uk) => "Ні, дякую",
+        (PointsEarned, En) => "Points earned with this order",
+        (PointsEarned, Ru) => "Баллов начислено за заказ",
+        (PointsEarned, Uk) => "Балів нараховано за замовлення",
+        (PointsBalance, En) => "Your balance",
+        (PointsBalance, Ru) => "Ваш баланс",
+        (PointsBalance, Uk) => "Ваш баланс",
+        (OfferAccepted, En) => "Added to a new cart, ready to check out.",
+        (OfferAccepted, Ru) => "Добавлено в новую корзину, можно оформлять.",
+        (OfferAccepted, Uk) => "Додано до нового кошика, можна оформлювати.",
+        (OfferEnded, En) => "This offer has ended; the items are still available at their usual price.",
+        (OfferEnded, Ru) => "Предложение закончилось; товары доступны по обычной цене.",
+        (OfferEnded, Uk) => "Пропозиція закінчилася; товари доступні за звичайною ціною.",
+        (ViewCart, En) => "View cart",
+        (ViewCart, Ru) => "Перейти в корзину",
+        (ViewCart, Uk) => "Перейти до кошика",
+        (SoldOut, En) => "Sold out",
+        (SoldOut, Ru) => "Распродано",
+        (SoldOut, Uk) => "Розпродано",
+        (ChooseOne, En) => "Choose at least one item.",
+        (ChooseOne, Ru) => "Выберите хотя бы один товар.",
+        (ChooseOne, Uk) => "Оберіть хоча б один товар.",
+        (YouViewed, En) => "You looked at this",
+        (YouViewed, Ru) => "Вы смотрели",
+        (YouViewed, Uk) => "Ви переглядали",
         (Subtotal, En) => "Subtotal",
         (Subtotal, Ru) => "Подытог",
         (Subtotal, Uk) => "Проміжний підсумок",
@@ -289,6 +345,25 @@ fn slavic_form(n: u64) -> usize {
 }
 
 /// "3 items", "3 товара", "3 товари".
+/// "Order #1042".
+pub fn order_number(locale: Locale, n: u64) -> String {
+    match locale {
+        Locale::En => format!("Order #{n}"),
+        Locale::Ru => format!("Заказ №{n}"),
+        Locale::Uk => format!("Замовлення №{n}"),
+    }
+}
+
+/// "159 points".
+pub fn points(locale: Locale, n: u64) -> String {
+    let word = match locale {
+        Locale::En => if n == 1 { "point" } else { "points" },
+        Locale::Ru => ["балл", "балла", "баллов"][slavic_form(n)],
+        Locale::Uk => ["бал", "бали", "балів"][slavic_form(n)],
+    };
+    format!("{n} {word}")
+}
+
 pub fn item_count(locale: Locale, n: u64) -> String {
     let word = match locale {
         Locale::En => if n == 1 { "item" } else { "items" },

@@ -14,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use crosscart_core::cart::{percent_of, Cart};
+use crosscart_core::cart::percent_of;
 use crosscart_core::fbt::Model;
 use crosscart_core::money::{Currency, Money};
 use crosscart_core::offer::{self, stats, CapDecision, Experiment, Loyalty, Offer, OfferEvent, OfferItem, OfferStatus, Pick, Policy, Viewed};
@@ -459,11 +459,6 @@ pub struct AcceptBody {
     pub variant_ids: Vec<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Accepted {
-    pub cart: Cart,
-}
-
 /// `POST /v1/orders/{id}/offer/accept`: the offered items go into a new cart
 /// (one of each, at the offer price), ready to check out. Accepting twice
 /// answers the same cart; a late, dismissed or sold-out offer is refused with
@@ -523,7 +518,7 @@ pub async fn accept(State(st): State<AppState>, Path(id): Path<String>, headers:
             Ok((StatusCode::CREATED, cart))
         })
         .await?;
-    Ok(no_store(Accepted { cart }, status))
+    Ok(no_store(crosscart_core::protocol::reference::AcceptedOffer { cart }, status))
 }
 
 #[derive(Debug, Deserialize)]

@@ -13,6 +13,13 @@ pub const BUNDLE_ADD: &str = "cc-bundle-add";
 /// `cc-cart-sync` (on `document`): a change arrived from another tab, another
 /// device or the server; `detail.source` is `tab` or `server`.
 pub const CART_SYNC: &str = "cc-cart-sync";
+/// `cc-offer-impression`: `<cc-post-checkout>` showed an offer (`detail.shown`
+/// false: the holdout group, which sees nothing but is counted).
+pub const OFFER_IMPRESSION: &str = "cc-offer-impression";
+/// `cc-offer-accept`: the offered items went into a new cart (`detail.cart`).
+pub const OFFER_ACCEPT: &str = "cc-offer-accept";
+/// `cc-offer-dismiss`: "No thanks", Esc or close before accepting.
+pub const OFFER_DISMISS: &str = "cc-offer-dismiss";
 /// `cc-error`: an action failed; the element also shows the message.
 pub const ERROR: &str = "cc-error";
 

@@ -320,8 +320,13 @@ pub async fn create_handoff() -> Result<crosscart_core::protocol::HandoffCode, P
 /// Opens the cart behind a handoff code on this device (it replaces this device's cart).
 pub async fn claim_handoff(code: &str) -> Result<Cart, ProtocolError> {
     let claimed = execute(config::adapter().claim_handoff(code, "web")?).await?;
+    switch_to(&claimed.cart_id).await
+}
+
+/// Makes `cart_id` this device's cart (a claimed handoff, an accepted offer).
+pub async fn switch_to(cart_id: &str) -> Result<Cart, ProtocolError> {
     crate::sync::detach();
-    remember(Some(&claimed.cart_id));
+    remember(Some(cart_id));
     fetch_current().await?.ok_or_else(|| ProtocolError::InvalidRequest("the cart is gone".into()))
 }
 

@@ -76,6 +76,9 @@ pub struct Capabilities {
     /// Handoff codes that open a cart on another device or at a store counter.
     #[serde(default)]
     pub handoff: bool,
+    /// Post-checkout offers (`crate::offer`): per-order offers, events, loyalty.
+    #[serde(default)]
+    pub post_checkout: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +91,7 @@ pub enum Capability {
     OrderLookup,
     LiveSync,
     Handoff,
+    PostCheckout,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -322,6 +326,36 @@ pub trait CommerceAdapter {
     }
     fn recommendation_model(&self) -> Result<Call<Vec<u8>>, ProtocolError> {
         Err(ProtocolError::Unsupported(Capability::Recommendations))
+    }
+
+    /// An order's post-checkout offer (decided on first request); `key` is the
+    /// order key, or None to ask as the order's signed-in customer. `viewed`:
+    /// products this device viewed, most recent first.
+    fn order_offer(&self, order_id: &str, key: Option<&str>, viewed: &[String]) -> Result<Call<crate::offer::Offer>, ProtocolError> {
+        let _ = (order_id, key, viewed);
+        Err(ProtocolError::Unsupported(Capability::PostCheckout))
+    }
+
+    /// The signed-in customer's open, not yet shown offer from any channel, if any.
+    fn my_offer(&self) -> Result<Call<Option<crate::offer::Offer>>, ProtocolError> {
+        Err(ProtocolError::Unsupported(Capability::PostCheckout))
+    }
+
+    fn offer_event(&self, order_id: &str, key: Option<&str>, event: crate::offer::OfferEvent) -> Result<Call<()>, ProtocolError> {
+        let _ = (order_id, key, event);
+        Err(ProtocolError::Unsupported(Capability::PostCheckout))
+    }
+
+    /// Puts offered variants (all when empty) into a new cart at the offer price.
+    fn accept_offer(&self, order_id: &str, key: Option<&str>, variant_ids: &[String]) -> Result<Call<Cart>, ProtocolError> {
+        let _ = (order_id, key, variant_ids);
+        Err(ProtocolError::Unsupported(Capability::PostCheckout))
+    }
+
+    /// Remembers, for the signed-in customer, a product they viewed.
+    fn record_viewed(&self, product_id: &str) -> Result<Call<()>, ProtocolError> {
+        let _ = product_id;
+        Err(ProtocolError::Unsupported(Capability::PostCheckout))
     }
 }
 

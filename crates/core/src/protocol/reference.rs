@@ -154,6 +154,22 @@ pub fn parse_error(resp: &HttpResponse) -> ProtocolError {
     }
 }
 
+fn order_key(key: Option<&str>) -> Vec<(String, String)> {
+    key.filter(|k| !k.is_empty()).map(|k| vec![("x-order-key".to_owned(), k.to_owned())]).unwrap_or_default()
+}
+
+/// A call whose success has no body worth reading (204).
+fn no_content(call: Call<serde_json::Value>) -> Call<()> {
+    let (request, _) = call.into_parts();
+    Call::new(request, |r| if (200..300).contains(&r.status) { Ok(()) } else { Err(parse_error(r)) })
+}
+
+/// `POST /v1/orders/{id}/offer/accept`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptedOffer {
+    pub cart: Cart,
+}
+
 fn non_empty(what: &str, value: &str) -> Result<(), ProtocolError> {
     if value.is_empty() {
         Err(ProtocolError::InvalidRequest(format!("{what} is empty")))
@@ -168,7 +184,7 @@ impl CommerceAdapter for ReferenceAdapter {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { per_store_stock: true, pickup: true, recommendations: true, customer_carts: true, order_lookup: true, live_sync: true, handoff: true }
+        Capabilities { per_store_stock: true, pickup: true, recommendations: true, customer_carts: true, order_lookup: true, live_sync: true, handoff: true, post_checkout: true }
     }
 
     fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
@@ -272,8 +288,7 @@ impl CommerceAdapter for ReferenceAdapter {
     }
 
     fn sign_out(&self) -> Result<Call<()>, ProtocolError> {
-        let (request, _) = self.call::<serde_json::Value>(Method::Delete, "/sessions", None, Vec::new(), "sign-out").into_parts();
-        Ok(Call::new(request, |r| if (200..300).contains(&r.status) { Ok(()) } else { Err(parse_error(r)) }))
+        Ok(no_content(self.call::<serde_json::Value>(Method::Delete, "/sessions", None, Vec::new(), "sign-out")))
     }
 
     fn me(&self) -> Result<Call<CustomerMe>, ProtocolError> {
@@ -314,6 +329,42 @@ impl CommerceAdapter for ReferenceAdapter {
     fn events_url(&self, cart_id: &str, cursor: u64) -> Option<String> {
         let token = self.token.as_deref().map(|t| format!("&token={}", encode_component(t))).unwrap_or_default();
         (!cart_id.is_empty()).then(|| self.url(&format!("/carts/{}/events?since={cursor}{token}", encode_component(cart_id))))
+    }
+
+    fn order_offer(&self, order_id: &str, key: Option<&str>, viewed: &[String]) -> Result<Call<crate::offer::Offer>, ProtocolError> {
+        non_empty("order id", order_id)?;
+        let mut path = format!("/orders/{}/offer", encode_component(order_id));
+        if !viewed.is_empty() {
+            path.push_str("?viewed=");
+            path.push_str(&viewed.iter().take(20).map(|v| encode_component(v)).collect::<Vec<_>>().join(","));
+        }
+        Ok(self.call(Method::Get, &path, None, order_key(key), "offer"))
+    }
+
+    fn my_offer(&self) -> Result<Call<Option<crate::offer::Offer>>, ProtocolError> {
+        let (request, parse) = self.get::<crate::offer::Offer>("/customers/me/offer", "offer").into_parts();
+        Ok(Call::new(request, move |r| if r.status == 204 { Ok(None) } else { parse(r).map(Some) }))
+    }
+
+    fn offer_event(&self, order_id: &str, key: Option<&str>, event: crate::offer::OfferEvent) -> Result<Call<()>, ProtocolError> {
+        non_empty("order id", order_id)?;
+        let body = json_body(&serde_json::json!({ "kind": event }));
+        let path = format!("/orders/{}/offer/events", encode_component(order_id));
+        Ok(no_content(self.call::<serde_json::Value>(Method::Post, &path, body, order_key(key), "offer event")))
+    }
+
+    fn accept_offer(&self, order_id: &str, key: Option<&str>, variant_ids: &[String]) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("order id", order_id)?;
+        let body = json_body(&serde_json::json!({ "variant_ids": variant_ids }));
+        let path = format!("/orders/{}/offer/accept", encode_component(order_id));
+        let (request, parse) = self.call::<AcceptedOffer>(Method::Post, &path, body, order_key(key), "accepted offer").into_parts();
+        Ok(Call::new(request, move |r| parse(r).map(|a| a.cart)))
+    }
+
+    fn record_viewed(&self, product_id: &str) -> Result<Call<()>, ProtocolError> {
+        non_empty("product id", product_id)?;
+        let body = json_body(&serde_json::json!({ "product_id": product_id }));
+        Ok(no_content(self.call::<serde_json::Value>(Method::Post, "/customers/me/viewed", body, Vec::new(), "viewed product")))
     }
 
     fn recommendation_model(&self) -> Result<Call<Vec<u8>>, ProtocolError> {

@@ -15,8 +15,6 @@ use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use crosscart_core::protocol::CommerceAdapter;
 use std::any::Any;
-use wasm_bindgen::prelude::Closure;
-use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
 pub const ATTRIBUTES: &[&str] = &["checkout-url", "handoff"];
@@ -165,21 +163,8 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
     let handoff_attr = host.attr("handoff");
     // (the code, the server's clock minus ours when it answered)
     let handoff: RwSignal<Option<(crosscart_core::protocol::HandoffCode, i64)>> = RwSignal::new(None);
-    let tick = RwSignal::new(js_sys::Date::now() as i64);
-    let ticker = Closure::<dyn FnMut()>::new(move || {
-        // Only a shown code's countdown needs the clock.
-        if handoff.try_with_untracked(Option::is_some) == Some(true) {
-            tick.try_set(js_sys::Date::now() as i64);
-        }
-    });
-    let interval = web_sys::window().and_then(|w| w.set_interval_with_callback_and_timeout_and_arguments_0(ticker.as_ref().unchecked_ref(), 1000).ok());
-    let ticker = SendWrapper::new(ticker);
-    on_cleanup(move || {
-        if let (Some(w), Some(i)) = (web_sys::window(), interval) {
-            w.clear_interval_with_handle(i);
-        }
-        drop(ticker);
-    });
+    // Only a shown code's countdown needs the clock.
+    let tick = super::ticking_clock(move || handoff.try_with_untracked(Option::is_some) == Some(true));
     let new_code = move || {
         message.set(String::new());
         leptos::task::spawn_local(async move {

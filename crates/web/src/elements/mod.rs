@@ -11,6 +11,7 @@ pub mod add_to_cart;
 pub mod bought_together;
 pub mod cart;
 pub mod cart_count;
+pub mod post_checkout;
 pub mod store_stock;
 
 use leptos::prelude::*;
@@ -151,6 +152,28 @@ pub fn define_all() {
     define("cc-cart", cart::ATTRIBUTES, cart::CSS, cart::mount);
     define("cc-bought-together", bought_together::ATTRIBUTES, bought_together::CSS, bought_together::mount);
     define("cc-store-stock", store_stock::ATTRIBUTES, store_stock::CSS, store_stock::mount);
+    define("cc-post-checkout", post_checkout::ATTRIBUTES, post_checkout::CSS, post_checkout::mount);
+    define("cc-viewed", post_checkout::VIEWED_ATTRIBUTES, "", post_checkout::mount_viewed);
+}
+
+/// `Date.now()` in a signal, refreshed every second while `active()` holds
+/// (a countdown on screen); the timer stops with the element's owner.
+pub fn ticking_clock(active: impl Fn() -> bool + 'static) -> RwSignal<i64> {
+    let tick = RwSignal::new(js_sys::Date::now() as i64);
+    let ticker = Closure::<dyn FnMut()>::new(move || {
+        if active() {
+            tick.try_set(js_sys::Date::now() as i64);
+        }
+    });
+    let interval = web_sys::window().and_then(|w| w.set_interval_with_callback_and_timeout_and_arguments_0(ticker.as_ref().unchecked_ref(), 1000).ok());
+    let ticker = SendWrapper::new(ticker);
+    on_cleanup(move || {
+        if let (Some(w), Some(i)) = (web_sys::window(), interval) {
+            w.clear_interval_with_handle(i);
+        }
+        drop(ticker);
+    });
+    tick
 }
 
 /// Turns a protocol error into a sentence for the customer.
