@@ -156,6 +156,7 @@ async function counterPage() {
     ev.preventDefault();
     $('counter-status').textContent = '';
     $('counter-order').textContent = '';
+    $('counter-receipt').replaceChildren();
     const code = $('counter-code').value.replace(/[^0-9a-z]/gi, '');
     const r = await fetch(`/v1/handoff/${encodeURIComponent(code)}/claim`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel: 'store' }) });
     const body = await r.json();
@@ -182,11 +183,9 @@ async function counterPage() {
     });
     const body = await r.json();
     $('counter-order').textContent = r.ok ? `In-store order #${body.number} completed. Total: ${money(body.total)}.` : `Could not complete it: ${body.error.message}`;
-    if (r.ok) {
-      // The receipt's link: the customer's order status page, where their offer waits.
-      const status = new URL(`order.html?order=${encodeURIComponent(body.id)}&key=${encodeURIComponent(body.key)}`, location.href);
-      $('counter-order').append(' ', el('a', { id: 'counter-status-link', href: status.href, textContent: 'Order status page for the receipt' }));
-    }
+    // The receipt's link: the customer's order status page, where their offer waits.
+    const status = r.ok && new URL(`order.html?order=${encodeURIComponent(body.id)}&key=${encodeURIComponent(body.key)}`, location.href);
+    $('counter-receipt').replaceChildren(...(status ? [el('a', { id: 'counter-status-link', href: status.href, textContent: 'Order status page for the receipt' })] : []));
     if (r.ok) { $('counter-cart').hidden = true; claimed = null; }
   });
 }

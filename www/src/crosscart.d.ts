@@ -5,7 +5,7 @@ export interface Image { url: string; alt: string }
 export type Fulfillment = { type: 'delivery' } | { type: 'pickup'; store_id: string };
 export interface Variant { id: string; product_id: string; title: string; sku: string; options: { name: string; value: string }[]; price: Money; image: Image | null }
 export interface Product { id: string; handle: string; title: string; description: string; category: string; images: Image[]; variants: Variant[] }
-export interface CartLine { id: string; variant_id: string; product_id: string; title: string; variant_title: string; image: Image | null; quantity: number; unit_price: Money; line_total: Money; fulfillment: Fulfillment; bundle?: string; discount?: Money; /** Pickup: the store holds the stock until then (ms); past = lapsed */ reserved_until?: number; /** Pickup by warehouse transfer */ transfer?: true }
+export interface CartLine { id: string; variant_id: string; product_id: string; title: string; variant_title: string; image: Image | null; quantity: number; unit_price: Money; line_total: Money; fulfillment: Fulfillment; bundle?: string; discount?: Money; /** Pickup: the store holds the stock until then (ms); past = lapsed */ reserved_until?: number; /** Pickup by warehouse transfer */ transfer?: true; /** Percent off from an accepted post-checkout offer */ offer_percent?: number }
 export interface Cart { id: string; version: number; currency: string; lines: CartLine[]; subtotal: Money; discount?: Money; total: Money; updated_at: number }
 export interface OrderLine { variant_id: string; product_id: string; title: string; variant_title: string; quantity: number; unit_price: Money; line_total: Money; fulfillment: Fulfillment; discount?: Money }
 export interface Order { id: string; number: number; channel: 'web' | 'app' | 'store'; currency: string; lines: OrderLine[]; subtotal: Money; discount?: Money; total: Money; created_at: number; key?: string }
@@ -53,12 +53,33 @@ export function signOut(): Promise<void>;
 export function currentCustomer(): Promise<{ customer: Customer; cart_id: string | null } | null>;
 export function storeFinder(stores: Store[]): Promise<StoreFinder>;
 
+export interface OfferItem { product_id: string; variant_id: string; title: string; variant_title: string; image: Image | null; price: Money; /** The price while the offer lasts */ offer_price: Money; available: boolean; reason: 'both' | 'complement' | 'viewed' }
+export interface Offer {
+  order_id: string; order_number: number;
+  /** `holdout`: the control group, shown nothing. `none`: capped, too late or nothing to offer (see `reason`). */
+  status: 'open' | 'accepted' | 'dismissed' | 'expired' | 'holdout' | 'none';
+  reason?: 'capped' | 'too_late' | 'nothing_to_offer';
+  experiment: string; /** The experiment arm, or `holdout` */ variant: string; percent_off: number;
+  /** Ends at this server time (ms); count down from `server_time`, not from the device clock. */ expires_at: number; server_time: number;
+  items: OfferItem[]; loyalty: { earned: number; balance: number | null }; cart_id?: string;
+}
+/** The order's offer, decided on the first request from any channel. Omit `key` for the order's signed-in customer. */
+export function getOffer(orderId: string, key?: string): Promise<Offer>;
+/** The chosen variants (all when omitted) go into a new cart at the offer price, which becomes this device's cart. Errors: offer_expired, insufficient_stock, offer_dismissed, offer_used, not_offered, no_offer. */
+export function acceptOffer(orderId: string, key?: string, variantIds?: string[]): Promise<Cart>;
+/** Record that the offer was shown (the holdout group too: it is the experiment's control) or dismissed. */
+export function offerEvent(orderId: string, key: string | undefined, kind: 'impression' | 'dismiss'): Promise<void>;
+/** Remember a product view for later offers (what `<cc-viewed>` does). */
+export function recordView(productId: string): Promise<void>;
+
 export interface CartChangeDetail { action: 'add' | 'update' | 'remove'; variant_id: string; line_id: string | null; quantity: number; cart: Cart }
 export interface AddToCartRequestDetail { variant_id: string; quantity: number; fulfillment: Fulfillment }
 export interface ErrorDetail { action: string; code: string; message: string }
 /** On `document`: a change that arrived from another tab (`tab`) or from the server / another device (`server`). */
 export interface CartSyncDetail { source: 'tab' | 'server'; cart: Cart | null }
 export interface BundleAddDetail { anchor: string | null; items: { product_id: string; variant_id: string }[]; cart: Cart }
+/** `shown` is false for the holdout group (counted, never shown); `cart` only on accept. */
+export interface OfferEventDetail { order: string; experiment: string; variant: string; shown: boolean; items: { product_id: string; variant_id: string }[]; cart?: Cart }
 
 declare global {
   interface HTMLElementEventMap {
@@ -66,6 +87,9 @@ declare global {
     'cc-add-to-cart-request': CustomEvent<AddToCartRequestDetail>;
     'cc-error': CustomEvent<ErrorDetail>;
     'cc-bundle-add': CustomEvent<BundleAddDetail>;
+    'cc-offer-impression': CustomEvent<OfferEventDetail>;
+    'cc-offer-accept': CustomEvent<OfferEventDetail>;
+    'cc-offer-dismiss': CustomEvent<OfferEventDetail>;
   }
   interface DocumentEventMap {
     'cc-cart-sync': CustomEvent<CartSyncDetail>;

@@ -38,3 +38,7 @@ export const signOut = async () => (await ready).signOut();
 export const currentCustomer = async () => (await ready).currentCustomer();
 export const createHandoff = async () => (await ready).createHandoff();
 export const claimHandoff = async (code) => (await ready).claimHandoff(code);
+export const getOffer = async (orderId, key) => (await ready).getOffer(orderId, key);
+export const acceptOffer = async (orderId, key, variantIds) => (await ready).acceptOffer(orderId, key, variantIds);
+export const offerEvent = async (orderId, key, kind) => (await ready).offerEvent(orderId, key, kind);
+export const recordView = async (productId) => (await ready).recordView(productId);

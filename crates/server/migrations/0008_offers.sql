@@ -39,7 +39,7 @@ CREATE TABLE viewed (
 
 CREATE TABLE loyalty_ledger (
     id          INTEGER PRIMARY KEY,
-    unit_hash   TEXT NOT NULL,         -- the customer's normalised e-mail, hashed: guest orders count once they sign up
+    unit_hash   TEXT NOT NULL,         -- the customer's normalised e-mail, hashed (the report's unit); balances sum orders placed signed in
     order_id    TEXT UNIQUE REFERENCES orders(id),
     points      INTEGER NOT NULL,
     reason      TEXT NOT NULL,         -- order | adjustment

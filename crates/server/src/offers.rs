@@ -70,8 +70,16 @@ pub fn credit_points(tx: &Transaction<'_>, order: &crosscart_core::Order, email:
     Ok(())
 }
 
-fn balance(conn: &Connection, unit: &str) -> Result<u64, ApiError> {
-    Ok(conn.query_row("SELECT coalesce(sum(points), 0) FROM loyalty_ledger WHERE unit_hash = ?1", [unit], |r| r.get::<_, i64>(0))?.max(0) as u64)
+/// A customer's points: those of the orders they placed signed in. (Not by
+/// e-mail: demo accounts do not verify addresses, so an e-mail proves nothing.)
+fn balance(conn: &Connection, customer_id: &str) -> Result<u64, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT coalesce(sum(l.points), 0) FROM loyalty_ledger l JOIN orders o ON o.id = l.order_id WHERE o.customer_id = ?1",
+            [customer_id],
+            |r| r.get::<_, i64>(0),
+        )?
+        .max(0) as u64)
 }
 
 // ---------------------------------------------------------------- access
@@ -289,7 +297,7 @@ fn answer(conn: &Connection, order: &OrderRow, row: &OfferRow, viewer: Option<&c
         });
     }
     let earned: i64 = conn.query_row("SELECT coalesce(sum(points), 0) FROM loyalty_ledger WHERE order_id = ?1", [&order.id], |r| r.get(0))?;
-    let own = viewer.is_some_and(|c| unit_hash(&c.email, "") == order.unit_hash);
+    let own = viewer.filter(|c| order.customer_id.as_deref() == Some(c.id.as_str()));
     Ok(Offer {
         order_id: order.id.clone(),
         order_number: order.number,
@@ -301,7 +309,7 @@ fn answer(conn: &Connection, order: &OrderRow, row: &OfferRow, viewer: Option<&c
         expires_at: if shown { row.expires_at } else { 0 },
         server_time: now_ms,
         items,
-        loyalty: Loyalty { earned: earned.max(0) as u64, balance: if own { Some(balance(conn, &order.unit_hash)?) } else { None } },
+        loyalty: Loyalty { earned: earned.max(0) as u64, balance: own.map(|c| balance(conn, &c.id)).transpose()? },
         cart_id: if status == OfferStatus::Accepted { row.cart_id.clone() } else { None },
     })
 }
@@ -356,8 +364,9 @@ pub async fn order_offer(State(st): State<AppState>, Path(id): Path<String>, hea
     Ok(no_store(offer_for(&st, order, asker, viewed).await?, StatusCode::OK))
 }
 
-/// `GET /v1/customers/me/offer`: the signed-in customer's newest order's offer
-/// (from any channel) if it is open and has not been shown yet; 204 otherwise.
+/// `GET /v1/customers/me/offer`: the offer of the signed-in customer's newest
+/// order (placed signed in, in any channel) if it is open and has not been
+/// shown yet; 204 otherwise.
 pub async fn my_offer(State(st): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
     let asker = Asker { key: None, token: crate::accounts::bearer(&headers, &q) };
     let found = {
@@ -367,57 +376,21 @@ pub async fn my_offer(State(st): State<AppState>, headers: HeaderMap, Query(q): 
                 let me = asker.customer(c)?.ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "not_signed_in", "sign in first"))?;
                 let since = now_ms() - Policy::default().max_order_age_ms;
                 let latest: Option<String> = c
-                    .query_row(
-                        "SELECT id FROM orders WHERE (customer_id = ?1 OR unit_hash = ?2) AND created_at > ?3 ORDER BY created_at DESC LIMIT 1",
-                        params![me.id, unit_hash(&me.email, ""), since],
-                        |r| r.get(0),
-                    )
+                    .query_row("SELECT id FROM orders WHERE customer_id = ?1 AND created_at > ?2 ORDER BY created_at DESC LIMIT 1", params![me.id, since], |r| r.get(0))
                     .optional()?;
                 let Some(order_id) = latest else { return Ok(None) };
                 let shown: bool = c.query_row("SELECT count(*) > 0 FROM offer_events WHERE order_id = ?1", [&order_id], |r| r.get(0))?;
                 if shown {
                     return Ok(None);
                 }
-                // The customer's own order by e-mail counts even when placed as a guest or at a counter.
-                let row = c.query_row(
-                    "SELECT number, currency, created_at, customer_id, coalesce(unit_hash, '') FROM orders WHERE id = ?1",
-                    [&order_id],
-                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, Option<String>>(3)?, r.get::<_, String>(4)?)),
-                )?;
-                Ok(Some(OrderRow {
-                    id: order_id,
-                    number: row.0 as u64,
-                    currency: Currency::new(&row.1).map_err(ApiError::internal)?,
-                    created_at: row.2,
-                    customer_id: row.3.or(Some(me.id)),
-                    unit_hash: row.4,
-                }))
+                // Placed signed in, in any channel (web, app, or a counter that claimed their cart).
+                authorize(c, &order_id, &asker).map(Some)
             })
             .await?
     };
     let Some(order) = found else { return Ok(StatusCode::NO_CONTENT.into_response()) };
     let offer = offer_for(&st, order, asker, Vec::new()).await?;
     if offer.status == OfferStatus::Open { Ok(no_store(offer, StatusCode::OK)) } else { Ok(StatusCode::NO_CONTENT.into_response()) }
-}
-
-/// Who may act on an order's offer: its key, or its customer's session
-/// (also when the order was found through `/customers/me/offer`).
-fn authorize_action(conn: &Connection, order_id: &str, asker: &Asker) -> Result<OrderRow, ApiError> {
-    match authorize(conn, order_id, asker) {
-        Err(e) if e.code == "not_found" && asker.token.is_some() => {
-            let me = asker.customer(conn)?.ok_or_else(|| ApiError::not_found("order"))?;
-            let row = conn
-                .query_row(
-                    "SELECT number, currency, created_at, coalesce(unit_hash, '') FROM orders WHERE id = ?1 AND unit_hash = ?2",
-                    params![order_id, unit_hash(&me.email, "")],
-                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?)),
-                )
-                .optional()?
-                .ok_or_else(|| ApiError::not_found("order"))?;
-            Ok(OrderRow { id: order_id.to_owned(), number: row.0 as u64, currency: Currency::new(&row.1).map_err(ApiError::internal)?, created_at: row.2, customer_id: Some(me.id), unit_hash: row.3 })
-        }
-        other => other,
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -433,7 +406,7 @@ pub async fn offer_event(State(st): State<AppState>, Path(id): Path<String>, hea
     let asker = Asker::from(&headers, &q);
     st.db
         .run(move |c| {
-            let order = authorize_action(c, &id, &asker)?;
+            let order = authorize(c, &id, &asker)?;
             let tx = write_tx(c)?;
             let row = offer_row(&tx, &order.id)?.ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "no_offer", "this order has no offer yet; fetch it first"))?;
             let kind = match (body.kind, row.status.as_str()) {
@@ -470,7 +443,7 @@ pub async fn accept(State(st): State<AppState>, Path(id): Path<String>, headers:
     let (status, cart) = st
         .db
         .run(move |c| {
-            let order = authorize_action(c, &id, &asker)?;
+            let order = authorize(c, &id, &asker)?;
             let now = now_ms();
             let tx = write_tx(c)?;
             let row = offer_row(&tx, &order.id)?.ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "no_offer", "this order has no offer yet; fetch it first"))?;
@@ -643,7 +616,8 @@ pub fn report(conn: &Connection, window_ms: i64) -> Result<Vec<ArmReport>, ApiEr
                 acceptance: if variant == offer::HOLDOUT { None } else { stats::proportion(a.accepts, a.impressions) },
                 attach: stats::proportion(a.attached, a.impressions),
                 attach_uplift: uplift,
-                added_revenue: a.revenue.mean(),
+                // Revenue is never negative: the interval is cut at zero (skewed data, small groups).
+                added_revenue: a.revenue.mean().map(|e| stats::Estimate { low: e.low.max(0.0), ..e }),
                 impressions: a.impressions,
                 accepts: a.accepts,
                 dismissals: a.dismissals,

@@ -262,6 +262,15 @@ async fn a_customer_sees_the_offer_of_an_order_from_another_channel_on_the_next_
     // Once shown, the next visit does not show it again.
     let (status, _) = auth(Method::GET, &s.url("/v1/customers/me/offer"), Some(&token), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    // An order placed as a guest with the same e-mail is not hers to see (addresses are not verified),
+    // and its points do not join her balance.
+    let guest = order(&s, &["v-nova-12-1"], "mila@example.com", None, "web").await;
+    let (status, _) = auth(Method::GET, &s.url("/v1/customers/me/offer"), Some(&token), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = auth(Method::GET, &s.url(&format!("/v1/orders/{}/offer", guest.id)), Some(&token), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, again) = auth(Method::GET, &s.url(&format!("/v1/orders/{}/offer", placed.id)), Some(&token), None).await;
+    assert_eq!(again["loyalty"]["balance"].as_u64(), Some(earned));
     // Another customer's session gets nothing, not even whether the order exists.
     let (_, b) = post(&s.url("/v1/customers"), json!({"email": "eve@example.com", "password": "correct horse"})).await;
     let eve = b["token"].as_str().unwrap();

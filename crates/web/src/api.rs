@@ -262,3 +262,39 @@ pub async fn load_stores() -> Result<StoreFinder, JsValue> {
     let dir = crate::stores::directory().await.map_err(reject)?;
     Ok(StoreFinder::from_stores(dir.stores.clone()))
 }
+
+/// An order's post-checkout offer (see `<cc-post-checkout>`): `{status,
+/// variant, percent_off, expires_at, server_time, items, loyalty, ...}`.
+/// `key` may be omitted for the order's signed-in customer.
+#[wasm_bindgen(js_name = getOffer)]
+pub async fn get_offer(order_id: String, key: Option<String>) -> Result<JsValue, JsValue> {
+    let call = config::adapter().order_offer(&order_id, key.as_deref(), &elements::post_checkout::viewed_products()).map_err(reject)?;
+    execute(call).await.map(|o| js::to_js(&o)).map_err(reject)
+}
+
+/// Accepts an offer: the chosen variants (all when omitted) go into a new
+/// cart at the offer price, which becomes this device's cart; resolves with it.
+#[wasm_bindgen(js_name = acceptOffer)]
+pub async fn accept_offer(order_id: String, key: Option<String>, variant_ids: Option<Vec<String>>) -> Result<JsValue, JsValue> {
+    let call = config::adapter().accept_offer(&order_id, key.as_deref(), &variant_ids.unwrap_or_default()).map_err(reject)?;
+    let cart = execute(call).await.map_err(reject)?;
+    store::switch_to(&cart.id).await.map(|c| js::to_js(&c)).map_err(reject)
+}
+
+/// Records `impression` (shown; also for the holdout group) or `dismiss`.
+#[wasm_bindgen(js_name = offerEvent)]
+pub async fn offer_event(order_id: String, key: Option<String>, kind: String) -> Result<(), JsValue> {
+    let event = match kind.as_str() {
+        "impression" => crosscart_core::offer::OfferEvent::Impression,
+        "dismiss" => crosscart_core::offer::OfferEvent::Dismiss,
+        other => return Err(js::js_error("invalid_request", &format!("unknown offer event {other:?}; use impression or dismiss"))),
+    };
+    let call = config::adapter().offer_event(&order_id, key.as_deref(), event).map_err(reject)?;
+    execute(call).await.map_err(reject)
+}
+
+/// Remembers a product view for later offers (what `<cc-viewed>` does).
+#[wasm_bindgen(js_name = recordView)]
+pub fn record_view(product_id: String) {
+    elements::post_checkout::record_view(&product_id);
+}

@@ -462,3 +462,63 @@ async fn store_stock_in_ukrainian_reserves_into_the_cart() {
 fn replicated_cart_converges_under_wasm() {
     crosscart_core::sync::sim::check_many(20_261_122, 500).unwrap();
 }
+
+/// A real order, then its offer in Ukrainian: `<cc-viewed>` remembers the
+/// view on the device, and the dialog (or, for the holdout group, nothing)
+/// shows texts, countdown and points from the API.
+#[wasm_bindgen_test]
+async fn post_checkout_offer_in_ukrainian_after_a_real_order() {
+    setup_in(API, "uk-UA");
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.remove_item("crosscart:viewed").unwrap();
+    let viewed = || -> Vec<String> {
+        let Some(stored) = storage.get_item("crosscart:viewed").unwrap() else { return Vec::new() };
+        js_sys::JSON::parse(&stored).unwrap().unchecked_into::<js_sys::Array>().iter().map(|e| js_sys::Reflect::get(&e, &"p".into()).unwrap().as_string().unwrap()).collect()
+    };
+    for (product, seen) in [("p-uv-filter-58", 1), ("p-lens-cleaning-kit", 2), ("p-uv-filter-58", 2)] {
+        add(&format!("<cc-viewed product=\"{product}\"></cc-viewed>"));
+        wait_for("view recorded", || viewed().len() == seen && viewed()[0] == product).await;
+    }
+    assert_eq!(viewed(), ["p-uv-filter-58", "p-lens-cleaning-kit"], "newest first, no duplicates");
+    let run = (js_sys::Math::random() * 1e12) as u64;
+    let mut shown = 0;
+    let impressions = record("cc-offer-impression");
+    // One in ten customers is held out by the default experiment: try a few.
+    for attempt in 0..8 {
+        forget_cart();
+        crosscart_web::add_to_cart("v-trail-boots-1".into(), Some(1)).await.unwrap();
+        let order = crosscart_web::checkout(format!("wasm-{run}-{attempt}@example.com"), None).await.unwrap();
+        let field = |k: &str| js_sys::Reflect::get(&order, &k.into()).unwrap().as_string().unwrap();
+        let el = add(&format!("<cc-post-checkout order=\"{}\" order-key=\"{}\"></cc-post-checkout>", field("id"), field("key")));
+        wait_for("offer decided", || el.has_attribute("data-offer-status")).await;
+        let dialog = part(&el, "dialog").unwrap().unchecked_into::<web_sys::HtmlDialogElement>();
+        match el.get_attribute("data-offer-status").as_deref() {
+            Some("holdout") => assert!(!dialog.open(), "the holdout group sees nothing"),
+            Some("open") => {
+                wait_for("dialog open", || dialog.open()).await;
+                assert_eq!(text(&el, "title"), "Гарно доповнить ваше замовлення");
+                assert!(text(&el, "confirmation").contains("Замовлення №"), "{}", text(&el, "confirmation"));
+                // The default experiment's arms: 10 % off for 15 minutes, or no discount (and no countdown).
+                let variant = detail(impressions.borrow().last().expect("an impression event"), &["variant"]).as_string();
+                let timer = text(&el, "timer");
+                match variant.as_deref() {
+                    Some("discount-10") => {
+                        assert!(timer == "15:00" || timer.starts_with("14:"), "{timer}");
+                        assert_eq!(parts(&el, "full-price").len(), 3);
+                    }
+                    Some("no-discount") => assert!(timer.is_empty() && parts(&el, "full-price").is_empty(), "{timer}"),
+                    other => panic!("unexpected arm {other:?}"),
+                }
+                assert_eq!(text(&el, "points"), "Балів нараховано за замовлення: 159");
+                assert_eq!(parts(&el, "item").len(), 3);
+                assert!(text(&el, "items").contains("UV"), "the viewed filter gets a place: {}", text(&el, "items"));
+                click(&part(&el, "dismiss").unwrap());
+                wait_for("closed", || !dialog.open()).await;
+                shown += 1;
+                break;
+            }
+            other => panic!("unexpected offer status {other:?}"),
+        }
+    }
+    assert_eq!(shown, 1, "eight customers in a row held out (p = 1e-8)");
+}

@@ -178,6 +178,20 @@ fn bench_sync() -> Result {
     bench_script("bench-sync.mjs", &server, &[])
 }
 
+/// `cargo xtask simulate offers [CUSTOMERS]`: generated customers through the
+/// real offer flow of the release server, then `crosscart report offers`.
+fn simulate(args: &[String]) -> Result {
+    let usage = "usage: cargo xtask simulate offers [CUSTOMERS]";
+    if args.first().map(String::as_str) != Some("offers") {
+        return Err(usage.into());
+    }
+    let customers = args.get(1).map_or(Ok(3000), |n| n.parse::<u32>().map_err(|_| usage.to_owned()))?;
+    run(Command::new(cargo()).args(["build", "--release", "-p", "crosscart"]).current_dir(root()))?;
+    let server = start_test_server(&release_bin())?;
+    run(Command::new("node").arg(root().join("tests/e2e/sim-offers.mjs")).arg(&server.base).arg(customers.to_string()).current_dir(root().join("tests/e2e")))?;
+    run(Command::new(release_bin()).args(["report", "offers", "--database"]).arg(server._data.join("shop.db")))
+}
+
 /// What a benchmark in Chromium against the release server needs.
 fn prepare_browser_bench() -> Result {
     ensure_npm(&root().join("tests/e2e"))?;
@@ -586,7 +600,8 @@ fn main() -> ExitCode {
         "test" => test(),
         "setup" => setup(),
         "bench" => bench(&std::env::args().skip(2).collect::<Vec<_>>()),
-        _ => Err("usage: cargo xtask <build|demo|test|bench fbt [DATASET]|bench stock|bench sync|setup>".into()),
+        "simulate" => simulate(&std::env::args().skip(2).collect::<Vec<_>>()),
+        _ => Err("usage: cargo xtask <build|demo|test|bench fbt [DATASET]|bench stock|bench sync|simulate offers [CUSTOMERS]|setup>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -114,8 +114,7 @@ fn assignment_is_stable_and_balanced() {
 
 #[test]
 fn assignment_edges() {
-    let mut exp = Experiment::default();
-    exp.holdout_bp = 10_000;
+    let mut exp = Experiment { holdout_bp: 10_000, ..Experiment::default() };
     assert_eq!(exp.assign("anyone"), Assignment::Holdout);
     exp.holdout_bp = 0;
     exp.arms.truncate(1);

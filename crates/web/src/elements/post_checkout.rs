@@ -185,6 +185,11 @@ fn record(element: &send_wrapper::SendWrapper<HtmlElement>, o: &Offer, key: Opti
     });
 }
 
+/// The offer on screen, if any.
+fn current(load: RwSignal<Load>) -> Option<Box<Offer>> {
+    load.with_untracked(|l| if let Load::Ready(o, _) = l { Some(o.clone()) } else { None })
+}
+
 pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
     let (order, key, cart_url) = (host.attr("order"), host.attr("order-key"), host.attr("cart-url"));
     let locale = config::get().locale;
@@ -244,11 +249,10 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
             if show {
                 let _ = element.remove_attribute("hidden");
                 leptos::task::tick().await;
-                if let Some(d) = dialog.get_untracked() {
-                    if d.show_modal().is_err() {
+                if let Some(d) = dialog.get_untracked()
+                    && d.show_modal().is_err() {
                         d.set_open(true);
                     }
-                }
             }
         });
     });
@@ -271,19 +275,18 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
     let dismiss = {
         let element = host.element.clone();
         move || {
-            if let Some((o, _)) = load.with_untracked(|l| if let Load::Ready(o, r) = l { Some((o.clone(), *r)) } else { None }) {
-                if !accepted.get_untracked() {
+            if let Some(o) = current(load)
+                && !accepted.get_untracked() {
                     events::emit(element.as_ref(), events::OFFER_DISMISS, &detail(&o, all_items(&o), None), false);
                     record(&element, &o, key.get_untracked(), OfferEvent::Dismiss);
                 }
-            }
             close();
         }
     };
     let accept = {
         let element = host.element.clone();
         move || {
-            let Some((o, _)) = load.with_untracked(|l| if let Load::Ready(o, r) = l { Some((o.clone(), *r)) } else { None }) else { return };
+            let Some(o) = current(load) else { return };
             let chosen: Vec<String> = o.items.iter().filter(|i| i.available && is_checked(&i.variant_id)).map(|i| i.variant_id.clone()).collect();
             if chosen.is_empty() {
                 status.set(t(locale, Msg::ChooseOne).to_owned());
