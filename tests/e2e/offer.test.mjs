@@ -264,6 +264,7 @@ test('an in-store order: the receipt link opens the order status page with the o
   await assertText(clerk.locator('#counter-lines li'), /^1 × Trail Hiking Boots/);
   await clerk.getByLabel('Receipt e-mail (optional)').fill(emails.shown[5]);
   await clerk.getByRole('button', { name: 'Complete as in-store order' }).click();
+  await assertText(clerk.locator('#counter-order'), /^In-store order #\d+ completed/);
   const number = (await clerk.locator('#counter-order').textContent()).match(/#(\d+)/)?.[1];
   assert.ok(number, await clerk.locator('#counter-order').textContent());
   // The receipt's link, opened on the customer's phone.

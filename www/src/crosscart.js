@@ -7,8 +7,16 @@
 import init, * as wasm from './crosscart_web.js';
 
 const pending = [];
+// <script type="module" src=".../crosscart.js" data-api="medusa" data-api-url="…"
+//   data-publishable-key="…" data-region-id="…" data-stores-url="…">: the backend.
+const tag = typeof document === 'undefined' ? null : document.querySelector('script[type=module][data-api]');
+const fromTag = tag ? Object.fromEntries(Object.entries({
+  api: tag.dataset.api, apiUrl: tag.dataset.apiUrl, publishableKey: tag.dataset.publishableKey,
+  regionId: tag.dataset.regionId, storesUrl: tag.dataset.storesUrl,
+}).filter(([, v]) => v !== undefined)) : null;
 export const ready = init({ module_or_path: new URL('./crosscart_web_bg.wasm', import.meta.url) }).then(() => {
   wasm.configure({ gazetteerUrl: new URL('./gazetteer.tsv', import.meta.url).href });
+  if (fromTag) wasm.configure(fromTag);
   for (const options of pending.splice(0)) wasm.configure(options);
   wasm.defineElements();
   return wasm;

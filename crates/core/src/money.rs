@@ -68,6 +68,8 @@ pub enum MoneyError {
     CurrencyMismatch(Currency, Currency),
     #[error("amount out of range")]
     Overflow,
+    #[error("not a decimal amount: {0:?}")]
+    BadAmount(String),
 }
 
 /// An amount of money in minor units (cents, kopecks) of one currency.
@@ -131,6 +133,54 @@ impl Money {
             out.push_str(&frac);
         }
         out
+    }
+}
+
+impl Money {
+    /// Parses a decimal amount in major units, e.g. `"12"`, `"12.5"`,
+    /// `"-0.05"`, `"1e2"` (as a JSON number's text), exactly: digits beyond
+    /// the currency's minor unit round half away from zero (`"0.125"` EUR is
+    /// 13 cents), never through a float.
+    pub fn from_major(text: &str, currency: Currency) -> Result<Money, MoneyError> {
+        let bad = || MoneyError::BadAmount(text.chars().take(40).collect());
+        let t = text.trim();
+        let (mantissa, exp10) = match t.find(['e', 'E']) {
+            Some(i) => (&t[..i], t[i + 1..].parse::<i32>().map_err(|_| bad())?),
+            None => (t, 0),
+        };
+        let (neg, digits) = match mantissa.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, mantissa.strip_prefix('+').unwrap_or(mantissa)),
+        };
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        if int.is_empty() && frac.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) || !(-40..=40).contains(&exp10) {
+            return Err(bad());
+        }
+        // All digits as one integer, and where the decimal point falls among them.
+        let all: String = int.chars().chain(frac.chars()).collect();
+        let all = all.trim_start_matches('0');
+        let point = frac.len() as i32 - exp10; // digits after the point
+        let shift = currency.exponent() as i32 - point; // to minor units
+        let value: i128 = if all.is_empty() { 0 } else { all.parse::<i128>().map_err(|_| MoneyError::Overflow)? };
+        let minor = if shift >= 0 {
+            value.checked_mul(10i128.checked_pow(shift as u32).ok_or(MoneyError::Overflow)?).ok_or(MoneyError::Overflow)?
+        } else {
+            let div = 10i128.checked_pow((-shift) as u32).ok_or(MoneyError::Overflow)?;
+            (value + div / 2) / div
+        };
+        let minor = i64::try_from(minor).map_err(|_| MoneyError::Overflow)?;
+        Ok(Money::new(if neg { -minor } else { minor }, currency))
+    }
+
+    /// An amount already in minor units, given as text (`"1999"`) by APIs
+    /// that send integers as strings; `minor_unit` is the exponent the API
+    /// states, converted to the currency's own.
+    pub fn from_minor(text: &str, minor_unit: u32, currency: Currency) -> Result<Money, MoneyError> {
+        let t = text.trim();
+        if t.is_empty() || !t.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()) || minor_unit > 18 {
+            return Err(MoneyError::BadAmount(t.chars().take(40).collect()));
+        }
+        Money::from_major(&format!("{t}e-{minor_unit}"), currency)
     }
 }
 
@@ -206,6 +256,59 @@ mod tests {
             proptest::prop_assert_eq!(back, i128::from(amount));
             let frac_len = s.split('.').nth(1).map_or(0, str::len) as u32;
             proptest::prop_assert_eq!(frac_len, m.currency.exponent());
+        }
+    }
+
+    fn major(text: &str, code: &str) -> Result<i64, MoneyError> {
+        Money::from_major(text, Currency::new(code).unwrap()).map(|m| m.amount)
+    }
+
+    #[test]
+    fn major_units_parse_exactly() {
+        // 0.1 + 0.2 in floats is 0.30000000000000004; as decimals it is 30 cents.
+        assert_eq!(major("0.1", "EUR").unwrap() + major("0.2", "EUR").unwrap(), 30);
+        assert_eq!(major("0.30000000000000004", "EUR"), Ok(30));
+        assert_eq!(major("12", "EUR"), Ok(1200));
+        assert_eq!(major("12.5", "EUR"), Ok(1250));
+        assert_eq!(major("19.99", "USD"), Ok(1999));
+        assert_eq!(major("-0.05", "EUR"), Ok(-5));
+        assert_eq!(major("1500", "JPY"), Ok(1500));
+        assert_eq!(major("1500.4", "JPY"), Ok(1500));
+        assert_eq!(major("1500.5", "JPY"), Ok(1501), "half away from zero");
+        assert_eq!(major("-1500.5", "JPY"), Ok(-1501));
+        assert_eq!(major("1.234", "KWD"), Ok(1234));
+        assert_eq!(major("0.125", "EUR"), Ok(13));
+        assert_eq!(major("0.124999", "EUR"), Ok(12));
+        assert_eq!(major("1e2", "EUR"), Ok(10000));
+        assert_eq!(major("1.5E-1", "EUR"), Ok(15));
+        assert_eq!(major("007.10", "EUR"), Ok(710));
+        assert_eq!(major(".5", "EUR"), Ok(50));
+        assert_eq!(major("92233720368547758.07", "EUR"), Ok(i64::MAX));
+        assert_eq!(major("92233720368547758.08", "EUR"), Err(MoneyError::Overflow));
+        assert_eq!(major("1e40", "EUR"), Err(MoneyError::Overflow));
+        for bad in ["", "-", ".", "12,50", "1.2.3", "NaN", "Infinity", "0x10", "1e", "1e999", "12 EUR", "<b>1</b>"] {
+            assert!(matches!(major(bad, "EUR"), Err(MoneyError::BadAmount(_))), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn minor_units_with_an_exponent() {
+        let eur = Currency::EUR;
+        assert_eq!(Money::from_minor("1999", 2, eur).unwrap().amount, 1999);
+        // An API that counts tenths of a cent for EUR, and whole yen with a stated exponent of 0.
+        assert_eq!(Money::from_minor("19995", 3, eur).unwrap().amount, 2000);
+        assert_eq!(Money::from_minor("1500", 0, Currency::new("JPY").unwrap()).unwrap().amount, 1500);
+        assert_eq!(Money::from_minor("-250", 2, eur).unwrap().amount, -250);
+        for bad in ["", "12.5", "1e3", "abc"] {
+            assert!(Money::from_minor(bad, 2, eur).is_err(), "{bad:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn major_round_trips_minor(amount in -1_000_000_000_000i64..1_000_000_000_000, code in proptest::sample::select(vec!["EUR", "JPY", "KWD"])) {
+            let m = Money::new(amount, Currency::new(code).unwrap());
+            proptest::prop_assert_eq!(Money::from_major(&m.to_decimal_string(), m.currency), Ok(m));
         }
     }
 }

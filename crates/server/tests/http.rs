@@ -298,7 +298,7 @@ async fn execute<T>(call: Call<T>) -> Result<T, ProtocolError> {
     let resp = builder.send().await.map_err(|e| ProtocolError::Network(e.to_string()))?;
     let status = resp.status().as_u16();
     let body = resp.bytes().await.map_err(|e| ProtocolError::Network(e.to_string()))?.to_vec();
-    parse(&HttpResponse { status, body })
+    parse(&HttpResponse::new(status, body))
 }
 
 #[tokio::test]

@@ -35,6 +35,21 @@ pub fn configure(options: JsValue) -> Result<(), JsValue> {
         if let Some(url) = get_str(&options, "gazetteerUrl") {
             c.gazetteer_url = url;
         }
+        if let Some(api) = get_str(&options, "api") {
+            c.api = api;
+        }
+        if let Some(base) = get_str(&options, "apiUrl") {
+            c.api_base = base;
+        }
+        if let Some(key) = get_str(&options, "publishableKey") {
+            c.publishable_key = key;
+        }
+        if let Some(region) = get_str(&options, "regionId") {
+            c.region_id = region;
+        }
+        if let Some(url) = get_str(&options, "storesUrl") {
+            c.stores_url = url;
+        }
         if let Some(cur) = get_str(&options, "currency") {
             c.currency = Some(crosscart_core::Currency::new(&cur).map_err(|e| js::js_error("invalid_currency", &e.to_string()))?);
         }

@@ -6,7 +6,12 @@
 
 use crosscart_core::i18n::Locale;
 use crosscart_core::money::Money;
+use crosscart_core::protocol::any::AnyAdapter;
+use crosscart_core::protocol::medusa::MedusaAdapter;
 use crosscart_core::protocol::reference::ReferenceAdapter;
+use crosscart_core::protocol::shopify::ShopifyAdapter;
+use crosscart_core::protocol::vendure::VendureAdapter;
+use crosscart_core::protocol::woocommerce::WooCommerceAdapter;
 use std::cell::RefCell;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,6 +26,15 @@ pub struct Config {
     /// Where the gazetteer (postal code / city → place) is; the loader sets
     /// it beside itself.
     pub gazetteer_url: String,
+    /// Which backend: `crosscart` (the reference protocol, default), `medusa`,
+    /// `shopify`, `woocommerce` or `vendure`.
+    pub api: String,
+    /// Medusa's publishable API key, Shopify's Storefront access token or
+    /// Vendure's channel token; Medusa's region whose prices to show.
+    pub publishable_key: String,
+    pub region_id: String,
+    /// A backend without a store directory: the shop's stores file (`{"stores": [...]}`).
+    pub stores_url: String,
 }
 
 thread_local! {
@@ -52,12 +66,26 @@ pub fn from_document() -> Config {
         locale_tag: tag,
         currency: meta(&doc, "currency").and_then(|c| crosscart_core::Currency::new(&c).ok()),
         gazetteer_url: meta(&doc, "gazetteer").unwrap_or_default(),
+        api: meta(&doc, "api").unwrap_or_default(),
+        publishable_key: meta(&doc, "publishable-key").unwrap_or_default(),
+        region_id: meta(&doc, "region").unwrap_or_default(),
+        stores_url: meta(&doc, "stores").unwrap_or_default(),
     }
 }
 
 /// The adapter for the configured API, acting for the signed-in customer if any.
-pub fn adapter() -> ReferenceAdapter {
-    ReferenceAdapter::new(&get().api_base).with_token(session_token())
+pub fn adapter() -> AnyAdapter {
+    let c = get();
+    let any = match c.api.as_str() {
+        "medusa" => AnyAdapter::Medusa(MedusaAdapter::new(&c.api_base, &c.publishable_key, &c.region_id).with_stores_url(Some(c.stores_url.clone()))),
+        // The Storefront access token is Shopify's publishable key.
+        "shopify" => AnyAdapter::Shopify(ShopifyAdapter::new(&c.api_base, &c.publishable_key).with_stores_url(Some(c.stores_url.clone()))),
+        "woocommerce" => AnyAdapter::WooCommerce(WooCommerceAdapter::new(&c.api_base)),
+        // A channel token, when the Vendure shop has several channels.
+        "vendure" => AnyAdapter::Vendure(VendureAdapter::new(&c.api_base, Some(c.publishable_key.clone()))),
+        _ => AnyAdapter::Reference(ReferenceAdapter::new(&c.api_base)),
+    };
+    any.with_token(session_token())
 }
 
 /// This origin's `localStorage`, if the browser allows it.

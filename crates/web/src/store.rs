@@ -61,6 +61,22 @@ fn stored_cart_id() -> Option<String> {
     config::local_storage()?.get_item(&config::cart_key()).ok()?.filter(|s| !s.is_empty())
 }
 
+/// The cart this device last used for a customer, for backends that cannot
+/// list a customer's carts.
+fn customer_cart_key(email: &str) -> String {
+    format!("crosscart:customer-cart:{}:{}", config::get().api_base, email.trim().to_lowercase())
+}
+
+fn remembered_customer_cart(email: &str) -> Option<String> {
+    config::local_storage()?.get_item(&customer_cart_key(email)).ok()?.filter(|s| !s.is_empty())
+}
+
+fn remember_customer_cart(email: &str, id: Option<&str>) {
+    if let (Some(s), Some(id)) = (config::local_storage(), id) {
+        let _ = s.set_item(&customer_cart_key(email), id);
+    }
+}
+
 fn remember(id: Option<&str>) {
     if let Some(s) = config::local_storage() {
         let _ = match id {
@@ -142,7 +158,7 @@ pub async fn fetch_current() -> Result<Option<Cart>, ProtocolError> {
         && config::session_token().is_some()
         && let Ok(me) = execute(config::adapter().me()?).await
     {
-        remember(me.cart_id.as_deref());
+        remember(me.cart_id.or_else(|| remembered_customer_cart(&me.customer.email)).as_deref());
     }
     let Some(id) = stored_cart_id() else {
         set_cart(None);
@@ -337,13 +353,36 @@ pub async fn sign_in(email: &str, password: &str, sign_up: Option<&str>) -> Resu
     let _writing = lock.lock().await;
     let guest = stored_cart_id();
     let adapter = config::adapter().with_token(None);
-    let session = match sign_up {
+    let mut session = match sign_up {
         Some(name) => execute(adapter.sign_up(email, password, name, guest.as_deref())?).await?,
         None => execute(adapter.sign_in(email, password, guest.as_deref())?).await?,
     };
+    // A backend whose sign-up only makes a login (Medusa): the customer
+    // record next, then a proper sign-in.
+    if let (Some(name), true) = (sign_up, session.customer.id.is_empty()) {
+        execute(adapter.clone().with_token(Some(session.token.clone())).create_customer(email, name)?).await?;
+        session = execute(adapter.sign_in(email, password, guest.as_deref())?).await?;
+    }
     config::set_session_token(Some(&session.token));
     crate::sync::detach();
+    // A backend that does not merge carts and cannot list a customer's carts
+    // (Medusa): the guest cart becomes theirs, or this device resumes the
+    // cart it remembers for them.
+    if session.cart_id.is_none() {
+        session.cart_id = match &guest {
+            Some(g) => match config::adapter().attach_cart(g) {
+                Ok(call) => execute(call).await.map(|c| Some(c.id))?,
+                Err(_) => None,
+            },
+            None => remembered_customer_cart(email),
+        };
+    }
+    if session.customer.id.is_empty()
+        && let Ok(me) = execute(config::adapter().me()?).await {
+            session.customer = me.customer;
+        }
     remember(session.cart_id.as_deref());
+    remember_customer_cart(email, session.cart_id.as_deref());
     drop(_writing);
     fetch_current().await?;
     Ok(session)
@@ -351,9 +390,11 @@ pub async fn sign_in(email: &str, password: &str, sign_up: Option<&str>) -> Resu
 
 /// Signs out: this device forgets the customer's cart (it stays theirs).
 pub async fn sign_out() -> Result<(), ProtocolError> {
-    if config::session_token().is_some() {
-        let _ = execute(config::adapter().sign_out()?).await;
-    }
+    // A backend with stateless tokens has nothing to call: forgetting the token signs out.
+    if config::session_token().is_some()
+        && let Ok(call) = config::adapter().sign_out() {
+            let _ = execute(call).await;
+        }
     config::set_session_token(None);
     forget();
     Ok(())

@@ -2,7 +2,8 @@
 //!
 //!   cargo xtask build   WASM release build → wasm-bindgen → wasm-opt -Oz → www/dist, with a size table
 //!   cargo xtask demo    build, then serve the demo shop on http://127.0.0.1:8080
-//!   cargo xtask test    install what is missing, then run every suite
+//!   cargo xtask test    install what is missing, then run every suite (the peer backends last)
+//!   cargo xtask test --peers   only the adapters against a real Medusa (PostgreSQL + Redis)
 //!   cargo xtask bench fbt [DATASET]   miner vs mlxtend and efficient-apriori, browser lookups
 //!   cargo xtask bench stock           nearest-k over 10,000 stores (native, WASM) and reservation throughput
 //!   cargo xtask bench sync            cross-tab and cross-device propagation, op throughput
@@ -12,6 +13,8 @@
 //! version Cargo.lock pins, npm packages (binaryen's wasm-opt, playwright-core),
 //! and Debian's chromium + chromium-driver. It never uses a `wasm-opt` from
 //! PATH: Debian's binaryen breaks wasm-bindgen output at run time.
+
+mod peers;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -84,6 +87,13 @@ fn ensure_wasm_bindgen() -> Result {
 }
 
 fn ensure_npm(dir: &Path) -> Result {
+    npm_install(dir, false)
+}
+
+/// `npm ci` (or `npm install`: a lock file made on one platform can lack other
+/// platforms' optional packages, which `npm ci` refuses) when `node_modules`
+/// is older than `package.json`.
+fn npm_install(dir: &Path, never_ci: bool) -> Result {
     let stamp = dir.join("node_modules/.package-lock.json");
     let lock = dir.join("package-lock.json");
     let fresh = match (std::fs::metadata(&stamp), std::fs::metadata(dir.join("package.json"))) {
@@ -93,7 +103,7 @@ fn ensure_npm(dir: &Path) -> Result {
     if fresh {
         return Ok(());
     }
-    let sub = if lock.exists() { "ci" } else { "install" };
+    let sub = if lock.exists() && !never_ci { "ci" } else { "install" };
     run(Command::new("npm").args([sub, "--no-audit", "--no-fund"]).current_dir(dir))
 }
 
@@ -519,7 +529,52 @@ fn suite(tally: &mut Tally, name: &str, cmd: &mut Command) -> Result {
     Ok(())
 }
 
+/// The adapters against real peer backends (Medusa 2.21 on PostgreSQL and
+/// Redis): natively, and the elements in Chromium.
+fn peer_suites(tally: &mut Tally) -> Result {
+    let started = Instant::now();
+    let medusa = peers::start_medusa(r"/^http:\/\/127\.0\.0\.1:\d+$/")?;
+    let result = suite(
+        tally,
+        "peers: Medusa 2.21 adapter over HTTP (native)",
+        Command::new(cargo()).args(["test", "-p", "crosscart-server", "--test", "peer_medusa", "--", "--ignored"]).current_dir(root()).env("CROSSCART_MEDUSA", &medusa.seed),
+    )
+    .and_then(|()| {
+        suite(
+            tally,
+            "peers: Medusa 2.21 with the elements in Chromium",
+            Command::new("node")
+                .args(["--test", "--test-concurrency=1", "--test-reporter=tap", "peer-medusa.peer.mjs"])
+                .current_dir(root().join("tests/e2e"))
+                .env("CROSSCART_MEDUSA", &medusa.seed)
+                .env("CHROMIUM", CHROMIUM),
+        )
+    });
+    drop(medusa);
+    eprintln!("Medusa suites: {:.0} s wall time, setup and teardown included", started.elapsed().as_secs_f64());
+    result
+}
+
+/// `cargo xtask test --peers`: only the peer-backend suites.
+fn test_peers() -> Result {
+    setup()?;
+    ensure_npm(&root().join("tests/e2e"))?;
+    ensure_chromium()?;
+    build()?;
+    let mut tally = Tally::default();
+    let result = peer_suites(&mut tally);
+    println!("\nsuite summary:");
+    for (name, p, f, s) in &tally.suites {
+        println!("  {name:<60} {p:>4} passed {f:>3} failed {s:>7.1}s");
+    }
+    println!("{} passed, {} failed", tally.passed, tally.failed);
+    result
+}
+
 fn test() -> Result {
+    if std::env::args().nth(2).as_deref() == Some("--peers") {
+        return test_peers();
+    }
     let started = Instant::now();
     setup()?;
     let root = root();
@@ -570,7 +625,7 @@ fn test() -> Result {
                 .env("CHROMIUM", CHROMIUM),
         )?;
         drop(server);
-        Ok(())
+        peer_suites(&mut tally)
     })();
     println!("\nsuite summary:");
     for (name, p, f, s) in &tally.suites {

@@ -10,7 +10,16 @@
 //! [`Capabilities`] and answers [`ProtocolError::Unsupported`] for the rest, so
 //! the elements can fall back or hide a feature instead of failing.
 
+pub mod any;
+mod graphql;
+pub mod medusa;
 pub mod reference;
+pub mod shopify;
+pub mod vendure;
+pub mod woocommerce;
+
+#[cfg(test)]
+mod contract_tests;
 
 use crate::cart::{Cart, Fulfillment};
 use crate::catalog::Product;
@@ -51,10 +60,25 @@ pub struct HttpRequest {
 }
 
 /// What came back, as raw as the transport can give it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HttpResponse {
     pub status: u16,
     pub body: Vec<u8>,
+    /// Response headers, names lower-case (a backend may answer a session
+    /// or cart token in one: WooCommerce's `Cart-Token`, Vendure's
+    /// `vendure-auth-token`). In a browser, only those the API exposes to CORS.
+    pub headers: Vec<(String, String)>,
+}
+
+impl HttpResponse {
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> HttpResponse {
+        HttpResponse { status, body: body.into(), headers: Vec::new() }
+    }
+
+    /// The first header called `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
 }
 
 /// Features a backend may or may not have.
@@ -79,6 +103,9 @@ pub struct Capabilities {
     /// Post-checkout offers (`crate::offer`): per-order offers, events, loyalty.
     #[serde(default)]
     pub post_checkout: bool,
+    /// Checking a cart out through the API (otherwise the shop's own checkout page).
+    #[serde(default)]
+    pub checkout: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +119,7 @@ pub enum Capability {
     LiveSync,
     Handoff,
     PostCheckout,
+    Checkout,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -111,9 +139,10 @@ pub enum ProtocolError {
     /// The request could not be built (bad argument).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
-    /// Not enough stock for the request; `available` units can be had.
+    /// Not enough stock for the request; `available` units can be had
+    /// (None: the backend does not say how many).
     #[error("{message}")]
-    InsufficientStock { available: u32, message: String },
+    InsufficientStock { available: Option<u32>, message: String },
     /// The transport failed (offline, connection reset, CORS). Set by the edges.
     #[error("network error: {0}")]
     Network(String),
@@ -350,6 +379,20 @@ pub trait CommerceAdapter {
     fn accept_offer(&self, order_id: &str, key: Option<&str>, variant_ids: &[String]) -> Result<Call<Cart>, ProtocolError> {
         let _ = (order_id, key, variant_ids);
         Err(ProtocolError::Unsupported(Capability::PostCheckout))
+    }
+
+    /// After sign-in on a backend that does not merge carts itself
+    /// (`CustomerSession::cart_id` is None): makes the guest cart the customer's.
+    fn attach_cart(&self, cart_id: &str) -> Result<Call<Cart>, ProtocolError> {
+        let _ = cart_id;
+        Err(ProtocolError::Unsupported(Capability::CustomerCarts))
+    }
+
+    /// After sign-up on a backend whose sign-up only makes a login (the
+    /// session's customer id is empty): the customer record, with the session's token.
+    fn create_customer(&self, email: &str, name: &str) -> Result<Call<CustomerInfo>, ProtocolError> {
+        let _ = (email, name);
+        Err(ProtocolError::Unsupported(Capability::CustomerCarts))
     }
 
     /// Remembers, for the signed-in customer, a product they viewed.

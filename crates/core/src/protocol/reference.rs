@@ -148,7 +148,7 @@ pub fn parse_json<T: DeserializeOwned>(resp: &HttpResponse, what: &'static str) 
 /// gives a clear error carrying the status.
 pub fn parse_error(resp: &HttpResponse) -> ProtocolError {
     match serde_json::from_slice::<ErrorBody>(&resp.body) {
-        Ok(ErrorBody { error: ErrorDetail { code, message, available: Some(available) } }) if code == "insufficient_stock" => ProtocolError::InsufficientStock { available, message },
+        Ok(ErrorBody { error: ErrorDetail { code, message, available: Some(available) } }) if code == "insufficient_stock" => ProtocolError::InsufficientStock { available: Some(available), message },
         Ok(body) => ProtocolError::Api { status: resp.status, code: body.error.code, message: body.error.message },
         Err(_) => ProtocolError::Http { status: resp.status },
     }
@@ -184,7 +184,7 @@ impl CommerceAdapter for ReferenceAdapter {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { per_store_stock: true, pickup: true, recommendations: true, customer_carts: true, order_lookup: true, live_sync: true, handoff: true, post_checkout: true }
+        Capabilities { per_store_stock: true, pickup: true, recommendations: true, customer_carts: true, order_lookup: true, live_sync: true, handoff: true, post_checkout: true, checkout: true }
     }
 
     fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
@@ -378,7 +378,7 @@ mod tests {
     use super::*;
 
     fn resp(status: u16, body: &str) -> HttpResponse {
-        HttpResponse { status, body: body.as_bytes().to_vec() }
+        HttpResponse::new(status, body.as_bytes())
     }
 
     fn adapter() -> ReferenceAdapter {
@@ -467,7 +467,7 @@ mod tests {
     fn insufficient_stock_carries_what_is_left() {
         let body = r#"{"error":{"code":"insufficient_stock","message":"not enough stock at Kyiv: 2 left","available":2}}"#;
         let err = adapter().add_line("c", &NewLine { variant_id: "v".into(), quantity: 3, fulfillment: Fulfillment::Pickup { store_id: "kyiv".into() }, bundle: None, allow_transfer: false }).unwrap().parse(&resp(409, body)).unwrap_err();
-        assert_eq!(err, ProtocolError::InsufficientStock { available: 2, message: "not enough stock at Kyiv: 2 left".into() });
+        assert_eq!(err, ProtocolError::InsufficientStock { available: Some(2), message: "not enough stock at Kyiv: 2 left".into() });
         assert_eq!(err.code(), "insufficient_stock");
         assert!(!err.is_transient());
     }

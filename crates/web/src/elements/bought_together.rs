@@ -101,6 +101,10 @@ async fn complements(seeds: &[String], exclude: &[String], limit: usize, model_u
         // Keep the model's order. A model file carries no commercial terms: no discount.
         return Ok((ids.iter().filter_map(|id| found.iter().find(|p| &p.id == id).cloned()).collect(), None));
     }
+    // A backend without recommendations and no model file: nothing to show (the element hides).
+    if !adapter.capabilities().recommendations {
+        return Ok((Vec::new(), None));
+    }
     let recs = execute(adapter.recommendations(seeds, exclude, limit as u32)?).await?;
     Ok((recs.items.into_iter().map(|r| r.product).collect(), recs.discount))
 }

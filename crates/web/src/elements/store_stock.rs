@@ -299,7 +299,7 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
                 }
                 Err(e) => {
                     let text = match &e {
-                        ProtocolError::InsufficientStock { available, .. } => format!("{} {}", t(locale, Msg::ReserveFailed), i18n::only_left(locale, *available)),
+                        ProtocolError::InsufficientStock { available: Some(available), .. } => format!("{} {}", t(locale, Msg::ReserveFailed), i18n::only_left(locale, *available)),
                         other => format!("{} {}", t(locale, Msg::ReserveFailed), describe(other)),
                     };
                     events::emit(target, events::ERROR, &events::ErrorDetail { action: "reserve", code: e.code(), message: &text }, false);
@@ -333,7 +333,9 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
             let id = row.store.id.clone();
             move || my_store.get().as_deref() == Some(id.as_str())
         };
-        let can_reserve = row.pickup != Pickup::Unavailable;
+        // A backend without pickup lines (Medusa fulfils "pickup" from any
+        // location) shows the stock but never offers to reserve.
+        let can_reserve = row.pickup != Pickup::Unavailable && config::adapter().capabilities().pickup;
         let label = format!("{}: {}", t(locale, Msg::Reserve), row.store.name);
         let r = row.clone();
         let address = [row.store.address.as_str(), row.store.postal_code.as_str(), row.store.city.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(", ");

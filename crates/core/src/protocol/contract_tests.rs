@@ -1,0 +1,205 @@
+//! Contract tests of the Shopify, WooCommerce and Vendure adapters: the
+//! requests they build, and answers in each API's documented shapes
+//! (`tests/fixtures/{shopify,woocommerce,vendure}/`, written from the public
+//! references), including their error shapes and hostile or broken answers.
+
+use super::shopify::ShopifyAdapter;
+use super::vendure::VendureAdapter;
+use super::woocommerce::{unescape, WooCommerceAdapter};
+use super::*;
+use crate::money::Money;
+
+macro_rules! fixture {
+    ($dir:literal, $name:literal) => {
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/", $dir, "/", $name)).to_vec()
+    };
+}
+
+fn answer(status: u16, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::new(status, body)
+}
+
+fn with_header(mut r: HttpResponse, k: &str, v: &str) -> HttpResponse {
+    r.headers.push((k.to_owned(), v.to_owned()));
+    r
+}
+
+fn body_json(req: &HttpRequest) -> serde_json::Value {
+    serde_json::from_slice(req.body.as_deref().unwrap()).unwrap()
+}
+
+fn header<'a>(req: &'a HttpRequest, k: &str) -> Option<&'a str> {
+    req.headers.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+}
+
+fn line(v: &str, q: u32) -> NewLine {
+    NewLine { variant_id: v.into(), quantity: q, fulfillment: Fulfillment::Delivery, bundle: None, allow_transfer: false }
+}
+
+fn eur(a: i64) -> Money {
+    Money::new(a, Currency::EUR)
+}
+
+// ---------------------------------------------------------------- Shopify
+
+fn shopify() -> ShopifyAdapter {
+    ShopifyAdapter::new("https://shop.example.com/api/2025-07/graphql.json", "sf_token")
+}
+
+#[test]
+fn shopify_cart_mutations() {
+    let (req, parse) = shopify().add_line("gid://shopify/Cart/1", &line("gid://shopify/ProductVariant/101", 1)).unwrap().into_parts();
+    assert_eq!((req.method, header(&req, "x-shopify-storefront-access-token")), (Method::Post, Some("sf_token")));
+    let b = body_json(&req);
+    assert!(b["query"].as_str().unwrap().contains("cartLinesAdd(cartId: $id, lines: $lines)"));
+    assert_eq!(b["variables"]["lines"][0]["merchandiseId"], "gid://shopify/ProductVariant/101");
+    let cart = parse(&answer(200, fixture!("shopify", "cart-lines-add.json"))).unwrap();
+    assert_eq!((cart.subtotal, cart.discount, cart.total), (eur(18400), Some(eur(1000)), eur(17400)));
+    assert_eq!(cart.lines[1].unit_price, eur(1250), "\"12.5\" major units");
+    assert_eq!(cart.lines[1].variant_title, "", "Shopify's \"Default Title\" is no title");
+    assert_eq!(cart.lines[1].title, "Wax <b>&amp;</b> \"Care\"", "text stays text");
+    // Quantity 0 removes; updates name the line.
+    let (req, _) = shopify().update_line("c", "gid://shopify/CartLine/1", 0, None).unwrap().into_parts();
+    assert!(body_json(&req)["query"].as_str().unwrap().contains("cartLinesRemove"));
+    let (req, _) = shopify().update_line("c", "gid://shopify/CartLine/1", 3, None).unwrap().into_parts();
+    assert_eq!(body_json(&req)["variables"]["lines"][0]["quantity"], 3);
+}
+
+#[test]
+fn shopify_errors() {
+    let (_, parse) = shopify().add_line("c", &line("v", 50)).unwrap().into_parts();
+    assert!(matches!(parse(&answer(200, fixture!("shopify", "cart-not-enough-stock.json"))), Err(ProtocolError::InsufficientStock { available: None, message }) if message.starts_with("Only 2 items")));
+    let (_, parse) = shopify().add_line("c", &line("v", 1)).unwrap().into_parts();
+    assert!(matches!(parse(&answer(200, fixture!("shopify", "cart-user-error.json"))), Err(ProtocolError::Api { code, .. }) if code == "invalid"));
+    let (_, parse) = shopify().get_cart("gid://shopify/Cart/gone").unwrap().into_parts();
+    assert!(matches!(parse(&answer(200, fixture!("shopify", "cart-null.json"))), Err(ProtocolError::Api { status: 404, .. })));
+    let (_, parse) = shopify().get_cart("c").unwrap().into_parts();
+    assert!(matches!(parse(&answer(430, fixture!("shopify", "throttled.json"))), Err(ProtocolError::Api { status: 430, code, .. }) if code == "THROTTLED"));
+    let (_, parse) = shopify().get_cart("c").unwrap().into_parts();
+    assert_eq!(parse(&answer(500, b"<html>oops</html>".to_vec())).unwrap_err(), ProtocolError::Http { status: 500 });
+    let (_, parse) = shopify().get_cart("c").unwrap().into_parts();
+    let broken = br#"{"data":{"cart":{"id":"c","cost":{"subtotalAmount":{"amount":12,"currencyCode":"EUR"}}}}}"#.to_vec();
+    assert!(matches!(parse(&answer(200, broken)), Err(ProtocolError::Malformed { what: "cart", .. })));
+}
+
+#[test]
+fn shopify_products_stock_recommendations_and_customers() {
+    let (_, parse) = shopify().list_products(&ProductQuery::default()).unwrap().into_parts();
+    let products = parse(&answer(200, fixture!("shopify", "products.json"))).unwrap();
+    assert_eq!(products[0].variants[1].price, eur(30), "\"0.3\"");
+    assert_eq!(products[1].variants[0].price.amount, 1500, "JPY has no minor unit");
+    assert!(products[1].variants[0].options.is_empty() && products[1].variants[0].title.is_empty());
+    let s = shopify().with_stores_url(Some("/stores.json".into()));
+    assert!(s.capabilities().per_store_stock && !s.capabilities().pickup && s.capabilities().recommendations);
+    let (_, parse) = s.variant_stock("gid://shopify/ProductVariant/101").unwrap().into_parts();
+    let stock = parse(&answer(200, fixture!("shopify", "store-availability.json"))).unwrap();
+    assert_eq!(stock.stock.iter().map(|l| (l.store_id.as_str(), l.quantity)).collect::<Vec<_>>(), [("gid://shopify/Location/1", 3), ("gid://shopify/Location/2", 0)]);
+    let (req, parse) = s.recommendations(&["gid://shopify/Product/10".into()], &[], 3).unwrap().into_parts();
+    assert!(body_json(&req)["query"].as_str().unwrap().contains("intent: COMPLEMENTARY"));
+    let recs = parse(&answer(200, fixture!("shopify", "recommendations.json"))).unwrap();
+    assert_eq!(recs.items.iter().map(|r| r.product.handle.as_str()).collect::<Vec<_>>(), ["socks"], "the product itself is never its own complement");
+    let (_, parse) = s.sign_in("ada@example.com", "pw", None).unwrap().into_parts();
+    assert_eq!(parse(&answer(200, fixture!("shopify", "customer-token.json"))).unwrap().token, "cat_7d1e");
+    let (_, parse) = s.sign_in("ada@example.com", "bad", None).unwrap().into_parts();
+    assert!(matches!(parse(&answer(200, fixture!("shopify", "customer-token-invalid.json"))), Err(ProtocolError::Api { status: 401, .. })));
+    assert!(s.attach_cart("c").is_err(), "needs a customer token");
+    let (req, _) = s.with_token(Some("cat_7d1e".into())).attach_cart("c").unwrap().into_parts();
+    assert_eq!(body_json(&req)["variables"]["identity"]["customerAccessToken"], "cat_7d1e");
+}
+
+// ---------------------------------------------------------------- WooCommerce
+
+fn woo() -> WooCommerceAdapter {
+    WooCommerceAdapter::new("https://shop.example.com/wp-json/wc/store/v1/")
+}
+
+#[test]
+fn woocommerce_cart_token_and_minor_units() {
+    // A new cart: the token comes in a header and becomes the cart's id.
+    let (req, parse) = woo().create_cart(None).unwrap().into_parts();
+    assert_eq!((req.method, req.url.as_str(), header(&req, "cart-token")), (Method::Get, "https://shop.example.com/wp-json/wc/store/v1/cart", None));
+    let cart = parse(&with_header(answer(200, fixture!("woocommerce", "cart-empty.json")), "cart-token", "eyJ0.tok")).unwrap();
+    assert_eq!((cart.id.as_str(), cart.currency.as_str(), cart.lines.len()), ("eyJ0.tok", "GBP", 0));
+    let (_, parse) = woo().create_cart(None).unwrap().into_parts();
+    assert!(matches!(parse(&answer(200, fixture!("woocommerce", "cart-empty.json"))), Err(ProtocolError::Malformed { detail, .. }) if detail.contains("Cart-Token")));
+
+    let (req, parse) = woo().add_line("eyJ0.tok", &line("34", 2)).unwrap().into_parts();
+    assert_eq!((req.url.as_str(), header(&req, "cart-token")), ("https://shop.example.com/wp-json/wc/store/v1/cart/add-item", Some("eyJ0.tok")));
+    assert_eq!(body_json(&req), serde_json::json!({ "id": 34, "quantity": 2 }));
+    let cart = parse(&answer(201, fixture!("woocommerce", "cart.json"))).unwrap();
+    let gbp = |a| Money::new(a, Currency::new("GBP").unwrap());
+    assert_eq!(cart.id, "eyJ0.tok", "the token sent is the id when none comes back");
+    assert_eq!((cart.subtotal, cart.discount, cart.total), (gbp(6710), Some(gbp(210)), gbp(6500)));
+    assert_eq!((cart.lines[0].unit_price, cart.lines[0].line_total), (gbp(1105), gbp(2210)));
+    assert_eq!(cart.lines[0].title, "WordPress Pennant – \"Large\"", "entities decoded to text");
+    assert_eq!(cart.lines[1].variant_title, "Blue");
+    // Lines are keyed; ids must be WooCommerce's integers.
+    let (req, _) = woo().update_line("t", "c74d97b0", 5, None).unwrap().into_parts();
+    assert_eq!(body_json(&req), serde_json::json!({ "key": "c74d97b0", "quantity": 5 }));
+    let (req, _) = woo().remove_line("t", "c74d97b0", None).unwrap().into_parts();
+    assert!(req.url.ends_with("/cart/remove-item"));
+    assert!(matches!(woo().add_line("t", &line("gid://x", 1)), Err(ProtocolError::InvalidRequest(_))));
+}
+
+#[test]
+fn woocommerce_products_and_errors() {
+    let (req, parse) = woo().list_products(&ProductQuery { ids: vec!["34".into(), "<x>".into()], ..Default::default() }).unwrap().into_parts();
+    assert!(req.url.ends_with("/products?per_page=100&include=34"), "{}", req.url);
+    let products = parse(&answer(200, fixture!("woocommerce", "products.json"))).unwrap();
+    assert_eq!(products[0].title, "WordPress Pennant – \"Large\"");
+    assert_eq!(products[0].description, "<p>A pennant & more</p>", "markup stays visible text, never HTML");
+    assert_eq!(products[0].variants[0].price.amount, 1105);
+    assert_eq!(products[1].variants.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(), ["13", "14"]);
+    let (_, parse) = woo().add_line("t", &line("13", 9)).unwrap().into_parts();
+    let err = parse(&answer(400, fixture!("woocommerce", "error-not-enough-stock.json"))).unwrap_err();
+    assert_eq!(err, ProtocolError::InsufficientStock { available: Some(2), message: "You cannot add that amount of \"Hoodie\" to the cart because there is not enough stock (2 remaining).".into() });
+    let (_, parse) = woo().add_line("t", &line("99", 1)).unwrap().into_parts();
+    assert!(matches!(parse(&answer(400, fixture!("woocommerce", "error-invalid-product.json"))), Err(ProtocolError::Api { code, .. }) if code == "woocommerce_rest_cart_invalid_product"));
+    assert!(!woo().capabilities().customer_carts && !woo().capabilities().per_store_stock);
+    assert_eq!(unescape("a &amp;&lt;b&gt; &#8217; &#x41; &bogus; & ;"), "a &<b> \u{2019} A &bogus; & ;");
+}
+
+// ---------------------------------------------------------------- Vendure
+
+fn vendure() -> VendureAdapter {
+    VendureAdapter::new("https://shop.example.com/shop-api", Some("chan".into()))
+}
+
+#[test]
+fn vendure_session_is_the_cart() {
+    // No order yet: an empty cart in the channel's currency, under the session the answer starts.
+    let (req, parse) = vendure().create_cart(None).unwrap().into_parts();
+    assert_eq!((header(&req, "vendure-token"), header(&req, "authorization")), (Some("chan"), None));
+    let cart = parse(&with_header(answer(200, fixture!("vendure", "active-order-null.json")), "vendure-auth-token", "sess1")).unwrap();
+    assert_eq!((cart.id.as_str(), cart.currency.as_str(), cart.total.amount), ("sess1", "USD", 0));
+    // Then the session travels as the bearer token.
+    let (req, parse) = vendure().add_line("sess1", &line("1", 2)).unwrap().into_parts();
+    assert_eq!(header(&req, "authorization"), Some("Bearer sess1"));
+    assert_eq!(body_json(&req)["variables"], serde_json::json!({ "v": "1", "q": 2 }));
+    let cart = parse(&answer(200, fixture!("vendure", "add-item.json"))).unwrap();
+    let usd = |a| Money::new(a, Currency::USD);
+    assert_eq!((cart.id.as_str(), cart.subtotal, cart.discount, cart.total), ("sess1", usd(322_060), Some(usd(10_000)), usd(312_060)));
+    assert_eq!((cart.lines[0].unit_price, cart.lines[0].line_total, cart.lines[0].title.as_str()), (usd(155_880), usd(311_760), "Laptop <i>Pro</i>"));
+}
+
+#[test]
+fn vendure_errors_and_customers() {
+    let (_, parse) = vendure().add_line("s", &line("1", 9)).unwrap().into_parts();
+    assert!(matches!(parse(&answer(200, fixture!("vendure", "insufficient-stock.json"))), Err(ProtocolError::InsufficientStock { available: Some(2), .. })));
+    let (_, parse) = vendure().update_line("s", "41", 3, None).unwrap().into_parts();
+    assert!(matches!(parse(&answer(200, fixture!("vendure", "order-modification-error.json"))), Err(ProtocolError::Api { code, .. }) if code == "ORDER_MODIFICATION_ERROR"));
+    let (_, parse) = vendure().get_cart("s").unwrap().into_parts();
+    assert!(matches!(parse(&answer(200, fixture!("vendure", "forbidden.json"))), Err(ProtocolError::Api { code, .. }) if code == "FORBIDDEN"));
+    let (_, parse) = vendure().list_products(&ProductQuery::default()).unwrap().into_parts();
+    let products = parse(&answer(200, fixture!("vendure", "products.json"))).unwrap();
+    assert_eq!((products[0].handle.as_str(), products[0].category.as_str(), products[0].variants[0].price.amount), ("laptop", "computers", 155_880));
+    assert_eq!(products[0].variants[0].options[1], crate::catalog::VariantOption { name: "RAM".into(), value: "8GB".into() });
+    // Login on the guest's session: Vendure merges the guest order; the (new) session is the cart.
+    let (req, parse) = vendure().sign_in("ada@example.com", "pw", Some("sess1")).unwrap().into_parts();
+    assert_eq!(header(&req, "authorization"), Some("Bearer sess1"));
+    let s = parse(&with_header(answer(200, fixture!("vendure", "login.json")), "vendure-auth-token", "sess2")).unwrap();
+    assert_eq!((s.token.as_str(), s.cart_id.as_deref(), s.customer.id.as_str()), ("sess2", Some("sess2"), "7"));
+    let (_, parse) = vendure().sign_in("ada@example.com", "bad", None).unwrap().into_parts();
+    assert!(matches!(parse(&answer(200, fixture!("vendure", "login-invalid.json"))), Err(ProtocolError::Api { status: 401, .. })));
+    assert_eq!(vendure().variant_stock("1").unwrap_err(), ProtocolError::Unsupported(Capability::PerStoreStock));
+}

@@ -1,0 +1,588 @@
+//! Adapter for the Medusa v2 Store API (`/store/...`), checked against a real
+//! Medusa 2.21 (`cargo xtask test --peers`) and its recorded answers
+//! (`tests/fixtures/medusa/`).
+//!
+//! What differs from the reference protocol, and how it is bridged:
+//! - Amounts are major units as JSON numbers (`12.5` = €12.50): parsed from
+//!   their decimal text into minor units exactly ([`Money::from_major`]).
+//! - Every request carries `x-publishable-api-key`; prices need a `region_id`.
+//! - A cart id is the cart's bearer secret (as in the reference protocol).
+//! - Stock per location comes from the products route
+//!   (`variants.inventory_items.inventory.location_levels`); Medusa has no
+//!   store directory (names, coordinates, hours), so the shop publishes one as a
+//!   JSON file (`stores_url`) whose store ids are Medusa stock-location ids.
+//! - Pickup lines, handoff, live sync, offers and order lookup by key do not
+//!   exist here: declared unsupported. Medusa fulfils a "pickup" from any
+//!   location, so the SDK never offers to reserve at a store.
+//! - A customer's carts cannot be listed: sign-in transfers the guest cart to
+//!   the customer (`attach_cart`); the SDK remembers the
+//!   customer's cart id on the device.
+//! - Over-stock answers `insufficient_inventory` without a count:
+//!   [`ProtocolError::InsufficientStock`] with `available: None`.
+
+use super::*;
+use crate::cart::CartLine;
+use crate::catalog::{Image, Product, Variant, VariantOption};
+use crate::money::Money;
+use crate::store::{StockLevel, VariantStock};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// Where the shop's Medusa is and what to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MedusaAdapter {
+    /// e.g. `http://127.0.0.1:9000`, no trailing slash.
+    base_url: String,
+    publishable_key: String,
+    /// Prices are per region.
+    region_id: String,
+    /// The shop's store directory (`{"stores": [...]}`, ids = stock locations).
+    stores_url: Option<String>,
+    /// A signed-in customer's JWT.
+    token: Option<String>,
+}
+
+const PRODUCT_FIELDS: &str = "id,handle,title,description,thumbnail,*images,*categories,*variants,*variants.options,*variants.options.option,variants.calculated_price.calculated_amount,variants.calculated_price.currency_code";
+const CART_FIELDS: &str = "id,currency_code,total,subtotal,item_subtotal,discount_total,updated_at,customer_id,*items,items.subtotal,items.total";
+
+impl MedusaAdapter {
+    pub fn new(base_url: &str, publishable_key: &str, region_id: &str) -> MedusaAdapter {
+        MedusaAdapter {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            publishable_key: publishable_key.to_owned(),
+            region_id: region_id.to_owned(),
+            stores_url: None,
+            token: None,
+        }
+    }
+
+    pub fn with_stores_url(mut self, url: Option<String>) -> Self {
+        self.stores_url = url.filter(|u| !u.is_empty());
+        self
+    }
+
+    pub fn with_token(mut self, token: Option<String>) -> Self {
+        self.token = token;
+        self
+    }
+
+    fn request(&self, method: Method, path: &str, body: Option<Value>) -> HttpRequest {
+        let mut headers = vec![("accept".to_owned(), "application/json".to_owned()), ("x-publishable-api-key".to_owned(), self.publishable_key.clone())];
+        if let Some(t) = &self.token {
+            headers.push(("authorization".into(), format!("Bearer {t}")));
+        }
+        if body.is_some() {
+            headers.push(("content-type".into(), "application/json".into()));
+        }
+        HttpRequest { method, url: format!("{}{path}", self.base_url), headers, body: body.map(|b| b.to_string().into_bytes()) }
+    }
+
+    fn cart_call(&self, method: Method, path: &str, body: Option<Value>) -> Call<Cart> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        Call::new(self.request(method, &format!("{path}{sep}fields={CART_FIELDS}"), body), |r| {
+            let w: CartAnswer = parse(r, "cart")?;
+            to_cart(w.cart)
+        })
+    }
+}
+
+fn non_empty(what: &str, value: &str) -> Result<(), ProtocolError> {
+    if value.is_empty() { Err(ProtocolError::InvalidRequest(format!("{what} is empty"))) } else { Ok(()) }
+}
+
+/// A success body as `T`, or Medusa's error (`{type, message}`, sometimes a `code`).
+fn parse<T: DeserializeOwned>(r: &HttpResponse, what: &'static str) -> Result<T, ProtocolError> {
+    if !(200..300).contains(&r.status) {
+        return Err(error(r));
+    }
+    serde_json::from_slice(&r.body).map_err(|e| ProtocolError::Malformed { what, detail: e.to_string() })
+}
+
+#[derive(Deserialize)]
+struct ErrorWire {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+fn error(r: &HttpResponse) -> ProtocolError {
+    match serde_json::from_slice::<ErrorWire>(&r.body) {
+        Ok(ErrorWire { code: Some(code), message, .. }) if code == "insufficient_inventory" => ProtocolError::InsufficientStock {
+            available: None,
+            message: message.unwrap_or_else(|| "not enough stock".into()),
+        },
+        Ok(ErrorWire { kind: Some(kind), message: Some(message), .. }) => ProtocolError::Api { status: r.status, code: kind, message },
+        _ => ProtocolError::Http { status: r.status },
+    }
+}
+
+fn malformed(what: &'static str, detail: impl Into<String>) -> ProtocolError {
+    ProtocolError::Malformed { what, detail: detail.into() }
+}
+
+/// A Medusa amount (a JSON number in major units, or its decimal string).
+fn amount(v: &Value, currency: Currency, what: &'static str) -> Result<Money, ProtocolError> {
+    let text = match v {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        other => return Err(malformed(what, format!("amount is {other}, expected a number"))),
+    };
+    Money::from_major(&text, currency).map_err(|e| malformed(what, e.to_string()))
+}
+
+fn currency(code: &str, what: &'static str) -> Result<Currency, ProtocolError> {
+    Currency::new(&code.to_ascii_uppercase()).map_err(|e| malformed(what, e.to_string()))
+}
+
+// ---------------------------------------------------------------- products
+
+#[derive(Deserialize)]
+struct ProductsAnswer {
+    products: Vec<ProductWire>,
+}
+
+#[derive(Deserialize)]
+struct ProductAnswer {
+    product: ProductWire,
+}
+
+#[derive(Deserialize)]
+struct ProductWire {
+    id: String,
+    handle: String,
+    title: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    thumbnail: Option<String>,
+    #[serde(default)]
+    images: Option<Vec<ImageWire>>,
+    #[serde(default)]
+    categories: Option<Vec<CategoryWire>>,
+    #[serde(default)]
+    variants: Option<Vec<VariantWire>>,
+}
+
+#[derive(Deserialize)]
+struct ImageWire {
+    url: String,
+}
+
+#[derive(Deserialize)]
+struct CategoryWire {
+    handle: String,
+}
+
+#[derive(Deserialize)]
+struct VariantWire {
+    id: String,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    sku: Option<String>,
+    #[serde(default)]
+    thumbnail: Option<String>,
+    #[serde(default)]
+    options: Option<Vec<OptionValueWire>>,
+    #[serde(default)]
+    calculated_price: Option<PriceWire>,
+}
+
+#[derive(Deserialize)]
+struct OptionValueWire {
+    value: String,
+    #[serde(default)]
+    option: Option<OptionWire>,
+}
+
+#[derive(Deserialize)]
+struct OptionWire {
+    title: String,
+}
+
+#[derive(Deserialize)]
+struct PriceWire {
+    calculated_amount: Value,
+    currency_code: String,
+}
+
+fn to_product(p: ProductWire) -> Result<Product, ProtocolError> {
+    let mut images: Vec<Image> = p.images.unwrap_or_default().into_iter().map(|i| Image { url: i.url, alt: String::new() }).collect();
+    if images.is_empty()
+        && let Some(t) = p.thumbnail.filter(|t| !t.is_empty()) {
+            images.push(Image { url: t, alt: String::new() });
+        }
+    let mut variants = Vec::new();
+    for v in p.variants.unwrap_or_default() {
+        // A variant without a price in this region cannot be sold here: left out.
+        let Some(price) = v.calculated_price else { continue };
+        let cur = currency(&price.currency_code, "product")?;
+        variants.push(Variant {
+            price: amount(&price.calculated_amount, cur, "product")?,
+            product_id: p.id.clone(),
+            title: v.title.unwrap_or_default(),
+            sku: v.sku.unwrap_or_default(),
+            options: v.options.unwrap_or_default().into_iter().map(|o| VariantOption { name: o.option.map(|x| x.title).unwrap_or_default(), value: o.value }).collect(),
+            image: v.thumbnail.filter(|t| !t.is_empty()).map(|url| Image { url, alt: String::new() }),
+            id: v.id,
+        });
+    }
+    Ok(Product {
+        id: p.id,
+        handle: p.handle,
+        title: p.title,
+        description: p.description.unwrap_or_default(),
+        category: p.categories.and_then(|c| c.into_iter().next()).map(|c| c.handle).unwrap_or_default(),
+        images,
+        variants,
+    })
+}
+
+// ---------------------------------------------------------------- carts
+
+#[derive(Deserialize)]
+struct CartAnswer {
+    cart: CartWire,
+}
+
+#[derive(Deserialize)]
+struct DeletedAnswer {
+    parent: CartWire,
+}
+
+#[derive(Deserialize)]
+struct CartWire {
+    id: String,
+    currency_code: String,
+    #[serde(default)]
+    items: Option<Vec<ItemWire>>,
+    total: Value,
+    #[serde(default)]
+    subtotal: Option<Value>,
+    #[serde(default)]
+    item_subtotal: Option<Value>,
+    #[serde(default)]
+    discount_total: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct ItemWire {
+    id: String,
+    variant_id: Option<String>,
+    #[serde(default)]
+    product_id: Option<String>,
+    title: String,
+    #[serde(default)]
+    product_title: Option<String>,
+    #[serde(default)]
+    variant_title: Option<String>,
+    #[serde(default)]
+    thumbnail: Option<String>,
+    quantity: Value,
+    unit_price: Value,
+    #[serde(default)]
+    subtotal: Option<Value>,
+}
+
+fn to_cart(c: CartWire) -> Result<Cart, ProtocolError> {
+    let cur = currency(&c.currency_code, "cart")?;
+    let mut lines = Vec::new();
+    for it in c.items.unwrap_or_default() {
+        let quantity = it.quantity.as_u64().and_then(|q| u32::try_from(q).ok()).ok_or_else(|| malformed("cart", format!("line {} has quantity {}", it.id, it.quantity)))?;
+        let unit_price = amount(&it.unit_price, cur, "cart")?;
+        // Medusa's own line total when it sends one, so totals are Medusa's to the cent.
+        let line_total = match it.subtotal.as_ref().filter(|v| !v.is_null()) {
+            Some(v) => amount(v, cur, "cart")?,
+            None => unit_price.checked_mul(quantity).map_err(|e| malformed("cart", e.to_string()))?,
+        };
+        lines.push(CartLine {
+            variant_id: it.variant_id.ok_or_else(|| malformed("cart", format!("line {} has no variant (a custom item)", it.id)))?,
+            product_id: it.product_id.unwrap_or_default(),
+            title: it.product_title.unwrap_or(it.title),
+            variant_title: it.variant_title.unwrap_or_default(),
+            image: it.thumbnail.filter(|t| !t.is_empty()).map(|url| Image { url, alt: String::new() }),
+            quantity,
+            unit_price,
+            line_total,
+            fulfillment: Fulfillment::Delivery,
+            bundle: None,
+            discount: None,
+            reserved_until: None,
+            transfer: false,
+            offer_percent: 0,
+            id: it.id,
+        });
+    }
+    let total = amount(&c.total, cur, "cart")?;
+    let subtotal = match c.item_subtotal.as_ref().or(c.subtotal.as_ref()).filter(|v| !v.is_null()) {
+        Some(v) => amount(v, cur, "cart")?,
+        None => Money::sum(cur, lines.iter().map(|l| l.line_total)).map_err(|e| malformed("cart", e.to_string()))?,
+    };
+    let discount = match c.discount_total.as_ref().filter(|v| !v.is_null()) {
+        Some(v) => Some(amount(v, cur, "cart")?).filter(|d| d.amount != 0),
+        None => None,
+    };
+    Ok(Cart { id: c.id, version: 0, currency: cur, lines, subtotal, discount, total, updated_at: 0 })
+}
+
+// ---------------------------------------------------------------- stock
+
+#[derive(Deserialize)]
+struct StockProductWire {
+    #[serde(default)]
+    variants: Option<Vec<StockVariantWire>>,
+}
+
+#[derive(Deserialize)]
+struct StockVariantWire {
+    id: String,
+    #[serde(default)]
+    inventory_items: Option<Vec<InventoryLinkWire>>,
+}
+
+#[derive(Deserialize)]
+struct InventoryLinkWire {
+    #[serde(default)]
+    inventory: Option<InventoryWire>,
+}
+
+#[derive(Deserialize)]
+struct InventoryWire {
+    #[serde(default)]
+    location_levels: Option<Vec<LevelWire>>,
+}
+
+#[derive(Deserialize)]
+struct LevelWire {
+    location_id: String,
+    available_quantity: Value,
+}
+
+#[derive(Deserialize)]
+struct StockAnswer {
+    products: Vec<StockProductWire>,
+}
+
+/// Free units per location. A variant made of several inventory items (a
+/// kit) has as many as its scarcest item allows.
+fn to_stock(variant_id: &str, a: StockAnswer) -> Result<VariantStock, ProtocolError> {
+    let variant = a.products.into_iter().flat_map(|p| p.variants.unwrap_or_default()).find(|v| v.id == variant_id).ok_or_else(|| ProtocolError::Api {
+        status: 404,
+        code: "not_found".into(),
+        message: format!("variant {variant_id} not found"),
+    })?;
+    let mut per_location: Vec<(String, u32)> = Vec::new();
+    for (i, link) in variant.inventory_items.unwrap_or_default().into_iter().enumerate() {
+        let levels = link.inventory.and_then(|inv| inv.location_levels).unwrap_or_default();
+        let mut these = Vec::new();
+        for l in levels {
+            // Medusa may answer a negative or fractional availability when over-reserved: none free.
+            let q = l.available_quantity.as_f64().ok_or_else(|| malformed("stock list", format!("available_quantity is {}", l.available_quantity)))?;
+            these.push((l.location_id, if q.is_finite() && q > 0.0 { q.min(f64::from(u32::MAX)).floor() as u32 } else { 0 }));
+        }
+        if i == 0 {
+            per_location = these;
+        } else {
+            for (loc, q) in &mut per_location {
+                *q = these.iter().find(|(l, _)| l == loc).map_or(0, |(_, t)| (*q).min(*t));
+            }
+        }
+    }
+    Ok(VariantStock {
+        variant_id: variant_id.to_owned(),
+        stock: per_location.into_iter().map(|(store_id, quantity)| StockLevel { store_id, variant_id: variant_id.to_owned(), quantity }).collect(),
+        warehouse: 0,
+        low_stock_threshold: crate::store::rank::DEFAULT_LOW_THRESHOLD,
+    })
+}
+
+// ---------------------------------------------------------------- customers
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    token: String,
+}
+
+#[derive(Deserialize)]
+struct CustomerAnswer {
+    customer: CustomerWire,
+}
+
+#[derive(Deserialize)]
+struct CustomerWire {
+    id: String,
+    email: String,
+    #[serde(default)]
+    first_name: Option<String>,
+    #[serde(default)]
+    last_name: Option<String>,
+}
+
+impl From<CustomerWire> for CustomerInfo {
+    fn from(c: CustomerWire) -> CustomerInfo {
+        let name = [c.first_name, c.last_name].into_iter().flatten().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
+        CustomerInfo { id: c.id, email: c.email, name }
+    }
+}
+
+impl CommerceAdapter for MedusaAdapter {
+    fn name(&self) -> &'static str {
+        "medusa"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { per_store_stock: self.stores_url.is_some(), customer_carts: true, ..Capabilities::default() }
+    }
+
+    fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
+        let mut path = format!("/store/products?region_id={}&limit=100&fields={PRODUCT_FIELDS}", encode_component(&self.region_id));
+        for id in &query.ids {
+            path.push_str(&format!("&id[]={}", encode_component(id)));
+        }
+        if let Some(q) = &query.search {
+            path.push_str(&format!("&q={}", encode_component(q)));
+        }
+        if query.category.is_some() {
+            // Medusa filters by category id, not by our category handle: filtered below instead.
+        }
+        let category = query.category.clone();
+        Ok(Call::new(self.request(Method::Get, &path, None), move |r| {
+            let w: ProductsAnswer = parse(r, "product list")?;
+            let products = w.products.into_iter().map(to_product).collect::<Result<Vec<_>, _>>()?;
+            Ok(products.into_iter().filter(|p| category.as_ref().is_none_or(|c| &p.category == c)).collect())
+        }))
+    }
+
+    fn get_product(&self, id: &str) -> Result<Call<Product>, ProtocolError> {
+        non_empty("product id", id)?;
+        let region = encode_component(&self.region_id);
+        if id.starts_with("prod_") {
+            let path = format!("/store/products/{}?region_id={region}&fields={PRODUCT_FIELDS}", encode_component(id));
+            return Ok(Call::new(self.request(Method::Get, &path, None), |r| to_product(parse::<ProductAnswer>(r, "product")?.product)));
+        }
+        // Not an id: a handle.
+        let path = format!("/store/products?handle={}&region_id={region}&fields={PRODUCT_FIELDS}", encode_component(id));
+        let handle = id.to_owned();
+        Ok(Call::new(self.request(Method::Get, &path, None), move |r| {
+            let w: ProductsAnswer = parse(r, "product")?;
+            let p = w.products.into_iter().next().ok_or_else(|| ProtocolError::Api { status: 404, code: "not_found".into(), message: format!("product {handle} not found") })?;
+            to_product(p)
+        }))
+    }
+
+    fn create_cart(&self, _currency: Option<Currency>) -> Result<Call<Cart>, ProtocolError> {
+        // The region decides the currency.
+        Ok(self.cart_call(Method::Post, "/store/carts", Some(serde_json::json!({ "region_id": self.region_id }))))
+    }
+
+    fn get_cart(&self, cart_id: &str) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        Ok(self.cart_call(Method::Get, &format!("/store/carts/{}", encode_component(cart_id)), None))
+    }
+
+    fn add_line(&self, cart_id: &str, line: &NewLine) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        non_empty("variant id", &line.variant_id)?;
+        if line.fulfillment != Fulfillment::Delivery {
+            return Err(ProtocolError::Unsupported(Capability::Pickup));
+        }
+        let body = serde_json::json!({ "variant_id": line.variant_id, "quantity": line.quantity });
+        Ok(self.cart_call(Method::Post, &format!("/store/carts/{}/line-items", encode_component(cart_id)), Some(body)))
+    }
+
+    fn update_line(&self, cart_id: &str, line_id: &str, quantity: u32, _expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError> {
+        if quantity == 0 {
+            return self.remove_line(cart_id, line_id, None);
+        }
+        non_empty("cart id", cart_id)?;
+        non_empty("line id", line_id)?;
+        let path = format!("/store/carts/{}/line-items/{}", encode_component(cart_id), encode_component(line_id));
+        Ok(self.cart_call(Method::Post, &path, Some(serde_json::json!({ "quantity": quantity }))))
+    }
+
+    fn remove_line(&self, cart_id: &str, line_id: &str, _expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        non_empty("line id", line_id)?;
+        let path = format!("/store/carts/{}/line-items/{}?fields={CART_FIELDS}", encode_component(cart_id), encode_component(line_id));
+        Ok(Call::new(self.request(Method::Delete, &path, None), |r| to_cart(parse::<DeletedAnswer>(r, "cart")?.parent)))
+    }
+
+    fn checkout(&self, _request: &CheckoutRequest) -> Result<Call<Order>, ProtocolError> {
+        // Medusa's checkout needs addresses, shipping and payment: the shop's own checkout page.
+        Err(ProtocolError::Unsupported(Capability::Checkout))
+    }
+
+    fn get_order(&self, _order_id: &str, _key: &str) -> Result<Call<Order>, ProtocolError> {
+        Err(ProtocolError::Unsupported(Capability::OrderLookup))
+    }
+
+    fn list_stores(&self) -> Result<Call<Vec<Store>>, ProtocolError> {
+        let url = self.stores_url.clone().ok_or(ProtocolError::Unsupported(Capability::PerStoreStock))?;
+        let request = HttpRequest { method: Method::Get, url, headers: vec![("accept".into(), "application/json".into())], body: None };
+        Ok(Call::new(request, |r| super::reference::parse_json::<super::reference::StoreList>(r, "store list").map(|l| l.stores)))
+    }
+
+    fn variant_stock(&self, variant_id: &str) -> Result<Call<VariantStock>, ProtocolError> {
+        non_empty("variant id", variant_id)?;
+        let path = format!("/store/products?variants.id={}&fields=id,variants.id,variants.inventory_items.inventory.location_levels.*", encode_component(variant_id));
+        let id = variant_id.to_owned();
+        Ok(Call::new(self.request(Method::Get, &path, None), move |r| to_stock(&id, parse(r, "stock list")?)))
+    }
+
+    fn sign_up(&self, email: &str, password: &str, _name: &str, _guest_cart: Option<&str>) -> Result<Call<CustomerSession>, ProtocolError> {
+        non_empty("e-mail", email)?;
+        self.auth("/auth/customer/emailpass/register", email, password)
+    }
+
+    fn sign_in(&self, email: &str, password: &str, _guest_cart: Option<&str>) -> Result<Call<CustomerSession>, ProtocolError> {
+        non_empty("e-mail", email)?;
+        self.auth("/auth/customer/emailpass", email, password)
+    }
+
+    /// Medusa's `POST /store/carts/{id}/customer`: the guest cart becomes the
+    /// signed-in customer's (Medusa does not merge carts).
+    fn attach_cart(&self, cart_id: &str) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        if self.token.is_none() {
+            return Err(ProtocolError::InvalidRequest("sign in before attaching a cart".into()));
+        }
+        Ok(self.cart_call(Method::Post, &format!("/store/carts/{}/customer", encode_component(cart_id)), None))
+    }
+
+    /// The second step of Medusa's sign-up, with the registration token.
+    fn create_customer(&self, email: &str, name: &str) -> Result<Call<CustomerInfo>, ProtocolError> {
+        non_empty("e-mail", email)?;
+        let body = serde_json::json!({ "email": email, "first_name": name });
+        Ok(Call::new(self.request(Method::Post, "/store/customers", Some(body)), |r| {
+            let w: CustomerAnswer = parse(r, "customer")?;
+            Ok(w.customer.into())
+        }))
+    }
+
+    fn me(&self) -> Result<Call<CustomerMe>, ProtocolError> {
+        Ok(Call::new(self.request(Method::Get, "/store/customers/me", None), |r| {
+            let w: CustomerAnswer = parse(r, "customer")?;
+            // No route lists a customer's carts: the SDK remembers the cart id.
+            Ok(CustomerMe { customer: w.customer.into(), cart_id: None })
+        }))
+    }
+}
+
+impl MedusaAdapter {
+    /// Medusa's auth answers only a token; who it is comes from `me` (and,
+    /// after sign-up, `create_customer`).
+    fn auth(&self, path: &str, email: &str, password: &str) -> Result<Call<CustomerSession>, ProtocolError> {
+        let body = serde_json::json!({ "email": email, "password": password });
+        let email = email.to_owned();
+        Ok(Call::new(self.request(Method::Post, path, Some(body)), move |r| {
+            let w: TokenAnswer = parse(r, "session")?;
+            Ok(CustomerSession { customer: CustomerInfo { id: String::new(), email, name: String::new() }, token: w.token, cart_id: None })
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests;

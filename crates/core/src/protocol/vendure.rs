@@ -1,0 +1,403 @@
+//! Adapter for the Vendure Shop API (GraphQL at `/shop-api`), written from
+//! Vendure's public schema and checked against answers in its documented
+//! shapes (`tests/fixtures/vendure/`).
+//!
+//! Bridged differences:
+//! - The cart is the session's `activeOrder`; the session is a bearer token
+//!   Vendure answers in the `vendure-auth-token` header (`tokenMethod:
+//!   'bearer'`, exposed to CORS). Crosscart's cart id *is* that token: every
+//!   cart call sends it as `Authorization: Bearer`, and a call that starts a
+//!   session answers the new token as the cart's id.
+//! - Amounts are integers in minor units (`12990` = 129.90) with a
+//!   `currencyCode`; prices shown include tax (`…WithTax`).
+//! - Errors are union members (`InsufficientStockError` with
+//!   `quantityAvailable`, `OrderModificationError`, ...) or GraphQL `errors`.
+//! - Sign-in (`login`) keeps the session's active order: Vendure merges the
+//!   guest order into the customer's. No per-store stock, pickup, handoff,
+//!   live sync or offers: declared unsupported.
+
+use super::graphql;
+use super::*;
+use crate::cart::CartLine;
+use crate::catalog::{Image, Product, Variant, VariantOption};
+use crate::money::Money;
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VendureAdapter {
+    /// e.g. `https://shop.example.com/shop-api`.
+    endpoint: String,
+    /// The channel's token, when the shop has several channels.
+    channel_token: Option<String>,
+    /// A signed-in customer's session (also their cart's id).
+    token: Option<String>,
+}
+
+const ORDER: &str = "fragment Cart on Order { id code currencyCode totalQuantity subTotalWithTax totalWithTax discounts { amountWithTax } lines { id quantity unitPriceWithTax linePriceWithTax featuredAsset { preview } productVariant { id name product { id name } } } }";
+const ORDER_RESULT: &str = "__typename ...Cart ... on ErrorResult { errorCode message } ... on InsufficientStockError { quantityAvailable }";
+const PRODUCT: &str = "fragment P on Product { id slug name description featuredAsset { preview } assets { preview } collections { slug } variants { id name sku priceWithTax currencyCode featuredAsset { preview } options { name group { name } } } }";
+
+impl VendureAdapter {
+    pub fn new(endpoint: &str, channel_token: Option<String>) -> VendureAdapter {
+        VendureAdapter { endpoint: endpoint.trim_end_matches('/').to_owned(), channel_token: channel_token.filter(|t| !t.is_empty()), token: None }
+    }
+
+    pub fn with_token(mut self, token: Option<String>) -> Self {
+        self.token = token;
+        self
+    }
+
+    fn call(&self, session: Option<&str>, query: &str, variables: Value) -> HttpRequest {
+        let mut headers = Vec::new();
+        if let Some(c) = &self.channel_token {
+            headers.push(("vendure-token".to_owned(), c.clone()));
+        }
+        if let Some(t) = session.or(self.token.as_deref()).filter(|t| !t.is_empty()) {
+            headers.push(("authorization".to_owned(), format!("Bearer {t}")));
+        }
+        graphql::request(&self.endpoint, headers, query, variables)
+    }
+
+    /// A mutation answering `UpdateOrderItemsResult` (or a query answering
+    /// `activeOrder`) on the session `cart_id`, as a Crosscart cart.
+    fn order_call(&self, cart_id: Option<&str>, query: String, variables: Value, field: &'static str) -> Call<Cart> {
+        let session = cart_id.map(str::to_owned);
+        Call::new(self.call(cart_id, &query, variables), move |r| {
+            // A call without a session starts one: its token is the cart's id from now on.
+            let id = r.header("vendure-auth-token").map(str::to_owned).or(session).ok_or_else(|| ProtocolError::Malformed {
+                what: "cart",
+                detail: "Vendure answered no vendure-auth-token header (use tokenMethod 'bearer' and expose the header to CORS)".into(),
+            })?;
+            let result: Option<Value> = graphql::field(r, field, "cart")?;
+            // An empty cart's currency is the channel's (asked with `activeOrder`).
+            let channel: Option<Value> = graphql::field(r, "activeChannel", "cart").ok();
+            let currency = channel.as_ref().and_then(|c| c.get("defaultCurrencyCode")).and_then(Value::as_str).and_then(|c| Currency::new(c).ok());
+            order_result(&id, result, currency)
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OrderWire {
+    currency_code: String,
+    sub_total_with_tax: i64,
+    total_with_tax: i64,
+    #[serde(default)]
+    discounts: Vec<DiscountWire>,
+    lines: Vec<LineWire>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DiscountWire {
+    amount_with_tax: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LineWire {
+    id: String,
+    quantity: u32,
+    unit_price_with_tax: i64,
+    line_price_with_tax: i64,
+    #[serde(default)]
+    featured_asset: Option<AssetWire>,
+    product_variant: LineVariantWire,
+}
+
+#[derive(Deserialize)]
+struct AssetWire {
+    preview: String,
+}
+
+#[derive(Deserialize)]
+struct LineVariantWire {
+    id: String,
+    name: String,
+    product: NamedWire,
+}
+
+#[derive(Deserialize)]
+struct NamedWire {
+    id: String,
+    name: String,
+}
+
+/// `activeOrder` (null: an empty cart in the channel's `currency`) or an `UpdateOrderItemsResult`.
+fn order_result(session: &str, v: Option<Value>, currency: Option<Currency>) -> Result<Cart, ProtocolError> {
+    let Some(v) = v.filter(|v| !v.is_null()) else {
+        let cur = currency.ok_or_else(|| ProtocolError::Malformed { what: "cart", detail: "no order and no channel currency".into() })?;
+        return Ok(Cart { id: session.to_owned(), version: 0, currency: cur, lines: Vec::new(), subtotal: Money::zero(cur), discount: None, total: Money::zero(cur), updated_at: 0 });
+    };
+    match v.get("__typename").and_then(Value::as_str) {
+        Some("Order") | None => {}
+        Some("InsufficientStockError") => {
+            return Err(ProtocolError::InsufficientStock {
+                available: v.get("quantityAvailable").and_then(Value::as_u64).and_then(|q| u32::try_from(q).ok()),
+                message: v.get("message").and_then(Value::as_str).unwrap_or("not enough stock").to_owned(),
+            })
+        }
+        Some(other) => {
+            return Err(ProtocolError::Api {
+                status: 409,
+                code: v.get("errorCode").and_then(Value::as_str).unwrap_or(other).to_owned(),
+                message: v.get("message").and_then(Value::as_str).unwrap_or(other).to_owned(),
+            })
+        }
+    }
+    let o: OrderWire = serde_json::from_value(v).map_err(|e| ProtocolError::Malformed { what: "cart", detail: e.to_string() })?;
+    let cur = Currency::new(&o.currency_code).map_err(|e| ProtocolError::Malformed { what: "cart", detail: e.to_string() })?;
+    let lines = o
+        .lines
+        .into_iter()
+        .map(|l| CartLine {
+            id: l.id,
+            variant_id: l.product_variant.id,
+            product_id: l.product_variant.product.id,
+            title: l.product_variant.product.name,
+            variant_title: l.product_variant.name,
+            image: l.featured_asset.map(|a| Image { url: a.preview, alt: String::new() }),
+            quantity: l.quantity,
+            unit_price: Money::new(l.unit_price_with_tax, cur),
+            line_total: Money::new(l.line_price_with_tax, cur),
+            fulfillment: Fulfillment::Delivery,
+            bundle: None,
+            discount: None,
+            reserved_until: None,
+            transfer: false,
+            offer_percent: 0,
+        })
+        .collect();
+    let discount: i64 = o.discounts.iter().map(|d| d.amount_with_tax.abs()).sum();
+    Ok(Cart {
+        id: session.to_owned(),
+        version: 0,
+        currency: cur,
+        lines,
+        subtotal: Money::new(o.sub_total_with_tax, cur),
+        discount: (discount != 0).then_some(Money::new(discount, cur)),
+        total: Money::new(o.total_with_tax, cur),
+        updated_at: 0,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProductWire {
+    id: String,
+    slug: String,
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    featured_asset: Option<AssetWire>,
+    #[serde(default)]
+    assets: Vec<AssetWire>,
+    #[serde(default)]
+    collections: Vec<SlugWire>,
+    variants: Vec<VariantWire>,
+}
+
+#[derive(Deserialize)]
+struct SlugWire {
+    slug: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VariantWire {
+    id: String,
+    name: String,
+    #[serde(default)]
+    sku: Option<String>,
+    price_with_tax: i64,
+    currency_code: String,
+    #[serde(default)]
+    featured_asset: Option<AssetWire>,
+    #[serde(default)]
+    options: Vec<OptionWire>,
+}
+
+#[derive(Deserialize)]
+struct OptionWire {
+    name: String,
+    group: NameOnly,
+}
+
+#[derive(Deserialize)]
+struct NameOnly {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct ProductList {
+    items: Vec<ProductWire>,
+}
+
+fn to_product(p: ProductWire) -> Result<Product, ProtocolError> {
+    let mut images: Vec<Image> = p.featured_asset.into_iter().chain(p.assets).map(|a| Image { url: a.preview, alt: String::new() }).collect();
+    images.dedup_by(|a, b| a.url == b.url);
+    let variants = p
+        .variants
+        .into_iter()
+        .map(|v| {
+            let cur = Currency::new(&v.currency_code).map_err(|e| ProtocolError::Malformed { what: "product", detail: e.to_string() })?;
+            Ok(Variant {
+                id: v.id,
+                product_id: p.id.clone(),
+                title: v.name,
+                sku: v.sku.unwrap_or_default(),
+                options: v.options.into_iter().map(|o| VariantOption { name: o.group.name, value: o.name }).collect(),
+                price: Money::new(v.price_with_tax, cur),
+                image: v.featured_asset.map(|a| Image { url: a.preview, alt: String::new() }),
+            })
+        })
+        .collect::<Result<Vec<_>, ProtocolError>>()?;
+    Ok(Product {
+        id: p.id,
+        handle: p.slug,
+        title: p.name,
+        description: p.description.unwrap_or_default(),
+        category: p.collections.into_iter().next().map(|c| c.slug).unwrap_or_default(),
+        images,
+        variants,
+    })
+}
+
+fn non_empty(what: &str, value: &str) -> Result<(), ProtocolError> {
+    if value.is_empty() { Err(ProtocolError::InvalidRequest(format!("{what} is empty"))) } else { Ok(()) }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CurrentUserWire {
+    #[serde(rename = "__typename", default)]
+    typename: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    identifier: Option<String>,
+    #[serde(default)]
+    error_code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+impl CommerceAdapter for VendureAdapter {
+    fn name(&self) -> &'static str {
+        "vendure"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { customer_carts: true, ..Capabilities::default() }
+    }
+
+    fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
+        let q = format!("query Products($options: ProductListOptions) {{ products(options: $options) {{ items {{ ...P }} }} }} {PRODUCT}");
+        let mut filter = serde_json::Map::new();
+        if let Some(s) = &query.search {
+            filter.insert("name".into(), json!({ "contains": s }));
+        }
+        if !query.ids.is_empty() {
+            filter.insert("id".into(), json!({ "in": query.ids }));
+        }
+        let category = query.category.clone();
+        Ok(Call::new(self.call(None, &q, json!({ "options": { "take": 100, "filter": filter } })), move |r| {
+            let list: ProductList = graphql::field(r, "products", "product list")?;
+            let products = list.items.into_iter().map(to_product).collect::<Result<Vec<_>, _>>()?;
+            Ok(products.into_iter().filter(|p| category.as_ref().is_none_or(|c| &p.category == c)).collect())
+        }))
+    }
+
+    fn get_product(&self, id: &str) -> Result<Call<Product>, ProtocolError> {
+        non_empty("product id", id)?;
+        // Vendure's product ids are numbers (or UUIDs); anything else is a slug.
+        let by_id = id.chars().all(|c| c.is_ascii_digit()) || (id.len() == 36 && id.chars().filter(|c| *c == '-').count() == 4);
+        let q = format!("query Product($id: ID, $slug: String) {{ product(id: $id, slug: $slug) {{ ...P }} }} {PRODUCT}");
+        let vars = if by_id { json!({ "id": id }) } else { json!({ "slug": id }) };
+        let id = id.to_owned();
+        Ok(Call::new(self.call(None, &q, vars), move |r| {
+            let p: Option<ProductWire> = graphql::field(r, "product", "product")?;
+            to_product(p.ok_or_else(|| graphql::not_found("product", &id))?)
+        }))
+    }
+
+    fn create_cart(&self, _currency: Option<Currency>) -> Result<Call<Cart>, ProtocolError> {
+        // Vendure makes the order with its first line; asking for it starts the session.
+        Ok(self.order_call(None, format!("query {{ activeOrder {{ ...Cart }} activeChannel {{ defaultCurrencyCode }} }} {ORDER}"), json!({}), "activeOrder"))
+    }
+
+    fn get_cart(&self, cart_id: &str) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        Ok(self.order_call(Some(cart_id), format!("query {{ activeOrder {{ ...Cart }} activeChannel {{ defaultCurrencyCode }} }} {ORDER}"), json!({}), "activeOrder"))
+    }
+
+    fn add_line(&self, cart_id: &str, line: &NewLine) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        non_empty("variant id", &line.variant_id)?;
+        if line.fulfillment != Fulfillment::Delivery {
+            return Err(ProtocolError::Unsupported(Capability::Pickup));
+        }
+        let q = format!("mutation Add($v: ID!, $q: Int!) {{ addItemToOrder(productVariantId: $v, quantity: $q) {{ {ORDER_RESULT} }} }} {ORDER}");
+        Ok(self.order_call(Some(cart_id), q, json!({ "v": line.variant_id, "q": line.quantity }), "addItemToOrder"))
+    }
+
+    fn update_line(&self, cart_id: &str, line_id: &str, quantity: u32, _expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError> {
+        if quantity == 0 {
+            return self.remove_line(cart_id, line_id, None);
+        }
+        non_empty("cart id", cart_id)?;
+        non_empty("line id", line_id)?;
+        let q = format!("mutation Adjust($l: ID!, $q: Int!) {{ adjustOrderLine(orderLineId: $l, quantity: $q) {{ {ORDER_RESULT} }} }} {ORDER}");
+        Ok(self.order_call(Some(cart_id), q, json!({ "l": line_id, "q": quantity }), "adjustOrderLine"))
+    }
+
+    fn remove_line(&self, cart_id: &str, line_id: &str, _expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        non_empty("line id", line_id)?;
+        let q = format!("mutation Remove($l: ID!) {{ removeOrderLine(orderLineId: $l) {{ {ORDER_RESULT} }} }} {ORDER}");
+        Ok(self.order_call(Some(cart_id), q, json!({ "l": line_id }), "removeOrderLine"))
+    }
+
+    fn checkout(&self, _request: &CheckoutRequest) -> Result<Call<Order>, ProtocolError> {
+        Err(ProtocolError::Unsupported(Capability::Checkout))
+    }
+
+    fn get_order(&self, _order_id: &str, _key: &str) -> Result<Call<Order>, ProtocolError> {
+        Err(ProtocolError::Unsupported(Capability::OrderLookup))
+    }
+
+    fn list_stores(&self) -> Result<Call<Vec<Store>>, ProtocolError> {
+        Err(ProtocolError::Unsupported(Capability::PerStoreStock))
+    }
+
+    fn variant_stock(&self, _variant_id: &str) -> Result<Call<VariantStock>, ProtocolError> {
+        Err(ProtocolError::Unsupported(Capability::PerStoreStock))
+    }
+
+    /// `login` on the guest's session (`guest_cart` is its token): Vendure
+    /// merges the guest's active order into the customer's.
+    fn sign_in(&self, email: &str, password: &str, guest_cart: Option<&str>) -> Result<Call<CustomerSession>, ProtocolError> {
+        non_empty("e-mail", email)?;
+        let q = "mutation Login($u: String!, $p: String!) { login(username: $u, password: $p, rememberMe: true) { __typename ... on CurrentUser { id identifier } ... on ErrorResult { errorCode message } } }";
+        let email = email.to_owned();
+        let guest = guest_cart.map(str::to_owned);
+        Ok(Call::new(self.call(guest.as_deref(), q, json!({ "u": email, "p": password })), move |r| {
+            let u: CurrentUserWire = graphql::field(r, "login", "session")?;
+            if u.typename.as_deref() != Some("CurrentUser") {
+                return Err(ProtocolError::Api {
+                    status: 401,
+                    code: u.error_code.unwrap_or_else(|| "invalid_credentials".into()),
+                    message: u.message.unwrap_or_else(|| "the e-mail or password is wrong".into()),
+                });
+            }
+            let token = r.header("vendure-auth-token").map(str::to_owned).or(guest).ok_or_else(|| ProtocolError::Malformed { what: "session", detail: "no vendure-auth-token header".into() })?;
+            Ok(CustomerSession {
+                customer: CustomerInfo { id: u.id.unwrap_or_default(), email: u.identifier.unwrap_or(email), name: String::new() },
+                cart_id: Some(token.clone()),
+                token,
+            })
+        }))
+    }
+}

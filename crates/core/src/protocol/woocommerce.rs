@@ -1,0 +1,387 @@
+//! Adapter for the WooCommerce Store API (`/wp-json/wc/store/v1`), written
+//! from its public documentation and checked against answers in the
+//! documented shapes (`tests/fixtures/woocommerce/`).
+//!
+//! Bridged differences:
+//! - Amounts are minor-unit strings with their exponent (`"1105"` and
+//!   `currency_minor_unit: 2`): [`Money::from_minor`], exactly.
+//! - The cart is identified by the `Cart-Token` response header, sent back as
+//!   a `Cart-Token` request header: Crosscart's cart id *is* that token.
+//! - Lines are keyed by `key`; names and messages come HTML-escaped
+//!   (`&quot;`, `&ndash;`): unescaped to text, never parsed as HTML.
+//! - Over-stock answers a `…out_of_stock` error whose message says how many
+//!   remain: one `InsufficientStock` with that count.
+//! - No per-store stock, pickup, customer carts (WordPress cookies), handoff,
+//!   live sync, offers or order lookup: declared unsupported. Cross-sells
+//!   come only with a cart, so bought-together falls back to the model file.
+
+use super::*;
+use crate::cart::CartLine;
+use crate::catalog::{Image, Product, Variant, VariantOption};
+use crate::money::Money;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WooCommerceAdapter {
+    /// e.g. `https://shop.example.com/wp-json/wc/store/v1`.
+    base_url: String,
+}
+
+impl WooCommerceAdapter {
+    pub fn new(base_url: &str) -> WooCommerceAdapter {
+        WooCommerceAdapter { base_url: base_url.trim_end_matches('/').to_owned() }
+    }
+
+    fn request(&self, method: Method, path: &str, cart_token: Option<&str>, body: Option<Value>) -> HttpRequest {
+        let mut headers = vec![("accept".to_owned(), "application/json".to_owned())];
+        if let Some(t) = cart_token.filter(|t| !t.is_empty()) {
+            headers.push(("cart-token".into(), t.to_owned()));
+        }
+        if body.is_some() {
+            headers.push(("content-type".into(), "application/json".into()));
+        }
+        HttpRequest { method, url: format!("{}{path}", self.base_url), headers, body: body.map(|b| b.to_string().into_bytes()) }
+    }
+
+    fn cart_call(&self, method: Method, path: &str, cart_token: Option<&str>, body: Option<Value>) -> Call<Cart> {
+        let known = cart_token.map(str::to_owned);
+        Call::new(self.request(method, path, cart_token, body), move |r| {
+            let token = r.header("cart-token").map(str::to_owned).or(known).ok_or_else(|| ProtocolError::Malformed {
+                what: "cart",
+                detail: "WooCommerce answered no Cart-Token header (expose it to CORS)".into(),
+            })?;
+            to_cart(token, parse(r, "cart")?)
+        })
+    }
+}
+
+/// Text from WooCommerce's HTML-escaped strings: entities decoded, tags left as text.
+pub fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let Some(end) = rest.find(';').filter(|e| *e <= 10) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let entity = &rest[1..end];
+        let c = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "nbsp" => Some('\u{a0}'),
+            "ndash" => Some('–'),
+            "mdash" => Some('—'),
+            _ => entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match c {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[derive(Deserialize)]
+struct ErrorWire {
+    code: String,
+    message: String,
+}
+
+fn parse<T: DeserializeOwned>(r: &HttpResponse, what: &'static str) -> Result<T, ProtocolError> {
+    if !(200..300).contains(&r.status) {
+        return Err(match serde_json::from_slice::<ErrorWire>(&r.body) {
+            Ok(e) if e.code.contains("out_of_stock") || e.code.contains("not_enough_stock") || e.code.contains("no_stock") => {
+                let message = unescape(&e.message);
+                // "… not enough stock (2 remaining)."
+                let available = message.rsplit_once('(').and_then(|(_, t)| t.split_whitespace().next()?.parse().ok()).or(Some(0).filter(|_| e.code.contains("no_stock")));
+                ProtocolError::InsufficientStock { available, message }
+            }
+            Ok(e) => ProtocolError::Api { status: r.status, code: e.code, message: unescape(&e.message) },
+            Err(_) => ProtocolError::Http { status: r.status },
+        });
+    }
+    serde_json::from_slice(&r.body).map_err(|e| ProtocolError::Malformed { what, detail: e.to_string() })
+}
+
+#[derive(Deserialize)]
+struct PricesWire {
+    price: String,
+    currency_code: String,
+    currency_minor_unit: u32,
+}
+
+impl PricesWire {
+    fn money(&self, amount: &str, what: &'static str) -> Result<Money, ProtocolError> {
+        let cur = Currency::new(&self.currency_code).map_err(|e| ProtocolError::Malformed { what, detail: e.to_string() })?;
+        Money::from_minor(amount, self.currency_minor_unit, cur).map_err(|e| ProtocolError::Malformed { what, detail: e.to_string() })
+    }
+}
+
+#[derive(Deserialize)]
+struct ImageWire {
+    src: String,
+    #[serde(default)]
+    alt: String,
+}
+
+#[derive(Deserialize)]
+struct CategoryWire {
+    slug: String,
+}
+
+#[derive(Deserialize)]
+struct ProductWire {
+    id: u64,
+    name: String,
+    slug: String,
+    #[serde(default)]
+    sku: String,
+    #[serde(default)]
+    short_description: String,
+    prices: PricesWire,
+    #[serde(default)]
+    images: Vec<ImageWire>,
+    #[serde(default)]
+    categories: Vec<CategoryWire>,
+    #[serde(default)]
+    variations: Vec<VariationWire>,
+}
+
+#[derive(Deserialize)]
+struct VariationWire {
+    id: u64,
+    #[serde(default)]
+    attributes: Vec<AttributeWire>,
+}
+
+#[derive(Deserialize)]
+struct AttributeWire {
+    name: String,
+    value: String,
+}
+
+/// A simple product is its own variant; a variable product's variations
+/// carry the product's price (the Store API lists variations without
+/// prices; the cart prices each added variation exactly).
+fn to_product(p: ProductWire) -> Result<Product, ProtocolError> {
+    let price = p.prices.money(&p.prices.price, "product")?;
+    let id = p.id.to_string();
+    let images: Vec<Image> = p.images.into_iter().map(|i| Image { url: i.src, alt: unescape(&i.alt) }).collect();
+    let variants = if p.variations.is_empty() {
+        vec![Variant { id: id.clone(), product_id: id.clone(), title: String::new(), sku: p.sku, options: Vec::new(), price, image: None }]
+    } else {
+        p.variations
+            .into_iter()
+            .map(|v| Variant {
+                id: v.id.to_string(),
+                product_id: id.clone(),
+                title: v.attributes.iter().map(|a| unescape(&a.value)).collect::<Vec<_>>().join(" / "),
+                sku: String::new(),
+                options: v.attributes.into_iter().map(|a| VariantOption { name: unescape(&a.name), value: unescape(&a.value) }).collect(),
+                price,
+                image: None,
+            })
+            .collect()
+    };
+    Ok(Product {
+        id,
+        handle: p.slug,
+        title: unescape(&p.name),
+        description: unescape(&p.short_description),
+        category: p.categories.into_iter().next().map(|c| c.slug).unwrap_or_default(),
+        images,
+        variants,
+    })
+}
+
+#[derive(Deserialize)]
+struct CartWire {
+    items: Vec<ItemWire>,
+    totals: CartTotalsWire,
+}
+
+#[derive(Deserialize)]
+struct CartTotalsWire {
+    total_items: String,
+    total_discount: String,
+    total_price: String,
+    currency_code: String,
+    currency_minor_unit: u32,
+}
+
+#[derive(Deserialize)]
+struct ItemWire {
+    key: String,
+    id: u64,
+    quantity: u32,
+    name: String,
+    #[serde(default)]
+    images: Vec<ImageWire>,
+    /// A variation's chosen attributes, e.g. `{"attribute": "Color", "value": "Blue"}`.
+    #[serde(default)]
+    variation: Vec<ItemAttributeWire>,
+    prices: PricesWire,
+    totals: LineTotalsWire,
+}
+
+#[derive(Deserialize)]
+struct ItemAttributeWire {
+    value: String,
+}
+
+#[derive(Deserialize)]
+struct LineTotalsWire {
+    line_subtotal: String,
+}
+
+fn to_cart(token: String, c: CartWire) -> Result<Cart, ProtocolError> {
+    let t = PricesWire { price: String::new(), currency_code: c.totals.currency_code.clone(), currency_minor_unit: c.totals.currency_minor_unit };
+    let mut lines = Vec::new();
+    for it in c.items {
+        lines.push(CartLine {
+            id: it.key,
+            variant_id: it.id.to_string(),
+            product_id: it.id.to_string(),
+            title: unescape(&it.name),
+            variant_title: it.variation.iter().map(|a| unescape(&a.value)).collect::<Vec<_>>().join(" / "),
+            image: it.images.into_iter().next().map(|i| Image { url: i.src, alt: unescape(&i.alt) }),
+            quantity: it.quantity,
+            unit_price: it.prices.money(&it.prices.price, "cart")?,
+            line_total: t.money(&it.totals.line_subtotal, "cart")?,
+            fulfillment: Fulfillment::Delivery,
+            bundle: None,
+            discount: None,
+            reserved_until: None,
+            transfer: false,
+            offer_percent: 0,
+        });
+    }
+    let discount = t.money(&c.totals.total_discount, "cart")?;
+    Ok(Cart {
+        id: token,
+        version: 0,
+        currency: t.money("0", "cart")?.currency,
+        lines,
+        subtotal: t.money(&c.totals.total_items, "cart")?,
+        discount: (discount.amount != 0).then_some(discount),
+        total: t.money(&c.totals.total_price, "cart")?,
+        updated_at: 0,
+    })
+}
+
+fn non_empty(what: &str, value: &str) -> Result<(), ProtocolError> {
+    if value.is_empty() { Err(ProtocolError::InvalidRequest(format!("{what} is empty"))) } else { Ok(()) }
+}
+
+/// Woo's ids are integers; anything else cannot exist there.
+fn numeric_id(what: &str, id: &str) -> Result<u64, ProtocolError> {
+    id.parse().map_err(|_| ProtocolError::InvalidRequest(format!("{what} {id:?} is not a WooCommerce id")))
+}
+
+impl CommerceAdapter for WooCommerceAdapter {
+    fn name(&self) -> &'static str {
+        "woocommerce"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+    }
+
+    fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
+        let mut path = "/products?per_page=100".to_owned();
+        if let Some(q) = &query.search {
+            path.push_str(&format!("&search={}", encode_component(q)));
+        }
+        if !query.ids.is_empty() {
+            let ids: Vec<String> = query.ids.iter().filter_map(|i| i.parse::<u64>().ok()).map(|i| i.to_string()).collect();
+            path.push_str(&format!("&include={}", ids.join(",")));
+        }
+        let category = query.category.clone();
+        Ok(Call::new(self.request(Method::Get, &path, None, None), move |r| {
+            let list: Vec<ProductWire> = parse(r, "product list")?;
+            let products = list.into_iter().map(to_product).collect::<Result<Vec<_>, _>>()?;
+            Ok(products.into_iter().filter(|p| category.as_ref().is_none_or(|c| &p.category == c)).collect())
+        }))
+    }
+
+    fn get_product(&self, id: &str) -> Result<Call<Product>, ProtocolError> {
+        non_empty("product id", id)?;
+        if let Ok(n) = id.parse::<u64>() {
+            return Ok(Call::new(self.request(Method::Get, &format!("/products/{n}"), None, None), |r| to_product(parse(r, "product")?)));
+        }
+        let slug = id.to_owned();
+        Ok(Call::new(self.request(Method::Get, &format!("/products?slug={}", encode_component(id)), None, None), move |r| {
+            let list: Vec<ProductWire> = parse(r, "product")?;
+            to_product(list.into_iter().next().ok_or_else(|| ProtocolError::Api { status: 404, code: "not_found".into(), message: format!("product {slug} not found") })?)
+        }))
+    }
+
+    fn create_cart(&self, _currency: Option<Currency>) -> Result<Call<Cart>, ProtocolError> {
+        // The first cart request without a token starts a cart and answers its token.
+        Ok(self.cart_call(Method::Get, "/cart", None, None))
+    }
+
+    fn get_cart(&self, cart_id: &str) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        Ok(self.cart_call(Method::Get, "/cart", Some(cart_id), None))
+    }
+
+    fn add_line(&self, cart_id: &str, line: &NewLine) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        if line.fulfillment != Fulfillment::Delivery {
+            return Err(ProtocolError::Unsupported(Capability::Pickup));
+        }
+        let id = numeric_id("variant", &line.variant_id)?;
+        Ok(self.cart_call(Method::Post, "/cart/add-item", Some(cart_id), Some(json!({ "id": id, "quantity": line.quantity }))))
+    }
+
+    fn update_line(&self, cart_id: &str, line_id: &str, quantity: u32, _expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError> {
+        if quantity == 0 {
+            return self.remove_line(cart_id, line_id, None);
+        }
+        non_empty("cart id", cart_id)?;
+        non_empty("line id", line_id)?;
+        Ok(self.cart_call(Method::Post, "/cart/update-item", Some(cart_id), Some(json!({ "key": line_id, "quantity": quantity }))))
+    }
+
+    fn remove_line(&self, cart_id: &str, line_id: &str, _expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        non_empty("line id", line_id)?;
+        Ok(self.cart_call(Method::Post, "/cart/remove-item", Some(cart_id), Some(json!({ "key": line_id }))))
+    }
+
+    fn checkout(&self, _request: &CheckoutRequest) -> Result<Call<Order>, ProtocolError> {
+        Err(ProtocolError::Unsupported(Capability::Checkout))
+    }
+
+    fn get_order(&self, _order_id: &str, _key: &str) -> Result<Call<Order>, ProtocolError> {
+        Err(ProtocolError::Unsupported(Capability::OrderLookup))
+    }
+
+    fn list_stores(&self) -> Result<Call<Vec<Store>>, ProtocolError> {
+        Err(ProtocolError::Unsupported(Capability::PerStoreStock))
+    }
+
+    fn variant_stock(&self, _variant_id: &str) -> Result<Call<VariantStock>, ProtocolError> {
+        Err(ProtocolError::Unsupported(Capability::PerStoreStock))
+    }
+}

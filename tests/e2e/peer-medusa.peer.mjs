@@ -1,0 +1,123 @@
+// The elements against a real Medusa 2.21 (started by `cargo xtask test
+// --peers`, which passes its seed in CROSSCART_MEDUSA): a shop page on its own
+// origin, configured with the script tag's data-api="medusa", adds, changes
+// and removes lines in Medusa's cart with Medusa's totals, shows per-store
+// stock without offering a pickup Medusa would not honour, refuses an
+// over-stock add clearly, and a guest's cart becomes the customer's on sign-up.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { launch, newPage, assertNoProblems, assertText } from './helpers.mjs';
+
+const seed = JSON.parse(readFileSync(process.env.CROSSCART_MEDUSA, 'utf8'));
+const root = path.resolve(import.meta.dirname, '../..');
+const fill = (text) => text
+  .replaceAll('{{MEDUSA_URL}}', seed.base_url).replaceAll('{{PUBLISHABLE_KEY}}', seed.publishable_key)
+  .replaceAll('{{REGION_ID}}', seed.region_id).replaceAll('{{STORE_LOCATION}}', seed.store_location_id)
+  .replaceAll('{{BOOTS}}', seed.variants['TB-40']).replaceAll('{{SPRAY}}', seed.variants['WS-300']);
+const types = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.tsv': 'text/tab-separated-values', '.json': 'application/json', '.html': 'text/html' };
+
+let browser;
+let shop;
+let base;
+
+// The shop's own static host: its page, its stores file and the SDK, under a
+// strict CSP that lets the page talk to its Medusa only.
+before(async () => {
+  shop = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const file = url.pathname === '/' ? 'tests/peers/medusa/storefront/index.html'
+      : url.pathname === '/stores.json' ? 'tests/peers/medusa/storefront/stores.json'
+      : url.pathname.startsWith('/sdk/') ? path.join('www/dist', path.normalize(url.pathname.slice(5)).replace(/^(\.\.[/\\])+/, '')) : null;
+    let body;
+    try { body = file && readFileSync(path.join(root, file)); } catch { body = null; }
+    if (!body) { res.writeHead(404).end(); return; }
+    const ext = path.extname(file);
+    if (ext === '.html' || ext === '.json') body = fill(body.toString());
+    res.writeHead(200, {
+      'content-type': types[ext] ?? 'application/octet-stream',
+      'content-security-policy': `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ${seed.base_url}; style-src 'self'; img-src 'self' data:`,
+    }).end(body);
+  });
+  await new Promise((r) => shop.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${shop.address().port}`;
+  browser = await launch();
+});
+after(async () => { await browser?.close(); shop?.close(); });
+
+/** Medusa's own view of a cart, read with its API (not through Crosscart). */
+async function medusaCart(id) {
+  const r = await fetch(`${seed.base_url}/store/carts/${id}?fields=%2Bcustomer_id,%2Btotal,%2Bitems.quantity,%2Bitems.variant_id`, { headers: { 'x-publishable-api-key': seed.publishable_key } });
+  assert.equal(r.status, 200);
+  return (await r.json()).cart;
+}
+const cartId = (page) => page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith('crosscart:cart:'))?.[1]);
+const euros = (n) => `€${n.toFixed(2)}`;
+
+test('add, change and remove lines in Medusa\'s cart; the totals are Medusa\'s', async () => {
+  const page = await newPage(browser);
+  await page.goto(base);
+  await page.locator('#buy > button').click();
+  await assertText(page.locator('cc-cart-count [part=badge]'), '1');
+  await assertText(page.locator('cc-cart [part=line] [part=title]'), 'Trail Hiking Boots');
+  await assertText(page.locator('cc-cart [part=total]'), /€159\.00/);
+  const id = await cartId(page);
+  assert.match(id, /^cart_/);
+  let m = await medusaCart(id);
+  assert.deepEqual(m.items.map((i) => [i.variant_id, i.quantity]), [[seed.variants['TB-40'], 1]]);
+
+  await page.getByRole('button', { name: 'Increase quantity' }).click();
+  await assertText(page.locator('cc-cart-count [part=badge]'), '2');
+  await assertText(page.locator('cc-cart [part=total]'), /€318\.00/);
+  m = await medusaCart(id);
+  assert.equal(m.items[0].quantity, 2);
+  assert.equal(await page.locator('cc-cart [part=total]').textContent().then((t) => t.includes(euros(m.total))), true, `Medusa says ${m.total}`);
+
+  // More than Medusa has: a clear error, and the cart as it was.
+  await page.locator('#buy-spray > button').click();
+  await assertText(page.locator('#buy-spray [part=status]'), /required inventory/);
+  assert.equal((await medusaCart(id)).items.length, 1);
+  await assertText(page.locator('cc-cart-count [part=badge]'), '2');
+
+  await page.locator('cc-cart [part=remove]').click();
+  await assertText(page.locator('cc-cart-count [part=badge]'), '0');
+  assert.equal((await medusaCart(id)).items.length, 0);
+  assertNoProblems(page);
+});
+
+test('per-store stock from Medusa\'s location levels; no pickup offered', async () => {
+  const page = await newPage(browser);
+  await page.goto(base);
+  const store = page.locator('cc-store-stock [part~=store]').first();
+  await store.waitFor();
+  await assertText(store.locator('[part~=name]'), /Crosscart Berlin Mitte/);
+  await assertText(store.locator('[part~=level]'), /Only 2 left/);
+  assert.equal(await store.getAttribute('data-available'), '2');
+  assert.equal(await page.locator('cc-store-stock [part~=reserve]').count(), 0, 'Medusa fulfils a pickup from any location: never offered');
+  assertNoProblems(page);
+});
+
+test('a guest cart becomes the customer\'s on sign-up, and follows her sign-in on this device', async () => {
+  const page = await newPage(browser);
+  await page.goto(base);
+  await page.locator('#buy > button').click();
+  await assertText(page.locator('cc-cart-count [part=badge]'), '1');
+  const id = await cartId(page);
+  const email = `medusa-${Date.now()}@example.com`;
+  const me = await page.evaluate(async (e) => (await import('/sdk/crosscart.js')).signUp(e, 'correct horse', 'Ada'), email);
+  assert.equal(me.customer.email, email);
+  assert.equal(me.cart_id, id, 'the guest cart is now hers');
+  const m = await medusaCart(id);
+  assert.match(m.customer_id ?? '', /^cus_/);
+  // Signed out and in again on this device: the same cart comes back (Medusa cannot list her carts; the SDK remembers it).
+  await page.evaluate(async () => (await import('/sdk/crosscart.js')).signOut());
+  await assertText(page.locator('cc-cart-count [part=badge]'), '0');
+  const again = await page.evaluate(async (e) => (await import('/sdk/crosscart.js')).signIn(e, 'correct horse'), email);
+  assert.equal(again.cart_id, id);
+  await assertText(page.locator('cc-cart-count [part=badge]'), '1');
+  const wrong = await page.evaluate(async (e) => (await import('/sdk/crosscart.js')).signIn(e, 'wrong').catch((x) => x.message), email);
+  assert.match(wrong, /Invalid email or password/);
+  assertNoProblems(page);
+});
