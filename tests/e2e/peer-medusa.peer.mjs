@@ -96,6 +96,10 @@ test('per-store stock from Medusa\'s location levels; no pickup offered', async 
   await assertText(store.locator('[part~=level]'), /Only 2 left/);
   assert.equal(await store.getAttribute('data-available'), '2');
   assert.equal(await page.locator('cc-store-stock [part~=reserve]').count(), 0, 'Medusa fulfils a pickup from any location: never offered');
+  // No recommendations at Medusa and no model file: bought-together hides instead of showing an error.
+  await page.locator('#bundle').evaluate((el) => el.scrollIntoView());
+  await page.locator('#bundle[hidden]').waitFor({ state: 'attached' });
+  assert.equal(await page.locator('#bundle [part=error]').count(), 0);
   assertNoProblems(page);
 });
 

@@ -126,6 +126,31 @@ pub struct Cart {
     pub updated_at: i64,
 }
 
+impl CartLine {
+    /// A line delivered to the customer with nothing else on it (no bundle,
+    /// discount, hold or offer): what a backend without those answers.
+    /// Titles and image are filled in with struct update syntax.
+    pub fn delivered(id: String, variant_id: String, quantity: u32, unit_price: Money, line_total: Money) -> CartLine {
+        CartLine {
+            id,
+            variant_id,
+            product_id: String::new(),
+            title: String::new(),
+            variant_title: String::new(),
+            image: None,
+            quantity,
+            unit_price,
+            line_total,
+            fulfillment: Fulfillment::Delivery,
+            bundle: None,
+            discount: None,
+            reserved_until: None,
+            transfer: false,
+            offer_percent: 0,
+        }
+    }
+}
+
 impl Cart {
     /// Number of items (sum of quantities), what a cart badge shows.
     pub fn item_count(&self) -> u64 {
@@ -209,23 +234,8 @@ mod tests {
     use super::*;
 
     fn line(qty: u32, price: i64) -> CartLine {
-        CartLine {
-            id: format!("l{qty}-{price}"),
-            variant_id: "v".into(),
-            product_id: "p".into(),
-            title: "t".into(),
-            variant_title: String::new(),
-            image: None,
-            quantity: qty,
-            unit_price: Money::new(price, Currency::EUR),
-            line_total: Money::zero(Currency::EUR),
-            fulfillment: Fulfillment::Delivery,
-            bundle: None,
-            discount: None,
-            reserved_until: None,
-            transfer: false,
-            offer_percent: 0,
-        }
+        let line = CartLine::delivered(format!("l{qty}-{price}"), "v".into(), qty, Money::new(price, Currency::EUR), Money::zero(Currency::EUR));
+        CartLine { product_id: "p".into(), title: "t".into(), ..line }
     }
 
     fn check_quantity(q: i64, expected: Result<u32, CartError>) {

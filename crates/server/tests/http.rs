@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use crosscart_core::protocol::reference::ReferenceAdapter;
-use crosscart_core::protocol::{Call, CommerceAdapter, HttpResponse, Method, NewLine, ProtocolError};
+use crosscart_core::protocol::{CommerceAdapter, NewLine, ProtocolError};
 use crosscart_core::{Cart, Fulfillment};
 use crosscart_server::seed;
 use reqwest::StatusCode;
@@ -276,29 +276,6 @@ async fn cors_preflight_allows_cart_writes_from_a_shop_origin() {
         .unwrap();
     assert!(resp.status().is_success());
     assert_eq!(resp.headers()["access-control-allow-origin"], "*");
-}
-
-/// The core's sans-IO adapter, carried out by a native HTTP client, against the real server.
-async fn execute<T>(call: Call<T>) -> Result<T, ProtocolError> {
-    let (req, parse) = call.into_parts();
-    let method = match req.method {
-        Method::Get => reqwest::Method::GET,
-        Method::Post => reqwest::Method::POST,
-        Method::Patch => reqwest::Method::PATCH,
-        Method::Put => reqwest::Method::PUT,
-        Method::Delete => reqwest::Method::DELETE,
-    };
-    let mut builder = reqwest::Client::new().request(method, &req.url);
-    for (k, v) in &req.headers {
-        builder = builder.header(k, v);
-    }
-    if let Some(body) = req.body {
-        builder = builder.body(body);
-    }
-    let resp = builder.send().await.map_err(|e| ProtocolError::Network(e.to_string()))?;
-    let status = resp.status().as_u16();
-    let body = resp.bytes().await.map_err(|e| ProtocolError::Network(e.to_string()))?.to_vec();
-    parse(&HttpResponse::new(status, body))
 }
 
 #[tokio::test]

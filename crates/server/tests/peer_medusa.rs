@@ -5,7 +5,9 @@
 
 use crosscart_core::money::{Currency, Money};
 use crosscart_core::protocol::medusa::MedusaAdapter;
-use crosscart_core::protocol::{Call, CommerceAdapter, HttpResponse, Method, NewLine, ProductQuery, ProtocolError};
+mod common;
+
+use crosscart_core::protocol::{Call, CommerceAdapter, NewLine, ProductQuery, ProtocolError};
 use crosscart_core::Fulfillment;
 use serde_json::Value;
 
@@ -28,28 +30,8 @@ impl Peer {
     }
 }
 
-/// Carries out a core `Call` over HTTP, as the browser's `fetch` edge does.
 async fn run<T>(call: Result<Call<T>, ProtocolError>) -> Result<T, ProtocolError> {
-    let (req, parse) = call?.into_parts();
-    let method = match req.method {
-        Method::Get => reqwest::Method::GET,
-        Method::Post => reqwest::Method::POST,
-        Method::Patch => reqwest::Method::PATCH,
-        Method::Delete => reqwest::Method::DELETE,
-        Method::Put => reqwest::Method::PUT,
-    };
-    let mut r = reqwest::Client::new().request(method, &req.url);
-    for (k, v) in &req.headers {
-        r = r.header(k, v);
-    }
-    if let Some(b) = req.body {
-        r = r.body(b);
-    }
-    let resp = r.send().await.map_err(|e| ProtocolError::Network(e.to_string()))?;
-    let status = resp.status().as_u16();
-    let headers = resp.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
-    let body = resp.bytes().await.map_err(|e| ProtocolError::Network(e.to_string()))?.to_vec();
-    parse(&HttpResponse { status, body, headers })
+    common::execute(call?).await
 }
 
 fn line(variant: &str, quantity: u32) -> NewLine {

@@ -18,6 +18,14 @@ pub mod shopify;
 pub mod vendure;
 pub mod woocommerce;
 
+/// The store directory of a backend that has none: the shop's stores file
+/// (`{"stores": [...]}`, ids = the backend's location ids).
+fn stores_file(url: Option<&String>) -> Result<Call<Vec<Store>>, ProtocolError> {
+    let url = url.cloned().ok_or(ProtocolError::Unsupported(Capability::PerStoreStock))?;
+    let request = HttpRequest { method: Method::Get, url, headers: vec![("accept".into(), "application/json".into())], body: None };
+    Ok(Call::new(request, |r| reference::parse_json::<reference::StoreList>(r, "store list").map(|l| l.stores)))
+}
+
 #[cfg(test)]
 mod contract_tests;
 
@@ -296,12 +304,24 @@ pub trait CommerceAdapter {
     fn update_line(&self, cart_id: &str, line_id: &str, quantity: u32, expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError>;
     fn remove_line(&self, cart_id: &str, line_id: &str, expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError>;
 
-    fn checkout(&self, request: &CheckoutRequest) -> Result<Call<Order>, ProtocolError>;
-    fn get_order(&self, order_id: &str, key: &str) -> Result<Call<Order>, ProtocolError>;
+    /// Checks a cart out through the API (otherwise: the shop's own checkout page).
+    fn checkout(&self, request: &CheckoutRequest) -> Result<Call<Order>, ProtocolError> {
+        let _ = request;
+        Err(ProtocolError::Unsupported(Capability::Checkout))
+    }
+    fn get_order(&self, order_id: &str, key: &str) -> Result<Call<Order>, ProtocolError> {
+        let _ = (order_id, key);
+        Err(ProtocolError::Unsupported(Capability::OrderLookup))
+    }
 
-    fn list_stores(&self) -> Result<Call<Vec<Store>>, ProtocolError>;
+    fn list_stores(&self) -> Result<Call<Vec<Store>>, ProtocolError> {
+        Err(ProtocolError::Unsupported(Capability::PerStoreStock))
+    }
     /// Stock of one variant at every store.
-    fn variant_stock(&self, variant_id: &str) -> Result<Call<VariantStock>, ProtocolError>;
+    fn variant_stock(&self, variant_id: &str) -> Result<Call<VariantStock>, ProtocolError> {
+        let _ = variant_id;
+        Err(ProtocolError::Unsupported(Capability::PerStoreStock))
+    }
 
     /// Products bought together with `products` (one product, or a whole
     /// cart), leaving out `exclude`, best first.

@@ -189,23 +189,14 @@ fn to_cart(c: CartWire) -> Result<Cart, ProtocolError> {
     let total = money(&c.cost.total_amount, "cart")?;
     let mut lines = Vec::new();
     for l in c.lines.nodes {
+        let (unit_price, line_total) = (money(&l.cost.amount_per_quantity, "cart")?, money(&l.cost.subtotal_amount, "cart")?);
         lines.push(CartLine {
-            id: l.id,
-            variant_id: l.merchandise.id,
             product_id: l.merchandise.product.id,
             title: l.merchandise.product.title,
             // Shopify names a variant-less product's only variant "Default Title".
             variant_title: Some(l.merchandise.title).filter(|t| t != "Default Title").unwrap_or_default(),
             image: l.merchandise.image.map(Image::from),
-            quantity: l.quantity,
-            unit_price: money(&l.cost.amount_per_quantity, "cart")?,
-            line_total: money(&l.cost.subtotal_amount, "cart")?,
-            fulfillment: Fulfillment::Delivery,
-            bundle: None,
-            discount: None,
-            reserved_until: None,
-            transfer: false,
-            offer_percent: 0,
+            ..CartLine::delivered(l.id, l.merchandise.id, l.quantity, unit_price, line_total)
         });
     }
     let discounts = c.discount_allocations.iter().map(|d| money(&d.discounted_amount, "cart")).collect::<Result<Vec<_>, _>>()?;
@@ -425,18 +416,8 @@ impl CommerceAdapter for ShopifyAdapter {
         Ok(self.mutation("cartLinesRemove", "cartId: $id, lineIds: $lines", "$id: ID!, $lines: [ID!]!", json!({ "id": cart_id, "lines": [line_id] })))
     }
 
-    fn checkout(&self, _request: &CheckoutRequest) -> Result<Call<Order>, ProtocolError> {
-        Err(ProtocolError::Unsupported(Capability::Checkout))
-    }
-
-    fn get_order(&self, _order_id: &str, _key: &str) -> Result<Call<Order>, ProtocolError> {
-        Err(ProtocolError::Unsupported(Capability::OrderLookup))
-    }
-
     fn list_stores(&self) -> Result<Call<Vec<Store>>, ProtocolError> {
-        let url = self.stores_url.clone().ok_or(ProtocolError::Unsupported(Capability::PerStoreStock))?;
-        let request = HttpRequest { method: Method::Get, url, headers: vec![("accept".into(), "application/json".into())], body: None };
-        Ok(Call::new(request, |r| super::reference::parse_json::<super::reference::StoreList>(r, "store list").map(|l| l.stores)))
+        super::stores_file(self.stores_url.as_ref())
     }
 
     /// `storeAvailability`: per pickup location, `quantityAvailable` (or, on

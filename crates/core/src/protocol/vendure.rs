@@ -152,21 +152,11 @@ fn order_result(session: &str, v: Option<Value>, currency: Option<Currency>) -> 
         .lines
         .into_iter()
         .map(|l| CartLine {
-            id: l.id,
-            variant_id: l.product_variant.id,
             product_id: l.product_variant.product.id,
             title: l.product_variant.product.name,
             variant_title: l.product_variant.name,
             image: l.featured_asset.map(|a| Image { url: a.preview, alt: String::new() }),
-            quantity: l.quantity,
-            unit_price: Money::new(l.unit_price_with_tax, cur),
-            line_total: Money::new(l.line_price_with_tax, cur),
-            fulfillment: Fulfillment::Delivery,
-            bundle: None,
-            discount: None,
-            reserved_until: None,
-            transfer: false,
-            offer_percent: 0,
+            ..CartLine::delivered(l.id, l.product_variant.id, l.quantity, Money::new(l.unit_price_with_tax, cur), Money::new(l.line_price_with_tax, cur))
         })
         .collect();
     let discount: i64 = o.discounts.iter().map(|d| d.amount_with_tax.abs()).sum();
@@ -358,22 +348,6 @@ impl CommerceAdapter for VendureAdapter {
         non_empty("line id", line_id)?;
         let q = format!("mutation Remove($l: ID!) {{ removeOrderLine(orderLineId: $l) {{ {ORDER_RESULT} }} }} {ORDER}");
         Ok(self.order_call(Some(cart_id), q, json!({ "l": line_id }), "removeOrderLine"))
-    }
-
-    fn checkout(&self, _request: &CheckoutRequest) -> Result<Call<Order>, ProtocolError> {
-        Err(ProtocolError::Unsupported(Capability::Checkout))
-    }
-
-    fn get_order(&self, _order_id: &str, _key: &str) -> Result<Call<Order>, ProtocolError> {
-        Err(ProtocolError::Unsupported(Capability::OrderLookup))
-    }
-
-    fn list_stores(&self) -> Result<Call<Vec<Store>>, ProtocolError> {
-        Err(ProtocolError::Unsupported(Capability::PerStoreStock))
-    }
-
-    fn variant_stock(&self, _variant_id: &str) -> Result<Call<VariantStock>, ProtocolError> {
-        Err(ProtocolError::Unsupported(Capability::PerStoreStock))
     }
 
     /// `login` on the guest's session (`guest_cart` is its token): Vendure

@@ -257,22 +257,13 @@ fn to_cart(token: String, c: CartWire) -> Result<Cart, ProtocolError> {
     let t = PricesWire { price: String::new(), currency_code: c.totals.currency_code.clone(), currency_minor_unit: c.totals.currency_minor_unit };
     let mut lines = Vec::new();
     for it in c.items {
+        let (unit_price, line_total) = (it.prices.money(&it.prices.price, "cart")?, t.money(&it.totals.line_subtotal, "cart")?);
         lines.push(CartLine {
-            id: it.key,
-            variant_id: it.id.to_string(),
             product_id: it.id.to_string(),
             title: unescape(&it.name),
             variant_title: it.variation.iter().map(|a| unescape(&a.value)).collect::<Vec<_>>().join(" / "),
             image: it.images.into_iter().next().map(|i| Image { url: i.src, alt: unescape(&i.alt) }),
-            quantity: it.quantity,
-            unit_price: it.prices.money(&it.prices.price, "cart")?,
-            line_total: t.money(&it.totals.line_subtotal, "cart")?,
-            fulfillment: Fulfillment::Delivery,
-            bundle: None,
-            discount: None,
-            reserved_until: None,
-            transfer: false,
-            offer_percent: 0,
+            ..CartLine::delivered(it.key, it.id.to_string(), it.quantity, unit_price, line_total)
         });
     }
     let discount = t.money(&c.totals.total_discount, "cart")?;
@@ -369,19 +360,4 @@ impl CommerceAdapter for WooCommerceAdapter {
         Ok(self.cart_call(Method::Post, "/cart/remove-item", Some(cart_id), Some(json!({ "key": line_id }))))
     }
 
-    fn checkout(&self, _request: &CheckoutRequest) -> Result<Call<Order>, ProtocolError> {
-        Err(ProtocolError::Unsupported(Capability::Checkout))
-    }
-
-    fn get_order(&self, _order_id: &str, _key: &str) -> Result<Call<Order>, ProtocolError> {
-        Err(ProtocolError::Unsupported(Capability::OrderLookup))
-    }
-
-    fn list_stores(&self) -> Result<Call<Vec<Store>>, ProtocolError> {
-        Err(ProtocolError::Unsupported(Capability::PerStoreStock))
-    }
-
-    fn variant_stock(&self, _variant_id: &str) -> Result<Call<VariantStock>, ProtocolError> {
-        Err(ProtocolError::Unsupported(Capability::PerStoreStock))
-    }
 }

@@ -112,3 +112,29 @@ pub async fn auth(method: reqwest::Method, url: &str, token: Option<&str>, body:
 pub fn quantity(cart: &Value, variant: &str) -> u64 {
     cart["lines"].as_array().unwrap().iter().filter(|l| l["variant_id"] == variant).map(|l| l["quantity"].as_u64().unwrap()).sum()
 }
+
+/// Carries out a core `Call` with a native HTTP client (headers included), as
+/// the browser's `fetch` edge does.
+pub async fn execute<T>(call: crosscart_core::protocol::Call<T>) -> Result<T, crosscart_core::protocol::ProtocolError> {
+    use crosscart_core::protocol::{HttpResponse, Method, ProtocolError};
+    let (req, parse) = call.into_parts();
+    let method = match req.method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Patch => reqwest::Method::PATCH,
+        Method::Put => reqwest::Method::PUT,
+        Method::Delete => reqwest::Method::DELETE,
+    };
+    let mut builder = reqwest::Client::new().request(method, &req.url);
+    for (k, v) in &req.headers {
+        builder = builder.header(k, v);
+    }
+    if let Some(body) = req.body {
+        builder = builder.body(body);
+    }
+    let resp = builder.send().await.map_err(|e| ProtocolError::Network(e.to_string()))?;
+    let status = resp.status().as_u16();
+    let headers = resp.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
+    let body = resp.bytes().await.map_err(|e| ProtocolError::Network(e.to_string()))?.to_vec();
+    parse(&HttpResponse { status, body, headers })
+}

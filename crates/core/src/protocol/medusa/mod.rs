@@ -298,22 +298,13 @@ fn to_cart(c: CartWire) -> Result<Cart, ProtocolError> {
             Some(v) => amount(v, cur, "cart")?,
             None => unit_price.checked_mul(quantity).map_err(|e| malformed("cart", e.to_string()))?,
         };
+        let variant_id = it.variant_id.ok_or_else(|| malformed("cart", format!("line {} has no variant (a custom item)", it.id)))?;
         lines.push(CartLine {
-            variant_id: it.variant_id.ok_or_else(|| malformed("cart", format!("line {} has no variant (a custom item)", it.id)))?,
             product_id: it.product_id.unwrap_or_default(),
             title: it.product_title.unwrap_or(it.title),
             variant_title: it.variant_title.unwrap_or_default(),
             image: it.thumbnail.filter(|t| !t.is_empty()).map(|url| Image { url, alt: String::new() }),
-            quantity,
-            unit_price,
-            line_total,
-            fulfillment: Fulfillment::Delivery,
-            bundle: None,
-            discount: None,
-            reserved_until: None,
-            transfer: false,
-            offer_percent: 0,
-            id: it.id,
+            ..CartLine::delivered(it.id, variant_id, quantity, unit_price, line_total)
         });
     }
     let total = amount(&c.total, cur, "cart")?;
@@ -510,19 +501,8 @@ impl CommerceAdapter for MedusaAdapter {
         Ok(Call::new(self.request(Method::Delete, &path, None), |r| to_cart(parse::<DeletedAnswer>(r, "cart")?.parent)))
     }
 
-    fn checkout(&self, _request: &CheckoutRequest) -> Result<Call<Order>, ProtocolError> {
-        // Medusa's checkout needs addresses, shipping and payment: the shop's own checkout page.
-        Err(ProtocolError::Unsupported(Capability::Checkout))
-    }
-
-    fn get_order(&self, _order_id: &str, _key: &str) -> Result<Call<Order>, ProtocolError> {
-        Err(ProtocolError::Unsupported(Capability::OrderLookup))
-    }
-
     fn list_stores(&self) -> Result<Call<Vec<Store>>, ProtocolError> {
-        let url = self.stores_url.clone().ok_or(ProtocolError::Unsupported(Capability::PerStoreStock))?;
-        let request = HttpRequest { method: Method::Get, url, headers: vec![("accept".into(), "application/json".into())], body: None };
-        Ok(Call::new(request, |r| super::reference::parse_json::<super::reference::StoreList>(r, "store list").map(|l| l.stores)))
+        super::stores_file(self.stores_url.as_ref())
     }
 
     fn variant_stock(&self, variant_id: &str) -> Result<Call<VariantStock>, ProtocolError> {
