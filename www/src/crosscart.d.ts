@@ -12,7 +12,15 @@ export interface Order { id: string; number: number; channel: 'web' | 'app' | 's
 /** Rejections carry a stable code: not_found, network, invalid_quantity, version_conflict, ... */
 export interface CrosscartError extends Error { code: string }
 
-export interface Config { apiBase?: string; locale?: string; currency?: string; /** Where the postal-code/city gazetteer is; the loader points it beside itself. */ gazetteerUrl?: string }
+export interface Config {
+  apiBase?: string; locale?: string; currency?: string;
+  /** Where the postal-code/city gazetteer is; the loader points it beside itself. */ gazetteerUrl?: string;
+  /** The backend (default `crosscart`); also `data-api` on the script tag. */ api?: 'crosscart' | 'medusa' | 'shopify' | 'woocommerce' | 'vendure';
+  /** The backend's base URL (same as apiBase; `data-api-url`). */ apiUrl?: string;
+  /** Medusa's publishable key, Shopify's Storefront access token or Vendure's channel token (`data-publishable-key`). */ publishableKey?: string;
+  /** Medusa's region (`data-region-id`). */ regionId?: string;
+  /** The shop's store directory for a backend without one: `{"stores": [...]}` (`data-stores-url`). */ storesUrl?: string;
+}
 export const ready: Promise<unknown>;
 export function configure(options: Config): Promise<void>;
 export function defineElements(): Promise<void>;
