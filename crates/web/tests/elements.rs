@@ -257,6 +257,43 @@ async fn an_unreachable_api_shows_an_error_with_retry() {
     wait_for("the line is back", || parts(&cart, "line").len() == 1).await;
 }
 
+/// A backend that takes the request and never answers: after 15 s the cart
+/// shows a clear error; back on the real API, retry brings the same cart back.
+#[wasm_bindgen_test]
+async fn a_silent_api_times_out_with_a_clear_error_and_loses_nothing() {
+    let Some(silent) = option_env!("CROSSCART_SILENT_API") else { panic!("CROSSCART_SILENT_API is set by cargo xtask test") };
+    setup(API);
+    let button = add("<cc-add-to-cart variant=\"v-boot-laces-1\"><button id=\"b\">Add</button></cc-add-to-cart>");
+    let count = add("<cc-cart-count></cc-cart-count>");
+    click(&button.query_selector("#b").unwrap().unwrap());
+    wait_for("added", || text(&count, "badge") == "1").await;
+    let key = format!("crosscart:cart:{API}");
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let cart_id = storage.get_item(&key).unwrap().unwrap();
+
+    setup(silent);
+    storage.set_item(&format!("crosscart:cart:{silent}"), &cart_id).unwrap();
+    let started = js_sys::Date::now();
+    let cart = add("<cc-cart></cc-cart>");
+    for _ in 0..1250 {
+        if part(&cart, "error").is_some() {
+            break;
+        }
+        sleep(20).await;
+    }
+    let waited = js_sys::Date::now() - started;
+    assert!(part(&cart, "error").is_some(), "no error after {waited} ms");
+    assert!((14_000.0..22_000.0).contains(&waited), "gave up after {waited} ms, expected about 15 s");
+    assert!(text(&cart, "error").contains("did not answer within 15 s"), "{}", text(&cart, "error"));
+
+    let opts = js_sys::Object::new();
+    js_sys::Reflect::set(&opts, &"apiBase".into(), &API.into()).unwrap();
+    configure(opts.into()).unwrap();
+    storage.set_item(&key, &cart_id).unwrap();
+    click(&part(&cart, "retry").unwrap());
+    wait_for("the line is back", || parts(&cart, "line").len() == 1).await;
+}
+
 #[wasm_bindgen_test]
 async fn registration_is_guarded_and_disconnect_cleans_up() {
     setup(API);

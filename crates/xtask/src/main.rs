@@ -446,6 +446,20 @@ fn build_cli() -> Result<PathBuf> {
     Ok(root().join("target/debug/crosscart"))
 }
 
+/// A backend that accepts connections and never answers (for the request
+/// timeout test), on loopback, for the rest of the run.
+fn silent_server() -> Result<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream); // kept open, never written to
+        }
+    });
+    Ok(format!("http://{addr}"))
+}
+
 fn start_test_server(bin: &Path) -> Result<Server> {
     let data = std::env::temp_dir().join(format!("crosscart-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
@@ -600,6 +614,7 @@ fn test() -> Result {
         reference?;
         build()?;
         let server = start_test_server(&bin)?;
+        let silent = silent_server()?;
         suite(
             &mut tally,
             "browser: wasm-bindgen-test elements in headless Chromium",
@@ -611,7 +626,8 @@ fn test() -> Result {
                 .env_remove("GECKODRIVER")
                 .env_remove("SAFARIDRIVER")
                 .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
-                .env("CROSSCART_TEST_API", &server.base),
+                .env("CROSSCART_TEST_API", &server.base)
+                .env("CROSSCART_SILENT_API", &silent),
         )?;
         suite(
             &mut tally,
