@@ -147,14 +147,14 @@ test('the demo checkout opens the offer beside the confirmation; accepting fills
 test('a wrong device clock and another time zone show the same time left', async () => {
   const order = await apiOrder(emails.shown[1]);
   const page = await newPage(browser);
-  await page.goto(`${server.base}/order.html?order=${order.id}&key=${order.key}`);
+  await page.goto(`${server.base}/thank-you.html?status&order=${order.id}&key=${order.key}`);
   await dialog(page).waitFor({ state: 'visible' });
   const honest = seconds(await timer(page).textContent());
   // Another "device": its clock three hours slow, in New York.
   const context = await browser.newContext({ locale: 'en-US', timezoneId: 'America/New_York' });
   const skewed = watch(await context.newPage());
   await skewed.clock.install({ time: Date.now() - 3 * 3600_000 });
-  await skewed.goto(`${server.base}/order.html?order=${order.id}&key=${order.key}`);
+  await skewed.goto(`${server.base}/thank-you.html?status&order=${order.id}&key=${order.key}`);
   await dialog(skewed).waitFor({ state: 'visible' });
   const left = seconds(await timer(skewed).textContent());
   assert.ok(Math.abs(left - honest) <= 3, `skewed device shows ${left} s, honest ${honest} s`);
@@ -173,7 +173,7 @@ test('keyboard only: untick an item and accept; reduced motion means no animatio
   const page = await newPage(browser);
   await page.emulateMedia({ reducedMotion: 'reduce' });
   await recordEvents(page);
-  await page.goto(`${server.base}/order.html?order=${order.id}&key=${order.key}`);
+  await page.goto(`${server.base}/thank-you.html?status&order=${order.id}&key=${order.key}`);
   await dialog(page).waitFor({ state: 'visible' });
   assert.equal(await dialog(page).evaluate((d) => getComputedStyle(d).animationName), 'none');
   // Focus starts on the first item's check box; Space unticks it; Tab walks to the button.
@@ -205,7 +205,7 @@ test('Esc dismisses, focus returns, and the dismissal is remembered', async () =
   const page = await newPage(browser);
   await recordEvents(page);
   // The element is given its order while the customer's focus is on a link.
-  await page.goto(`${server.base}/order.html`);
+  await page.goto(`${server.base}/thank-you.html`);
   await assertText(page.locator('#order'), /We could not find this order/);
   await page.locator('a[href="index.html"]').last().focus();
   await page.locator('#offer').evaluate((el, o) => { el.setAttribute('order-key', o.key); el.setAttribute('order', o.id); }, order);
@@ -216,7 +216,7 @@ test('Esc dismisses, focus returns, and the dismissal is remembered', async () =
   const dismiss = (await offerEvents(page)).find((e) => e.name === 'cc-offer-dismiss');
   assert.equal(dismiss?.detail.order, order.id);
   // Remembered: the order status page shows no dialog again...
-  await page.goto(`${server.base}/order.html?order=${order.id}&key=${order.key}`);
+  await page.goto(`${server.base}/thank-you.html?status&order=${order.id}&key=${order.key}`);
   await page.locator('cc-post-checkout[data-offer-status=dismissed]').waitFor({ state: 'attached' });
   assert.equal(await dialog(page).isVisible(), false);
   // ... and the customer's next order within the cap gets none.
@@ -271,6 +271,7 @@ test('an in-store order: the receipt link opens the order status page with the o
   const href = await clerk.locator('#counter-status-link').getAttribute('href');
   const phone = await newPage(browser);
   await phone.goto(href);
+  await assertText(phone.locator('#heading'), 'Order status');
   await dialog(phone).waitFor({ state: 'visible' });
   await assertText(phone.locator('cc-post-checkout [part=confirmation]'), `✓ Order #${number} — Your order is confirmed`);
   assert.equal(await phone.locator('cc-post-checkout [part=item]').count(), 3);
@@ -282,7 +283,7 @@ test('unknown orders and wrong keys show nothing and leak nothing', async () => 
   const order = await apiOrder(emails.shown[4]);
   const page = await newPage(browser);
   for (const [id, key] of [['no-such-order', order.key], [order.id, 'wrong-key']]) {
-    await page.goto(`${server.base}/order.html`);
+    await page.goto(`${server.base}/thank-you.html`);
     const error = page.evaluate(() => new Promise((resolve) => document.addEventListener('cc-error', (e) => resolve(e.detail), { once: true })));
     await page.locator('#offer').evaluate((el, [i, k]) => { el.setAttribute('order-key', k); el.setAttribute('order', i); }, [id, key]);
     await page.locator('cc-post-checkout[data-offer-status=error]').waitFor({ state: 'attached' });

@@ -11,6 +11,7 @@ const el = (tag, props = {}, ...children) => {
   for (const c of children) e.append(c);
   return e;
 };
+const statusUrl = (id, key) => `thank-you.html?status&order=${encodeURIComponent(id)}&key=${encodeURIComponent(key)}`;
 const minPrice = (p) => p.variants.reduce((a, v) => (v.price.amount < a.amount ? v.price : a), p.variants[0].price);
 
 async function catalog() {
@@ -88,7 +89,13 @@ function checkoutPage() {
 
 async function thankYou() {
   const [id, key] = [params.get('order') || '', params.get('key') || ''];
-  $('status-link')?.setAttribute('href', `order.html?order=${encodeURIComponent(id)}&key=${encodeURIComponent(key)}`);
+  // The same page is the order status page (a receipt's link): `?status`.
+  $('status-link').setAttribute('href', statusUrl(id, key));
+  if (params.has('status')) {
+    document.title = 'Order status · Crosscart demo shop';
+    $('heading').textContent = 'Order status';
+    $('status-link').hidden = true;
+  }
   try {
     const order = await getOrder(id, key);
     $('order').textContent = `Order #${order.number} is confirmed. Total: ${await formatMoney(order.total)}.`;
@@ -184,11 +191,11 @@ async function counterPage() {
     const body = await r.json();
     $('counter-order').textContent = r.ok ? `In-store order #${body.number} completed. Total: ${money(body.total)}.` : `Could not complete it: ${body.error.message}`;
     // The receipt's link: the customer's order status page, where their offer waits.
-    const status = r.ok && new URL(`order.html?order=${encodeURIComponent(body.id)}&key=${encodeURIComponent(body.key)}`, location.href);
+    const status = r.ok && new URL(statusUrl(body.id, body.key), location.href);
     $('counter-receipt').replaceChildren(...(status ? [el('a', { id: 'counter-status-link', href: status.href, textContent: 'Order status page for the receipt' })] : []));
     if (r.ok) { $('counter-cart').hidden = true; claimed = null; }
   });
 }
 
-const pages = { index: catalog, product, checkout: checkoutPage, 'thank-you': thankYou, order: thankYou, account, handoff: handoffPage, counter: counterPage };
+const pages = { index: catalog, product, checkout: checkoutPage, 'thank-you': thankYou, account, handoff: handoffPage, counter: counterPage };
 pages[document.body.dataset.page]?.();

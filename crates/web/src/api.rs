@@ -3,7 +3,7 @@
 //! reject with an `Error` carrying a stable `code`.
 
 use crate::{config, elements, js, store, transport::execute};
-use crosscart_core::protocol::{CommerceAdapter, ProtocolError};
+use crosscart_core::protocol::ProtocolError;
 use crosscart_core::Fulfillment;
 use wasm_bindgen::prelude::*;
 

@@ -6,12 +6,7 @@
 
 use crosscart_core::i18n::Locale;
 use crosscart_core::money::Money;
-use crosscart_core::protocol::any::AnyAdapter;
-use crosscart_core::protocol::medusa::MedusaAdapter;
-use crosscart_core::protocol::reference::ReferenceAdapter;
-use crosscart_core::protocol::shopify::ShopifyAdapter;
-use crosscart_core::protocol::vendure::VendureAdapter;
-use crosscart_core::protocol::woocommerce::WooCommerceAdapter;
+use crosscart_core::protocol::{any, CommerceAdapter};
 use std::cell::RefCell;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -74,18 +69,15 @@ pub fn from_document() -> Config {
 }
 
 /// The adapter for the configured API, acting for the signed-in customer if any.
-pub fn adapter() -> AnyAdapter {
+pub fn adapter() -> Box<dyn CommerceAdapter> {
+    adapter_for(session_token())
+}
+
+/// The adapter for the configured API, acting with `token` (None: as a guest).
+pub fn adapter_for(token: Option<String>) -> Box<dyn CommerceAdapter> {
     let c = get();
-    let any = match c.api.as_str() {
-        "medusa" => AnyAdapter::Medusa(MedusaAdapter::new(&c.api_base, &c.publishable_key, &c.region_id).with_stores_url(Some(c.stores_url.clone()))),
-        // The Storefront access token is Shopify's publishable key.
-        "shopify" => AnyAdapter::Shopify(ShopifyAdapter::new(&c.api_base, &c.publishable_key).with_stores_url(Some(c.stores_url.clone()))),
-        "woocommerce" => AnyAdapter::WooCommerce(WooCommerceAdapter::new(&c.api_base)),
-        // A channel token, when the Vendure shop has several channels.
-        "vendure" => AnyAdapter::Vendure(VendureAdapter::new(&c.api_base, Some(c.publishable_key.clone()))),
-        _ => AnyAdapter::Reference(ReferenceAdapter::new(&c.api_base)),
-    };
-    any.with_token(session_token())
+    let backend = any::Backend { api: &c.api, base_url: &c.api_base, publishable_key: &c.publishable_key, region_id: &c.region_id, stores_url: &c.stores_url };
+    any::adapter(&backend, token)
 }
 
 /// This origin's `localStorage`, if the browser allows it.

@@ -9,7 +9,7 @@
 //! until it confirms them, also across offline periods.
 
 use crate::{config, transport::execute};
-use crosscart_core::protocol::{CommerceAdapter, NewLine, ProtocolError};
+use crosscart_core::protocol::{NewLine, ProtocolError};
 use crosscart_core::{Cart, Fulfillment};
 use leptos::prelude::*;
 
@@ -352,7 +352,7 @@ pub async fn sign_in(email: &str, password: &str, sign_up: Option<&str>) -> Resu
     let lock = write_lock();
     let _writing = lock.lock().await;
     let guest = stored_cart_id();
-    let adapter = config::adapter().with_token(None);
+    let adapter = config::adapter_for(None);
     let mut session = match sign_up {
         Some(name) => execute(adapter.sign_up(email, password, name, guest.as_deref())?).await?,
         None => execute(adapter.sign_in(email, password, guest.as_deref())?).await?,
@@ -360,7 +360,7 @@ pub async fn sign_in(email: &str, password: &str, sign_up: Option<&str>) -> Resu
     // A backend whose sign-up only makes a login (Medusa): the customer
     // record next, then a proper sign-in.
     if let (Some(name), true) = (sign_up, session.customer.id.is_empty()) {
-        execute(adapter.clone().with_token(Some(session.token.clone())).create_customer(email, name)?).await?;
+        execute(config::adapter_for(Some(session.token.clone())).create_customer(email, name)?).await?;
         session = execute(adapter.sign_in(email, password, guest.as_deref())?).await?;
     }
     config::set_session_token(Some(&session.token));

@@ -2,7 +2,7 @@
 //! gazetteer, and what the page remembers: the customer's location and store.
 
 use crate::{config, transport::execute};
-use crosscart_core::protocol::{Call, CommerceAdapter, HttpRequest, Method, ProtocolError};
+use crosscart_core::protocol::{Call, HttpRequest, Method, ProtocolError};
 use crosscart_core::store::{Gazetteer, GeoIndex, GeoPoint, Store};
 use futures::lock::Mutex;
 use leptos::prelude::*;

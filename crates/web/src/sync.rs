@@ -12,7 +12,7 @@
 
 use crate::{config, events, js, store, transport::execute};
 use crosscart_core::cart::{price_lines, Cart};
-use crosscart_core::protocol::{CommerceAdapter, ProtocolError};
+use crosscart_core::protocol::ProtocolError;
 use crosscart_core::sync::replica::{Edit, Effect, Replica, Snapshot};
 use crosscart_core::sync::{LineKey, Op, OpId, RejectedOp, ReplicatedLine};
 use std::collections::HashMap;

@@ -34,8 +34,7 @@ pub async fn execute<T>(call: Call<T>) -> Result<T, ProtocolError> {
         w.clear_timeout_with_handle(t);
     }
     let (status, body, headers) = match result {
-        Err(e) if abort.as_ref().is_some_and(|a| a.signal().aborted()) => {
-            let _ = e;
+        Err(_) if abort.as_ref().is_some_and(|a| a.signal().aborted()) => {
             return Err(ProtocolError::Network(format!("the shop did not answer within {} s", TIMEOUT_MS / 1000)));
         }
         other => other?,

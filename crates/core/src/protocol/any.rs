@@ -1,108 +1,63 @@
-//! One adapter type for whichever backend a page is configured for, so the
-//! edges hold a single value and call the same methods.
+//! Which adapter a page is configured for: one function from the page's
+//! settings to a boxed [`CommerceAdapter`], so the edges hold a single value
+//! whatever the backend (and no delegation list can fall out of step with the
+//! trait).
 
 use super::medusa::MedusaAdapter;
 use super::reference::ReferenceAdapter;
 use super::shopify::ShopifyAdapter;
 use super::vendure::VendureAdapter;
 use super::woocommerce::WooCommerceAdapter;
-use super::*;
+use super::CommerceAdapter;
 
-/// The configured backend.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AnyAdapter {
-    Reference(ReferenceAdapter),
-    Medusa(MedusaAdapter),
-    Shopify(ShopifyAdapter),
-    WooCommerce(WooCommerceAdapter),
-    Vendure(VendureAdapter),
+/// A page's backend settings (script tag, meta tags or `configure`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Backend<'a> {
+    /// `crosscart` (default), `medusa`, `shopify`, `woocommerce` or `vendure`.
+    pub api: &'a str,
+    /// The API's base URL; empty for the page's own origin.
+    pub base_url: &'a str,
+    /// Medusa's publishable key, Shopify's Storefront access token or Vendure's channel token.
+    pub publishable_key: &'a str,
+    /// Medusa's region.
+    pub region_id: &'a str,
+    /// The shop's stores file, for a backend without a store directory.
+    pub stores_url: &'a str,
 }
 
-impl AnyAdapter {
-    /// The same backend, acting for a signed-in customer (or for nobody).
-    pub fn with_token(self, token: Option<String>) -> AnyAdapter {
-        match self {
-            AnyAdapter::Reference(a) => AnyAdapter::Reference(a.with_token(token)),
-            AnyAdapter::Medusa(a) => AnyAdapter::Medusa(a.with_token(token)),
-            AnyAdapter::Shopify(a) => AnyAdapter::Shopify(a.with_token(token)),
-            // WooCommerce's customers sign in with WordPress cookies, not tokens.
-            AnyAdapter::WooCommerce(a) => AnyAdapter::WooCommerce(a),
-            AnyAdapter::Vendure(a) => AnyAdapter::Vendure(a.with_token(token)),
-        }
+/// The adapter for `backend`, acting for the signed-in customer `token`.
+/// An unknown `api` is the reference protocol.
+pub fn adapter(backend: &Backend<'_>, token: Option<String>) -> Box<dyn CommerceAdapter> {
+    let stores = Some(backend.stores_url.to_owned());
+    match backend.api {
+        "medusa" => Box::new(MedusaAdapter::new(backend.base_url, backend.publishable_key, backend.region_id).with_stores_url(stores).with_token(token)),
+        "shopify" => Box::new(ShopifyAdapter::new(backend.base_url, backend.publishable_key).with_stores_url(stores).with_token(token)),
+        // WooCommerce's customers sign in with WordPress cookies, not tokens.
+        "woocommerce" => Box::new(WooCommerceAdapter::new(backend.base_url)),
+        "vendure" => Box::new(VendureAdapter::new(backend.base_url, Some(backend.publishable_key.to_owned())).with_token(token)),
+        _ => Box::new(ReferenceAdapter::new(backend.base_url).with_token(token)),
     }
-}
-
-macro_rules! delegate {
-    ($( fn $name:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty; )*) => {
-        impl CommerceAdapter for AnyAdapter {
-            $( fn $name(&self $(, $arg: $ty)*) -> $ret {
-                match self {
-                    AnyAdapter::Reference(a) => a.$name($($arg),*),
-                    AnyAdapter::Medusa(a) => a.$name($($arg),*),
-                    AnyAdapter::Shopify(a) => a.$name($($arg),*),
-                    AnyAdapter::WooCommerce(a) => a.$name($($arg),*),
-                    AnyAdapter::Vendure(a) => a.$name($($arg),*),
-                }
-            } )*
-        }
-    };
-}
-
-delegate! {
-    fn name(&self) -> &'static str;
-    fn capabilities(&self) -> Capabilities;
-    fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError>;
-    fn get_product(&self, id: &str) -> Result<Call<Product>, ProtocolError>;
-    fn create_cart(&self, currency: Option<Currency>) -> Result<Call<Cart>, ProtocolError>;
-    fn get_cart(&self, cart_id: &str) -> Result<Call<Cart>, ProtocolError>;
-    fn add_line(&self, cart_id: &str, line: &NewLine) -> Result<Call<Cart>, ProtocolError>;
-    fn update_line(&self, cart_id: &str, line_id: &str, quantity: u32, expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError>;
-    fn remove_line(&self, cart_id: &str, line_id: &str, expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError>;
-    fn checkout(&self, request: &CheckoutRequest) -> Result<Call<Order>, ProtocolError>;
-    fn get_order(&self, order_id: &str, key: &str) -> Result<Call<Order>, ProtocolError>;
-    fn list_stores(&self) -> Result<Call<Vec<Store>>, ProtocolError>;
-    fn variant_stock(&self, variant_id: &str) -> Result<Call<VariantStock>, ProtocolError>;
-    fn recommendations(&self, products: &[String], exclude: &[String], limit: u32) -> Result<Call<Recommendations>, ProtocolError>;
-    fn sign_up(&self, email: &str, password: &str, name: &str, guest_cart: Option<&str>) -> Result<Call<CustomerSession>, ProtocolError>;
-    fn sign_in(&self, email: &str, password: &str, guest_cart: Option<&str>) -> Result<Call<CustomerSession>, ProtocolError>;
-    fn sign_out(&self) -> Result<Call<()>, ProtocolError>;
-    fn me(&self) -> Result<Call<CustomerMe>, ProtocolError>;
-    fn create_handoff(&self, cart_id: &str) -> Result<Call<HandoffCode>, ProtocolError>;
-    fn claim_handoff(&self, code: &str, channel: &str) -> Result<Call<ClaimedCart>, ProtocolError>;
-    fn push_ops(&self, cart_id: &str, ops: &[crate::sync::Op]) -> Result<Call<crate::sync::SyncAnswer>, ProtocolError>;
-    fn ops_since(&self, cart_id: &str, cursor: u64) -> Result<Call<crate::sync::OpsPage>, ProtocolError>;
-    fn events_url(&self, cart_id: &str, cursor: u64) -> Option<String>;
-    fn recommendation_model(&self) -> Result<Call<Vec<u8>>, ProtocolError>;
-    fn order_offer(&self, order_id: &str, key: Option<&str>, viewed: &[String]) -> Result<Call<crate::offer::Offer>, ProtocolError>;
-    fn my_offer(&self) -> Result<Call<Option<crate::offer::Offer>>, ProtocolError>;
-    fn offer_event(&self, order_id: &str, key: Option<&str>, event: crate::offer::OfferEvent) -> Result<Call<()>, ProtocolError>;
-    fn accept_offer(&self, order_id: &str, key: Option<&str>, variant_ids: &[String]) -> Result<Call<Cart>, ProtocolError>;
-    fn attach_cart(&self, cart_id: &str) -> Result<Call<Cart>, ProtocolError>;
-    fn create_customer(&self, email: &str, name: &str) -> Result<Call<CustomerInfo>, ProtocolError>;
-    fn record_viewed(&self, product_id: &str) -> Result<Call<()>, ProtocolError>;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::{Capability, ProtocolError};
 
-    /// Each configured backend answers as itself: names and capabilities
-    /// pass through the delegation untouched.
+    /// Each configured backend answers as itself, with the customer's token.
     #[test]
-    fn delegates_to_the_configured_backend() {
-        let all = [
-            AnyAdapter::Reference(ReferenceAdapter::new("")),
-            AnyAdapter::Medusa(MedusaAdapter::new("http://m", "pk", "reg")),
-            AnyAdapter::Shopify(ShopifyAdapter::new("http://s/api/graphql.json", "tok")),
-            AnyAdapter::WooCommerce(WooCommerceAdapter::new("http://w/wp-json/wc/store/v1")),
-            AnyAdapter::Vendure(VendureAdapter::new("http://v/shop-api", None)),
-        ];
-        let names: Vec<&str> = all.iter().map(CommerceAdapter::name).collect();
-        assert_eq!(names, ["crosscart", "medusa", "shopify", "woocommerce", "vendure"]);
-        assert!(all[0].capabilities().live_sync && !all[1].capabilities().live_sync);
-        let (req, _) = all[1].clone().with_token(Some("jwt".into())).me().unwrap().into_parts();
+    fn builds_the_configured_backend() {
+        let build = |api| adapter(&Backend { api, base_url: "http://b", publishable_key: "pk", region_id: "reg", stores_url: "" }, Some("jwt".into()));
+        let names: Vec<&str> = ["", "crosscart", "medusa", "shopify", "woocommerce", "vendure", "unknown"].into_iter().map(|a| build(a).name()).collect();
+        assert_eq!(names, ["crosscart", "crosscart", "medusa", "shopify", "woocommerce", "vendure", "crosscart"]);
+        assert!(build("crosscart").capabilities().live_sync && !build("medusa").capabilities().live_sync);
+        // An empty stores file is none: no per-store stock.
+        assert!(!build("medusa").capabilities().per_store_stock);
+        let (req, _) = build("medusa").me().unwrap().into_parts();
         assert!(req.headers.contains(&("authorization".into(), "Bearer jwt".into())));
-        // What a backend lacks stays unsupported through the wrapper.
-        assert_eq!(all[3].list_stores().unwrap_err(), ProtocolError::Unsupported(Capability::PerStoreStock));
+        let (req, _) = build("medusa").get_cart("c").unwrap().into_parts();
+        assert!(req.headers.contains(&("x-publishable-api-key".into(), "pk".into())) && req.url.starts_with("http://b/store/carts/c"));
+        // What a backend lacks stays unsupported.
+        assert_eq!(build("woocommerce").list_stores().unwrap_err(), ProtocolError::Unsupported(Capability::PerStoreStock));
     }
 }

@@ -18,6 +18,11 @@ pub mod shopify;
 pub mod vendure;
 pub mod woocommerce;
 
+/// Refuses an empty id before anything is sent.
+fn non_empty(what: &str, value: &str) -> Result<(), ProtocolError> {
+    if value.is_empty() { Err(ProtocolError::InvalidRequest(format!("{what} is empty"))) } else { Ok(()) }
+}
+
 /// The store directory of a backend that has none: the shop's stores file
 /// (`{"stores": [...]}`, ids = the backend's location ids).
 fn stores_file(url: Option<&String>) -> Result<Call<Vec<Store>>, ProtocolError> {

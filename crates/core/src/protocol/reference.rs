@@ -170,13 +170,6 @@ pub struct AcceptedOffer {
     pub cart: Cart,
 }
 
-fn non_empty(what: &str, value: &str) -> Result<(), ProtocolError> {
-    if value.is_empty() {
-        Err(ProtocolError::InvalidRequest(format!("{what} is empty")))
-    } else {
-        Ok(())
-    }
-}
 
 impl CommerceAdapter for ReferenceAdapter {
     fn name(&self) -> &'static str {

@@ -320,10 +320,6 @@ struct CustomerWire {
     display_name: Option<String>,
 }
 
-fn non_empty(what: &str, value: &str) -> Result<(), ProtocolError> {
-    if value.is_empty() { Err(ProtocolError::InvalidRequest(format!("{what} is empty"))) } else { Ok(()) }
-}
-
 impl CommerceAdapter for ShopifyAdapter {
     fn name(&self) -> &'static str {
         "shopify"

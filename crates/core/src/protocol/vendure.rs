@@ -255,10 +255,6 @@ fn to_product(p: ProductWire) -> Result<Product, ProtocolError> {
     })
 }
 
-fn non_empty(what: &str, value: &str) -> Result<(), ProtocolError> {
-    if value.is_empty() { Err(ProtocolError::InvalidRequest(format!("{what} is empty"))) } else { Ok(()) }
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CurrentUserWire {

@@ -279,10 +279,6 @@ fn to_cart(token: String, c: CartWire) -> Result<Cart, ProtocolError> {
     })
 }
 
-fn non_empty(what: &str, value: &str) -> Result<(), ProtocolError> {
-    if value.is_empty() { Err(ProtocolError::InvalidRequest(format!("{what} is empty"))) } else { Ok(()) }
-}
-
 /// Woo's ids are integers; anything else cannot exist there.
 fn numeric_id(what: &str, id: &str) -> Result<u64, ProtocolError> {
     id.parse().map_err(|_| ProtocolError::InvalidRequest(format!("{what} {id:?} is not a WooCommerce id")))

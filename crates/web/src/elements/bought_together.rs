@@ -12,7 +12,7 @@ use crate::config::{format_money, resolve_api_url};
 use crate::{config, events, store, transport::execute};
 use crosscart_core::fbt::Model;
 use crosscart_core::i18n::{t, Msg};
-use crosscart_core::protocol::{CommerceAdapter, ProductQuery, ProtocolError};
+use crosscart_core::protocol::{ProductQuery, ProtocolError};
 use crosscart_core::cart::{price_lines, BundleDiscount};
 use crosscart_core::{CartLine, Fulfillment, Product};
 use leptos::prelude::*;

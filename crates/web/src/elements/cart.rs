@@ -13,7 +13,6 @@ use crosscart_core::i18n::{t, Msg};
 use crosscart_core::{CartLine, Fulfillment};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
-use crosscart_core::protocol::CommerceAdapter;
 use std::any::Any;
 use web_sys::HtmlElement;
 

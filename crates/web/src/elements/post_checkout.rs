@@ -18,7 +18,7 @@ use crate::config::{self, format_money, resolve_api_url};
 use crate::{events, store, transport::execute};
 use crosscart_core::i18n::{self, t, Msg};
 use crosscart_core::offer::{self, Offer, OfferEvent, OfferStatus};
-use crosscart_core::protocol::{CommerceAdapter, ProtocolError};
+use crosscart_core::protocol::ProtocolError;
 use leptos::html::Dialog;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

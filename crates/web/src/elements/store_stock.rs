@@ -15,7 +15,7 @@ use crate::stores::{self, Located};
 use crate::transport::execute;
 use crate::{config, events, store};
 use crosscart_core::i18n::{self, t, Locale, Msg};
-use crosscart_core::protocol::{CommerceAdapter, NewLine, ProtocolError};
+use crosscart_core::protocol::{NewLine, ProtocolError};
 use crosscart_core::store::{nearby, open_status, pickup_ready, Level, OpenStatus, Pickup, StockQuery, Store};
 use crosscart_core::Fulfillment;
 use leptos::prelude::*;

@@ -86,10 +86,6 @@ impl MedusaAdapter {
     }
 }
 
-fn non_empty(what: &str, value: &str) -> Result<(), ProtocolError> {
-    if value.is_empty() { Err(ProtocolError::InvalidRequest(format!("{what} is empty"))) } else { Ok(()) }
-}
-
 /// A success body as `T`, or Medusa's error (`{type, message}`, sometimes a `code`).
 fn parse<T: DeserializeOwned>(r: &HttpResponse, what: &'static str) -> Result<T, ProtocolError> {
     if !(200..300).contains(&r.status) {
@@ -436,9 +432,7 @@ impl CommerceAdapter for MedusaAdapter {
         if let Some(q) = &query.search {
             path.push_str(&format!("&q={}", encode_component(q)));
         }
-        if query.category.is_some() {
-            // Medusa filters by category id, not by our category handle: filtered below instead.
-        }
+        // Medusa filters by category id, not by our category handle: filtered after parsing.
         let category = query.category.clone();
         Ok(Call::new(self.request(Method::Get, &path, None), move |r| {
             let w: ProductsAnswer = parse(r, "product list")?;
