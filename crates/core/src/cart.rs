@@ -46,6 +46,25 @@ impl TryFrom<FulfillmentWire> for Fulfillment {
     }
 }
 
+impl crate::json::FromJson for Fulfillment {
+    fn from_json(v: &crate::json::Value) -> Result<Self, crate::json::JsonError> {
+        let o = v.fields("a fulfillment")?;
+        let w = FulfillmentWire { kind: o.req("type")?, store_id: o.or_default("store_id")? };
+        Fulfillment::try_from(w).map_err(crate::json::JsonError::invalid)
+    }
+}
+
+impl crate::json::ToJson for Fulfillment {
+    fn write_json(&self, out: &mut String) {
+        let mut o = crate::json::ObjectWriter::new(out);
+        match self {
+            Fulfillment::Delivery => o.field("type", "delivery"),
+            Fulfillment::Pickup { store_id } => o.field("type", "pickup").field("store_id", store_id),
+        };
+        o.end();
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CartLine {
     pub id: String,
@@ -80,6 +99,12 @@ pub struct CartLine {
     pub offer_percent: u8,
 }
 
+crate::json_object!(CartLine {
+    req id, req variant_id, req product_id, req title, def variant_title, nul image, req quantity,
+    req unit_price, req line_total, def fulfillment, opt bundle, opt discount, opt reserved_until,
+    skip transfer, skip offer_percent,
+});
+
 fn is_zero(n: &u8) -> bool {
     *n == 0
 }
@@ -90,6 +115,8 @@ fn is_zero(n: &u8) -> bool {
 pub struct BundleDiscount {
     pub percent: u8,
 }
+
+crate::json_object!(BundleDiscount { req percent });
 
 /// Largest bundle discount the API accepts.
 pub const MAX_BUNDLE_PERCENT: u8 = 90;
@@ -125,6 +152,8 @@ pub struct Cart {
     #[serde(default)]
     pub updated_at: i64,
 }
+
+crate::json_object!(Cart { req id, req version, req currency, req lines, req subtotal, opt discount, req total, def updated_at });
 
 impl CartLine {
     /// A line delivered to the customer with nothing else on it (no bundle,

@@ -51,6 +51,11 @@ pub struct Product {
     pub variants: Vec<Variant>,
 }
 
+crate::json_object!(Image { req url, def alt });
+crate::json_object!(VariantOption { req name, req value });
+crate::json_object!(Variant { req id, req product_id, def title, def sku, def options, req price, nul image });
+crate::json_object!(Product { req id, req handle, req title, def description, def category, def images, req variants });
+
 impl Product {
     pub fn variant(&self, id: &str) -> Option<&Variant> {
         self.variants.iter().find(|v| v.id == id)

@@ -11,6 +11,7 @@ pub mod cart;
 pub mod fbt;
 pub mod catalog;
 pub mod i18n;
+pub mod json;
 pub mod money;
 pub mod offer;
 pub mod order;

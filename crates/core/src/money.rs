@@ -59,6 +59,17 @@ impl<'de> Deserialize<'de> for Currency {
         Currency::new(&s).map_err(serde::de::Error::custom)
     }
 }
+impl crate::json::FromJson for Currency {
+    fn from_json(v: &crate::json::Value) -> Result<Self, crate::json::JsonError> {
+        let s = String::from_json(v)?;
+        Currency::new(&s).map_err(|e| crate::json::JsonError::invalid(e.to_string()))
+    }
+}
+impl crate::json::ToJson for Currency {
+    fn write_json(&self, out: &mut String) {
+        crate::json::write_str(out, self.as_str());
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
@@ -81,6 +92,7 @@ pub struct Money {
     pub amount: i64,
     pub currency: Currency,
 }
+crate::json_object!(Money { req amount, req currency });
 
 impl Money {
     pub const fn new(amount: i64, currency: Currency) -> Self {

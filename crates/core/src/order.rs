@@ -15,6 +15,8 @@ pub enum Channel {
     Store,
 }
 
+crate::json_enum!(Channel { Web = "web", App = "app", Store = "store" });
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderLine {
     pub variant_id: VariantId,
@@ -51,3 +53,6 @@ pub struct Order {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
 }
+
+crate::json_object!(OrderLine { req variant_id, req product_id, req title, def variant_title, req quantity, req unit_price, req line_total, def fulfillment, opt discount });
+crate::json_object!(Order { req id, req number, req channel, req currency, req lines, req subtotal, opt discount, req total, req created_at, opt key });

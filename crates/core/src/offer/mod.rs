@@ -54,6 +54,8 @@ pub enum Reason {
     Viewed,
 }
 
+crate::json_enum!(Reason { Both = "both", Complement = "complement", Viewed = "viewed" });
+
 /// One chosen item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pick {
@@ -307,6 +309,8 @@ pub enum OfferStatus {
     None,
 }
 
+crate::json_enum!(OfferStatus { Open = "open", Accepted = "accepted", Dismissed = "dismissed", Expired = "expired", Holdout = "holdout", None = "none" });
+
 /// One offered item with the backend's prices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfferItem {
@@ -325,6 +329,8 @@ pub struct OfferItem {
     pub reason: Reason,
 }
 
+crate::json_object!(OfferItem { req product_id, req variant_id, req title, def variant_title, nul image, req price, req offer_price, req available, req reason });
+
 /// Loyalty points of the order, and the customer's balance when the
 /// request comes from that signed-in customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -333,6 +339,8 @@ pub struct Loyalty {
     #[serde(default)]
     pub balance: Option<u64>,
 }
+
+crate::json_object!(Loyalty { req earned, nul balance });
 
 /// An order's post-checkout offer, as the API answers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -362,6 +370,11 @@ pub struct Offer {
     pub cart_id: Option<String>,
 }
 
+crate::json_object!(Offer {
+    req order_id, req order_number, req status, opt reason, req experiment, req variant, def percent_off,
+    def expires_at, req server_time, def items, def loyalty, opt cart_id,
+});
+
 /// What the browser reports about an offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -370,6 +383,8 @@ pub enum OfferEvent {
     Impression,
     Dismiss,
 }
+
+crate::json_enum!(OfferEvent { Impression = "impression", Dismiss = "dismiss" });
 
 #[cfg(test)]
 mod tests;

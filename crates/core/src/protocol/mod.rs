@@ -292,6 +292,14 @@ pub struct CustomerMe {
     pub cart_id: Option<String>,
 }
 
+crate::json_object!(NewLine { req variant_id, req quantity, def fulfillment, opt bundle, skip allow_transfer });
+crate::json_object!(CheckoutRequest { req cart_id, req email, def name, def channel });
+crate::json_object!(HandoffCode { req code, req expires_at, req now, req url, req qr });
+crate::json_object!(ClaimedCart { req cart_id, req cart, req grant, req grant_until });
+crate::json_object!(CustomerInfo { req id, req email, def name });
+crate::json_object!(CustomerSession { req customer, req token, nul cart_id });
+crate::json_object!(CustomerMe { req customer, nul cart_id });
+
 /// The one boundary between Crosscart and a commerce backend.
 pub trait CommerceAdapter {
     /// A short name for logs, e.g. `crosscart` or `medusa`.
@@ -444,6 +452,8 @@ pub struct Recommendation {
     /// Orders holding both.
     pub count: u32,
 }
+
+crate::json_object!(Recommendation { req product, req score, req count });
 
 /// Percent-encodes one URL path segment or query value (RFC 3986 unreserved
 /// characters pass through), so an id can never change the URL's shape.

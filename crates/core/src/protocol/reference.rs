@@ -6,7 +6,7 @@
 
 use super::*;
 use crate::catalog::Product;
-use serde::de::DeserializeOwned;
+use crate::json::{FromJson, ObjectWriter, ToJson};
 
 pub const PROTOCOL_VERSION: &str = "crosscart/1";
 
@@ -27,6 +27,9 @@ pub struct ErrorDetail {
     pub available: Option<u32>,
 }
 
+crate::json_object!(ErrorBody { req error });
+crate::json_object!(ErrorDetail { req code, req message, opt available });
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductList {
     pub products: Vec<Product>,
@@ -37,6 +40,9 @@ pub struct StoreList {
     pub stores: Vec<Store>,
 }
 
+crate::json_object!(ProductList { req products });
+crate::json_object!(StoreList { req stores });
+
 /// `GET /v1/variants/{id}/stock`.
 pub type StockList = VariantStock;
 
@@ -46,6 +52,8 @@ pub struct RecommendationList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<crate::cart::BundleDiscount>,
 }
+
+crate::json_object!(RecommendationList { req recommendations, opt discount });
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceInfo {
@@ -74,11 +82,16 @@ pub struct AddLineBody {
     pub allow_transfer: bool,
 }
 
+crate::json_object!(CreateCartBody { nul currency });
+crate::json_object!(AddLineBody { req variant_id, req quantity, def fulfillment, opt bundle, skip allow_transfer });
+
 /// `PATCH /v1/carts/{id}/lines/{line_id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdateLineBody {
     pub quantity: i64,
 }
+
+crate::json_object!(UpdateLineBody { req quantity });
 
 /// Adapter for the reference protocol at `base_url` (empty for same origin).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,11 +116,11 @@ impl ReferenceAdapter {
         format!("{}/v1{}", self.base_url, path)
     }
 
-    fn get<T: DeserializeOwned + 'static>(&self, path: &str, what: &'static str) -> Call<T> {
+    fn get<T: FromJson + 'static>(&self, path: &str, what: &'static str) -> Call<T> {
         self.call(Method::Get, path, None, Vec::new(), what)
     }
 
-    fn call<T: DeserializeOwned + 'static>(
+    fn call<T: FromJson + 'static>(
         &self,
         method: Method,
         path: &str,
@@ -127,9 +140,17 @@ impl ReferenceAdapter {
     }
 }
 
-fn json_body<T: Serialize>(value: &T) -> Option<Vec<u8>> {
-    // Serializing plain structs of strings and integers cannot fail.
-    Some(serde_json::to_vec(value).unwrap_or_default())
+fn json_body<T: ToJson + ?Sized>(value: &T) -> Option<Vec<u8>> {
+    Some(crate::json::to_vec(value))
+}
+
+/// A request body of one object built member by member.
+fn object_body(write: impl FnOnce(&mut ObjectWriter<'_>)) -> Option<Vec<u8>> {
+    let mut out = String::new();
+    let mut o = ObjectWriter::new(&mut out);
+    write(&mut o);
+    o.end();
+    Some(out.into_bytes())
 }
 
 fn if_match(version: Option<u64>) -> Vec<(String, String)> {
@@ -137,17 +158,17 @@ fn if_match(version: Option<u64>) -> Vec<(String, String)> {
 }
 
 /// Reads a success body as `T`, or an error status as [`ProtocolError`].
-pub fn parse_json<T: DeserializeOwned>(resp: &HttpResponse, what: &'static str) -> Result<T, ProtocolError> {
+pub fn parse_json<T: FromJson>(resp: &HttpResponse, what: &'static str) -> Result<T, ProtocolError> {
     if !(200..300).contains(&resp.status) {
         return Err(parse_error(resp));
     }
-    serde_json::from_slice(&resp.body).map_err(|e| ProtocolError::Malformed { what, detail: e.to_string() })
+    crate::json::from_slice(&resp.body).map_err(|e| ProtocolError::Malformed { what, detail: e.to_string() })
 }
 
 /// Reads an error answer; a body that is not the documented error shape still
 /// gives a clear error carrying the status.
 pub fn parse_error(resp: &HttpResponse) -> ProtocolError {
-    match serde_json::from_slice::<ErrorBody>(&resp.body) {
+    match crate::json::from_slice::<ErrorBody>(&resp.body) {
         Ok(ErrorBody { error: ErrorDetail { code, message, available: Some(available) } }) if code == "insufficient_stock" => ProtocolError::InsufficientStock { available: Some(available), message },
         Ok(body) => ProtocolError::Api { status: resp.status, code: body.error.code, message: body.error.message },
         Err(_) => ProtocolError::Http { status: resp.status },
@@ -159,7 +180,7 @@ fn order_key(key: Option<&str>) -> Vec<(String, String)> {
 }
 
 /// A call whose success has no body worth reading (204).
-fn no_content(call: Call<serde_json::Value>) -> Call<()> {
+fn no_content(call: Call<crate::json::Value>) -> Call<()> {
     let (request, _) = call.into_parts();
     Call::new(request, |r| if (200..300).contains(&r.status) { Ok(()) } else { Err(parse_error(r)) })
 }
@@ -169,7 +190,7 @@ fn no_content(call: Call<serde_json::Value>) -> Call<()> {
 pub struct AcceptedOffer {
     pub cart: Cart,
 }
-
+crate::json_object!(AcceptedOffer { req cart });
 
 impl CommerceAdapter for ReferenceAdapter {
     fn name(&self) -> &'static str {
@@ -270,18 +291,22 @@ impl CommerceAdapter for ReferenceAdapter {
 
     fn sign_up(&self, email: &str, password: &str, name: &str, guest_cart: Option<&str>) -> Result<Call<CustomerSession>, ProtocolError> {
         non_empty("e-mail", email)?;
-        let body = serde_json::json!({ "email": email, "password": password, "name": name, "cart_id": guest_cart });
-        Ok(self.call(Method::Post, "/customers", json_body(&body), Vec::new(), "session"))
+        let body = object_body(|o| {
+            o.field("email", email).field("password", password).field("name", name).field("cart_id", &guest_cart);
+        });
+        Ok(self.call(Method::Post, "/customers", body, Vec::new(), "session"))
     }
 
     fn sign_in(&self, email: &str, password: &str, guest_cart: Option<&str>) -> Result<Call<CustomerSession>, ProtocolError> {
         non_empty("e-mail", email)?;
-        let body = serde_json::json!({ "email": email, "password": password, "cart_id": guest_cart });
-        Ok(self.call(Method::Post, "/sessions", json_body(&body), Vec::new(), "session"))
+        let body = object_body(|o| {
+            o.field("email", email).field("password", password).field("cart_id", &guest_cart);
+        });
+        Ok(self.call(Method::Post, "/sessions", body, Vec::new(), "session"))
     }
 
     fn sign_out(&self) -> Result<Call<()>, ProtocolError> {
-        Ok(no_content(self.call::<serde_json::Value>(Method::Delete, "/sessions", None, Vec::new(), "sign-out")))
+        Ok(no_content(self.call::<crate::json::Value>(Method::Delete, "/sessions", None, Vec::new(), "sign-out")))
     }
 
     fn me(&self) -> Result<Call<CustomerMe>, ProtocolError> {
@@ -298,8 +323,10 @@ impl CommerceAdapter for ReferenceAdapter {
         if code.len() != 6 {
             return Err(ProtocolError::InvalidRequest("a handoff code has 6 letters and digits".into()));
         }
-        let body = serde_json::json!({ "channel": channel });
-        Ok(self.call(Method::Post, &format!("/handoff/{code}/claim"), json_body(&body), Vec::new(), "claimed cart"))
+        let body = object_body(|o| {
+            o.field("channel", channel);
+        });
+        Ok(self.call(Method::Post, &format!("/handoff/{code}/claim"), body, Vec::new(), "claimed cart"))
     }
 
     fn push_ops(&self, cart_id: &str, ops: &[crate::sync::Op]) -> Result<Call<crate::sync::SyncAnswer>, ProtocolError> {
@@ -307,11 +334,10 @@ impl CommerceAdapter for ReferenceAdapter {
         if ops.is_empty() {
             return Err(ProtocolError::InvalidRequest("no operations to send".into()));
         }
-        #[derive(Serialize)]
-        struct Body<'a> {
-            ops: &'a [crate::sync::Op],
-        }
-        Ok(self.call(Method::Post, &format!("/carts/{}/ops", encode_component(cart_id)), json_body(&Body { ops }), Vec::new(), "cart operations answer"))
+        let body = object_body(|o| {
+            o.field("ops", ops);
+        });
+        Ok(self.call(Method::Post, &format!("/carts/{}/ops", encode_component(cart_id)), body, Vec::new(), "cart operations answer"))
     }
 
     fn ops_since(&self, cart_id: &str, cursor: u64) -> Result<Call<crate::sync::OpsPage>, ProtocolError> {
@@ -341,14 +367,18 @@ impl CommerceAdapter for ReferenceAdapter {
 
     fn offer_event(&self, order_id: &str, key: Option<&str>, event: crate::offer::OfferEvent) -> Result<Call<()>, ProtocolError> {
         non_empty("order id", order_id)?;
-        let body = json_body(&serde_json::json!({ "kind": event }));
+        let body = object_body(|o| {
+            o.field("kind", &event);
+        });
         let path = format!("/orders/{}/offer/events", encode_component(order_id));
-        Ok(no_content(self.call::<serde_json::Value>(Method::Post, &path, body, order_key(key), "offer event")))
+        Ok(no_content(self.call::<crate::json::Value>(Method::Post, &path, body, order_key(key), "offer event")))
     }
 
     fn accept_offer(&self, order_id: &str, key: Option<&str>, variant_ids: &[String]) -> Result<Call<Cart>, ProtocolError> {
         non_empty("order id", order_id)?;
-        let body = json_body(&serde_json::json!({ "variant_ids": variant_ids }));
+        let body = object_body(|o| {
+            o.field("variant_ids", variant_ids);
+        });
         let path = format!("/orders/{}/offer/accept", encode_component(order_id));
         let (request, parse) = self.call::<AcceptedOffer>(Method::Post, &path, body, order_key(key), "accepted offer").into_parts();
         Ok(Call::new(request, move |r| parse(r).map(|a| a.cart)))
@@ -356,8 +386,10 @@ impl CommerceAdapter for ReferenceAdapter {
 
     fn record_viewed(&self, product_id: &str) -> Result<Call<()>, ProtocolError> {
         non_empty("product id", product_id)?;
-        let body = json_body(&serde_json::json!({ "product_id": product_id }));
-        Ok(no_content(self.call::<serde_json::Value>(Method::Post, "/customers/me/viewed", body, Vec::new(), "viewed product")))
+        let body = object_body(|o| {
+            o.field("product_id", product_id);
+        });
+        Ok(no_content(self.call::<crate::json::Value>(Method::Post, "/customers/me/viewed", body, Vec::new(), "viewed product")))
     }
 
     fn recommendation_model(&self) -> Result<Call<Vec<u8>>, ProtocolError> {

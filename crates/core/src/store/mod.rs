@@ -24,6 +24,8 @@ pub struct GeoPoint {
     pub lon: f64,
 }
 
+crate::json_object!(GeoPoint { req lat, req lon });
+
 impl GeoPoint {
     /// Great-circle distance in metres (haversine, mean Earth radius).
     pub fn distance_m(&self, other: &GeoPoint) -> f64 {
@@ -44,6 +46,8 @@ pub struct Interval {
     pub close: u16,
 }
 
+crate::json_object!(Interval { req open, req close });
+
 /// A date whose hours differ from the weekly pattern (holiday, short day).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HoursException {
@@ -53,6 +57,8 @@ pub struct HoursException {
     #[serde(default)]
     pub intervals: Vec<Interval>,
 }
+
+crate::json_object!(HoursException { req date, def intervals });
 
 /// Empty (the default) means unknown hours: see [`OpeningHours::is_known`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -66,6 +72,8 @@ pub struct OpeningHours {
     #[serde(default)]
     pub exceptions: Vec<HoursException>,
 }
+
+crate::json_object!(OpeningHours { def timezone, def weekly, def exceptions });
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Store {
@@ -89,6 +97,8 @@ pub struct Store {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_hours: Option<u32>,
 }
+
+crate::json_object!(Store { req id, req name, req address, req city, def postal_code, req country, req location, def hours, def phone, def pickup_lead_hours, opt transfer_hours });
 
 /// Units of one variant available at one store (stock less active reservations).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,6 +124,30 @@ pub struct VariantStock {
 
 fn default_low_threshold() -> u32 {
     rank::DEFAULT_LOW_THRESHOLD
+}
+
+crate::json_object!(StockLevel { req store_id, req variant_id, req quantity });
+
+impl crate::json::FromJson for VariantStock {
+    fn from_json(v: &crate::json::Value) -> Result<Self, crate::json::JsonError> {
+        let o = v.fields("variant stock")?;
+        let low_stock_threshold = match o.value("low_stock_threshold") {
+            Some(_) => o.req("low_stock_threshold")?,
+            None => default_low_threshold(),
+        };
+        Ok(VariantStock { variant_id: o.req("variant_id")?, stock: o.req("stock")?, warehouse: o.or_default("warehouse")?, low_stock_threshold })
+    }
+}
+
+impl crate::json::ToJson for VariantStock {
+    fn write_json(&self, out: &mut String) {
+        crate::json::ObjectWriter::new(out)
+            .field("variant_id", &self.variant_id)
+            .field("stock", &self.stock)
+            .field("warehouse", &self.warehouse)
+            .field("low_stock_threshold", &self.low_stock_threshold)
+            .end();
+    }
 }
 
 #[cfg(test)]

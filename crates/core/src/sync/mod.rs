@@ -46,6 +46,9 @@ pub struct Seen {
     pub extra: Vec<OpId>,
 }
 
+crate::json_object!(OpId { req replica, req seq });
+crate::json_object!(Seen { def contiguous, skip extra });
+
 impl Seen {
     /// The context of an author who has seen exactly `ops`.
     pub fn covering<'a>(ops: impl IntoIterator<Item = &'a Op>) -> Seen {
@@ -113,6 +116,30 @@ impl TryFrom<ChangeWire> for Change {
     }
 }
 
+impl crate::json::FromJson for Change {
+    fn from_json(v: &crate::json::Value) -> Result<Self, crate::json::JsonError> {
+        let o = v.fields("a change")?;
+        let kind = match o.req::<String>("type")?.as_str() {
+            "add" => ChangeKind::Add,
+            "set" => ChangeKind::Set,
+            other => return Err(crate::json::JsonError::invalid(format!("unknown change type {other:?}, expected add or set"))),
+        };
+        let w = ChangeWire { kind, variant_id: o.req("variant_id")?, fulfillment: o.or_default("fulfillment")?, quantity: o.req("quantity")?, seen: o.or_default("seen")? };
+        Change::try_from(w).map_err(crate::json::JsonError::invalid)
+    }
+}
+
+impl crate::json::ToJson for Change {
+    fn write_json(&self, out: &mut String) {
+        let mut o = crate::json::ObjectWriter::new(out);
+        match self {
+            Change::Add { variant_id, fulfillment, quantity } => o.field("type", "add").field("variant_id", variant_id).field("fulfillment", fulfillment).field("quantity", quantity),
+            Change::Set { variant_id, fulfillment, quantity, seen } => o.field("type", "set").field("variant_id", variant_id).field("fulfillment", fulfillment).field("quantity", quantity).field("seen", seen),
+        };
+        o.end();
+    }
+}
+
 impl Change {
     /// The line this change is about.
     pub fn line(&self) -> LineKey {
@@ -132,6 +159,8 @@ pub struct Op {
     pub at: i64,
     pub change: Change,
 }
+
+crate::json_object!(Op { req id, req lamport, def at, req change });
 
 /// Why an operation is refused (by the server, or when read from storage).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -223,6 +252,10 @@ pub struct OpsPage {
     pub ops: Vec<Op>,
     pub cursor: u64,
 }
+
+crate::json_object!(RejectedOp { req id, req code, req message });
+crate::json_object!(SyncAnswer { req acked, def rejected, req cursor, req cart });
+crate::json_object!(OpsPage { req ops, req cursor });
 
 /// One line of the replicated cart.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -49,6 +49,8 @@ pub struct Snapshot {
     pub confirmed: Vec<OpId>,
 }
 
+crate::json_object!(Snapshot { req replica, req next_seq, req lamport, req ops, req confirmed });
+
 #[derive(Debug, Clone)]
 pub struct Replica {
     id: ReplicaId,
