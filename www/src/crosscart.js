@@ -1,52 +1,99 @@
-// Crosscart loader: the one file a page loads.
+// Crosscart loader: the one file a page references.
 //   <script type="module" src="/sdk/crosscart.js"></script>
-// It instantiates the WebAssembly module, applies the configuration (the
-// page's <meta name="crosscart:*"> tags, then any configure() calls made
-// before the module was ready) and defines the cc-* elements. npm users
-// import the same functions from here.
-import init, * as wasm from './crosscart_web.js';
+// It defines every cc-* element at once and fetches the WebAssembly only
+// when an element needs it (a below-the-fold one only when it comes near
+// the viewport); each element kind beyond the cart brings its own chunk.
+// One build per backend: the page's data-api (or <meta name="crosscart:api">,
+// or configure({api})) picks it. npm users import the same functions from here.
+//
+// `cargo xtask build` writes dist/crosscart.js from this file: it inlines
+// define.js and fills in the element list and the content-hashed file names.
+import { defineElements as define } from './define.js';
 
-const pending = [];
+// [[tag, [observed attributes], rootMargin or null], ...] (from crates/web/src/elements/spec.rs)
+const SPECS = /*@SPECS@*/[];
+// backend → [glue, wasm], relative to this file.
+const BUILDS = /*@BUILDS@*/{};
+
+const here = import.meta.url;
+const browser = typeof document !== 'undefined' && typeof customElements !== 'undefined';
+const meta = (name) => (browser && document.querySelector(`meta[name="crosscart:${name}"]`)?.content.trim()) || undefined;
 // <script type="module" src=".../crosscart.js" data-api="medusa" data-api-url="…"
 //   data-publishable-key="…" data-region-id="…" data-stores-url="…">: the backend.
-const tag = typeof document === 'undefined' ? null : document.querySelector('script[type=module][data-api]');
+const tag = browser ? document.querySelector('script[type=module][data-api]') : null;
 const fromTag = tag ? Object.fromEntries(Object.entries({
   api: tag.dataset.api, apiUrl: tag.dataset.apiUrl, publishableKey: tag.dataset.publishableKey,
   regionId: tag.dataset.regionId, storesUrl: tag.dataset.storesUrl,
 }).filter(([, v]) => v !== undefined)) : null;
-export const ready = init({ module_or_path: new URL('./crosscart_web_bg.wasm', import.meta.url) }).then(() => {
-  wasm.configure({ gazetteerUrl: new URL('./gazetteer.tsv', import.meta.url).href });
-  if (fromTag) wasm.configure(fromTag);
-  for (const options of pending.splice(0)) wasm.configure(options);
-  wasm.defineElements();
-  return wasm;
-});
 
-/** Sets {apiBase, locale, currency}. Calls made right after import apply before any element loads. */
+const pending = [];
+let sdk;
+let loading;
+
+function failure(code, message) {
+  const e = new Error(message);
+  e.code = code;
+  return e;
+}
+
+/** The SDK for the configured backend, loaded once (a failed load is retried on the next call). */
+function load() {
+  if (!browser) return Promise.reject(failure('not_in_browser', 'crosscart runs in a browser; on the server, render the elements as HTML and let the browser upgrade them'));
+  loading ??= Promise.resolve().then(async () => {
+    // A tick first, so configure() called right after import still picks the backend.
+    const api = [...pending].reverse().find((o) => o && o.api)?.api ?? fromTag?.api ?? meta('api') ?? 'crosscart';
+    const build = BUILDS[api];
+    if (!build) throw failure('invalid_request', `crosscart has no backend called ${JSON.stringify(api)}`);
+    const glue = await import(new URL(build[0], here).href);
+    await glue.default({ module_or_path: new URL(build[1], here) });
+    glue.configure({ gazetteerUrl: new URL('gazetteer.tsv', here).href });
+    if (fromTag) glue.configure(fromTag);
+    for (const options of pending) glue.configure(options);
+    glue.ready();
+    sdk = glue;
+    return glue;
+  }).catch((e) => {
+    loading = undefined;
+    throw e;
+  });
+  return loading;
+}
+
+if (browser) define(SPECS, load);
+
+/** Resolves when the SDK is loaded (it loads when an element or a call needs it). */
+export const ready = () => load().then(() => undefined);
+
+/** Sets {apiBase, locale, currency, api, apiUrl, publishableKey, regionId, storesUrl}. Calls made right after import apply before anything loads. */
 export function configure(options) {
   pending.push(options);
-  return ready.then((w) => w.configure(options));
+  if (sdk) sdk.configure(options);
+  return Promise.resolve();
 }
-export const defineElements = async () => (await ready).defineElements();
-export const getCart = async () => (await ready).getCart();
-export const addToCart = async (variantId, quantity = 1) => (await ready).addToCart(variantId, quantity);
-export const setQuantity = async (lineId, quantity) => (await ready).setQuantity(lineId, quantity);
-export const checkout = async (email, name) => (await ready).checkout(email, name);
-export const getOrder = async (orderId, key) => (await ready).getOrder(orderId, key);
-export const getProduct = async (id) => (await ready).getProduct(id);
-export const listProducts = async (category) => (await ready).listProducts(category);
-export const formatMoney = async (money) => (await ready).formatMoney(money);
-export const forgetCart = async () => (await ready).forgetCart();
-export const loadModel = async (url) => (await ready).loadModel(url);
-export const loadStores = async () => (await ready).loadStores();
-export const storeFinder = async (stores) => new (await ready).StoreFinder(stores);
-export const signUp = async (email, password, name) => (await ready).signUp(email, password, name);
-export const signIn = async (email, password) => (await ready).signIn(email, password);
-export const signOut = async () => (await ready).signOut();
-export const currentCustomer = async () => (await ready).currentCustomer();
-export const createHandoff = async () => (await ready).createHandoff();
-export const claimHandoff = async (code) => (await ready).claimHandoff(code);
-export const getOffer = async (orderId, key) => (await ready).getOffer(orderId, key);
-export const acceptOffer = async (orderId, key, variantIds) => (await ready).acceptOffer(orderId, key, variantIds);
-export const offerEvent = async (orderId, key, kind) => (await ready).offerEvent(orderId, key, kind);
-export const recordView = async (productId) => (await ready).recordView(productId);
+
+/** The elements are defined on import; kept for pages that call it. */
+export const defineElements = () => Promise.resolve();
+
+const call = (name) => (...args) => load().then((w) => w.invoke(name, args));
+export const getCart = call('getCart');
+export const addToCart = call('addToCart');
+export const setQuantity = call('setQuantity');
+export const checkout = call('checkout');
+export const getOrder = call('getOrder');
+export const getProduct = call('getProduct');
+export const listProducts = call('listProducts');
+export const loadModel = call('loadModel');
+export const loadStores = call('loadStores');
+export const storeFinder = call('storeFinder');
+export const signUp = call('signUp');
+export const signIn = call('signIn');
+export const signOut = call('signOut');
+export const currentCustomer = call('currentCustomer');
+export const createHandoff = call('createHandoff');
+export const claimHandoff = call('claimHandoff');
+export const getOffer = call('getOffer');
+export const acceptOffer = call('acceptOffer');
+export const offerEvent = call('offerEvent');
+export const formatMoney = async (money) => (await load()).formatMoney(money);
+export const forgetCart = async () => (await load()).forgetCart();
+export const recordView = async (productId) => (await load()).recordView(productId);

@@ -109,10 +109,38 @@ pub fn router(db: Db, config: &Config) -> Router {
 
     if let Some(www) = &config.www {
         app = app
-            .nest_service("/sdk", static_dir(&www.join("dist")))
+            .nest_service("/sdk", sdk_dir(&www.join("dist")))
             .fallback_service(static_dir(&www.join("demo")));
     }
     app
+}
+
+/// Whether a file name carries a content hash (`name.0123456789.ext`, as
+/// `cargo xtask build` names everything the loader fetches).
+pub fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.split('.').rev().nth(1).is_some_and(|h| h.len() == 10 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The built SDK, served as a CDN would: the `.br`/`.gz` files beside each
+/// file when the browser accepts them (with `Vary: Accept-Encoding`),
+/// content-hashed files cached for a year as immutable, the loader and other
+/// stable names revalidated, and CORS so a shop on another origin can load it.
+fn sdk_dir(dir: &Path) -> Router {
+    async fn caching(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+        let hashed = is_content_hashed(req.uri().path());
+        let mut res = next.run(req).await;
+        let value = if hashed && res.status().is_success() { "public, max-age=31536000, immutable" } else { "no-cache" };
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+        res
+    }
+    Router::new()
+        .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip())
+        .layer(axum::middleware::from_fn(caching))
+        .layer(SetResponseHeaderLayer::overriding(header::VARY, HeaderValue::from_static("accept-encoding")))
+        .layer(SetResponseHeaderLayer::overriding(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")))
+        .layer(SetResponseHeaderLayer::overriding(header::HeaderName::from_static("cross-origin-resource-policy"), HeaderValue::from_static("cross-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
 }
 
 /// Everything under `/carts/{id}`: a customer's cart exists only for that customer.

@@ -13,8 +13,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use crosscart_core::sync::{Op, OpsPage, SyncAnswer};
-use crosscart_core::Cart;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Mutex;
@@ -96,12 +95,6 @@ pub async fn get_ops(State(st): State<AppState>, Path(id): Path<String>, headers
     Ok(Json(page))
 }
 
-#[derive(Serialize)]
-struct OpsEvent<'a> {
-    ops: &'a [Op],
-    cart: &'a Cart,
-}
-
 /// `GET /v1/carts/{id}/events`: Server-Sent Events. First the operations
 /// after `Last-Event-ID` (or `?since=`), then every change as it commits:
 /// `event: ops`, `id: <cursor>`, `data: {"ops": [...], "cart": {...}}`. A cart
@@ -134,7 +127,7 @@ pub async fn events(State(st): State<AppState>, Path(id): Path<String>, headers:
                 Ok(Some((ops, cart))) => {
                     let last = ops.last().map_or(cursor, |(c, _)| *c);
                     let ops: Vec<Op> = ops.into_iter().map(|(_, op)| op).collect();
-                    let data = serde_json::to_string(&OpsEvent { ops: &ops, cart: &cart }).unwrap_or_default();
+                    let data = serde_json::to_string(&crosscart_core::sync::Pushed { ops, cart }).unwrap_or_default();
                     let event = Event::default().event("ops").id(last.to_string()).data(data);
                     return Some((Ok::<_, Infallible>(event), (st, id, last, wake, false)));
                 }

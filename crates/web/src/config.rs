@@ -1,12 +1,15 @@
-//! Page-level configuration: API base URL, locale, currency.
+//! Page-level configuration (API, locale, currency, backend) and the adapter
+//! for the configured backend.
 //!
-//! Read from `<meta name="crosscart:api-base|locale|currency" content="…">`
-//! (what a script-tag user writes), overridable with `configure({...})` from
-//! JavaScript. The locale falls back to `<html lang>`, then English.
+//! Read from `<meta name="crosscart:api-base|locale|currency|…" content="…">`
+//! and the loader's script-tag attributes, overridable with
+//! `configure({...})`. The locale falls back to `<html lang>`, then English.
+//!
+//! Each build talks to one backend (see [`Adapter`]); the loader picks the
+//! build the page's `data-api` (or `crosscart:api`) names.
 
 use crosscart_core::i18n::Locale;
 use crosscart_core::money::Money;
-use crosscart_core::protocol::{any, CommerceAdapter};
 use std::cell::RefCell;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -68,16 +71,68 @@ pub fn from_document() -> Config {
     }
 }
 
+/// The backend this build talks to: one build per backend (feature
+/// `backend-medusa`, …; none is the reference protocol), so a page talking to
+/// Medusa never downloads another backend's code, and only the adapter
+/// methods a module calls are in it (static dispatch, no vtable).
+#[cfg(not(any(feature = "backend-medusa", feature = "backend-shopify", feature = "backend-woocommerce", feature = "backend-vendure")))]
+pub type Adapter = crosscart_core::protocol::reference::ReferenceAdapter;
+#[cfg(feature = "backend-medusa")]
+pub type Adapter = crosscart_core::protocol::medusa::MedusaAdapter;
+#[cfg(feature = "backend-shopify")]
+pub type Adapter = crosscart_core::protocol::shopify::ShopifyAdapter;
+#[cfg(feature = "backend-woocommerce")]
+pub type Adapter = crosscart_core::protocol::woocommerce::WooCommerceAdapter;
+#[cfg(feature = "backend-vendure")]
+pub type Adapter = crosscart_core::protocol::vendure::VendureAdapter;
+
+/// The backend this build was made for (`crosscart`, `medusa`, …).
+pub const BACKEND: &str = if cfg!(feature = "backend-medusa") {
+    "medusa"
+} else if cfg!(feature = "backend-shopify") {
+    "shopify"
+} else if cfg!(feature = "backend-woocommerce") {
+    "woocommerce"
+} else if cfg!(feature = "backend-vendure") {
+    "vendure"
+} else {
+    "crosscart"
+};
+
+/// Calls an adapter method on the configured backend, acting for the
+/// signed-in customer: `with_adapter!(get_cart(&id))`.
+#[macro_export]
+macro_rules! with_adapter {
+    ($($call:tt)*) => {{
+        #[allow(unused_imports)]
+        use ::crosscart_core::protocol::CommerceAdapter as _;
+        $crate::config::adapter().$($call)*
+    }};
+}
+
 /// The adapter for the configured API, acting for the signed-in customer if any.
-pub fn adapter() -> Box<dyn CommerceAdapter> {
+pub fn adapter() -> Adapter {
     adapter_for(session_token())
 }
 
 /// The adapter for the configured API, acting with `token` (None: as a guest).
-pub fn adapter_for(token: Option<String>) -> Box<dyn CommerceAdapter> {
+pub fn adapter_for(token: Option<String>) -> Adapter {
     let c = get();
-    let backend = any::Backend { api: &c.api, base_url: &c.api_base, publishable_key: &c.publishable_key, region_id: &c.region_id, stores_url: &c.stores_url };
-    any::adapter(&backend, token)
+    #[cfg(not(any(feature = "backend-medusa", feature = "backend-shopify", feature = "backend-woocommerce", feature = "backend-vendure")))]
+    let a = Adapter::new(&c.api_base).with_token(token);
+    #[cfg(feature = "backend-medusa")]
+    let a = Adapter::new(&c.api_base, &c.publishable_key, &c.region_id).with_stores_url(Some(c.stores_url.clone())).with_token(token);
+    #[cfg(feature = "backend-shopify")]
+    let a = Adapter::new(&c.api_base, &c.publishable_key).with_stores_url(Some(c.stores_url.clone())).with_token(token);
+    // WooCommerce's customers sign in with WordPress cookies, not tokens.
+    #[cfg(feature = "backend-woocommerce")]
+    let a = {
+        let _ = token;
+        Adapter::new(&c.api_base)
+    };
+    #[cfg(feature = "backend-vendure")]
+    let a = Adapter::new(&c.api_base, Some(c.publishable_key.clone())).with_token(token);
+    a
 }
 
 /// This origin's `localStorage`, if the browser allows it.

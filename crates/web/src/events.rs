@@ -1,7 +1,7 @@
 //! `cc-*` events: kebab-case names, bubbling and composed (they cross shadow
 //! roots), with a JSON-shaped `detail` described in `www/src/crosscart.d.ts`.
 
-use serde::Serialize;
+use crosscart_core::json::{ObjectWriter, ToJson};
 use web_sys::{CustomEvent, CustomEventInit, EventTarget};
 
 /// `cc-cart-change`: the user's own action in this tab changed the cart.
@@ -23,7 +23,6 @@ pub const OFFER_DISMISS: &str = "cc-offer-dismiss";
 /// `cc-error`: an action failed; the element also shows the message.
 pub const ERROR: &str = "cc-error";
 
-#[derive(Serialize)]
 pub struct CartChange<'a> {
     /// `add`, `update` or `remove`.
     pub action: &'a str,
@@ -33,13 +32,23 @@ pub struct CartChange<'a> {
     pub cart: &'a crosscart_core::Cart,
 }
 
-#[derive(Serialize)]
+impl ToJson for CartChange<'_> {
+    fn write_json(&self, out: &mut String) {
+        ObjectWriter::new(out).field("action", self.action).field("variant_id", self.variant_id).field("line_id", &self.line_id).field("quantity", &self.quantity).field("cart", self.cart).end();
+    }
+}
+
 pub struct BundleItem<'a> {
     pub product_id: &'a str,
     pub variant_id: &'a str,
 }
 
-#[derive(Serialize)]
+impl ToJson for BundleItem<'_> {
+    fn write_json(&self, out: &mut String) {
+        ObjectWriter::new(out).field("product_id", self.product_id).field("variant_id", self.variant_id).end();
+    }
+}
+
 pub struct BundleAdd<'a> {
     /// Product whose page the bundle was on; None when seeded from the cart.
     pub anchor: Option<&'a str>,
@@ -47,22 +56,38 @@ pub struct BundleAdd<'a> {
     pub cart: &'a crosscart_core::Cart,
 }
 
-#[derive(Serialize)]
+impl ToJson for BundleAdd<'_> {
+    fn write_json(&self, out: &mut String) {
+        ObjectWriter::new(out).field("anchor", &self.anchor).field("items", &self.items).field("cart", self.cart).end();
+    }
+}
+
 pub struct AddRequest<'a> {
     pub variant_id: &'a str,
     pub quantity: u32,
     pub fulfillment: &'a crosscart_core::Fulfillment,
 }
 
-#[derive(Serialize)]
+impl ToJson for AddRequest<'_> {
+    fn write_json(&self, out: &mut String) {
+        ObjectWriter::new(out).field("variant_id", self.variant_id).field("quantity", &self.quantity).field("fulfillment", self.fulfillment).end();
+    }
+}
+
 pub struct ErrorDetail<'a> {
     pub action: &'a str,
     pub code: &'a str,
     pub message: &'a str,
 }
 
+impl ToJson for ErrorDetail<'_> {
+    fn write_json(&self, out: &mut String) {
+        ObjectWriter::new(out).field("action", self.action).field("code", self.code).field("message", self.message).end();
+    }
+}
+
 /// Dispatches `name` from `target`; returns false if a listener cancelled it.
-pub fn emit<T: Serialize>(target: &EventTarget, name: &str, detail: &T, cancelable: bool) -> bool {
+pub fn emit<T: ToJson + ?Sized>(target: &EventTarget, name: &str, detail: &T, cancelable: bool) -> bool {
     let init = CustomEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);
@@ -72,4 +97,9 @@ pub fn emit<T: Serialize>(target: &EventTarget, name: &str, detail: &T, cancelab
         Ok(ev) => target.dispatch_event(&ev).unwrap_or(true),
         Err(_) => true,
     }
+}
+
+/// Reports a failed action as `cc-error` from `target`.
+pub fn error(target: &EventTarget, action: &str, code: &str, message: &str) {
+    emit(target, ERROR, &ErrorDetail { action, code, message }, false);
 }

@@ -5,28 +5,10 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = r#"
 const sheets = new Map();
-export function ccDefine(name, observed, css, connect, disconnect, changed) {
-  if (customElements.get(name)) return false;
-  let sheet = sheets.get(name);
-  if (!sheet) { sheet = new CSSStyleSheet(); sheet.replaceSync(css); sheets.set(name, sheet); }
-  customElements.define(name, class extends HTMLElement {
-    static get observedAttributes() { return observed; }
-    connectedCallback() {
-      if (this.__cc !== undefined) return;
-      const root = this.shadowRoot || this.attachShadow({ mode: 'open' });
-      root.adoptedStyleSheets = [sheet];
-      this.__cc = connect(this, root);
-    }
-    disconnectedCallback() {
-      if (this.__cc === undefined) return;
-      const id = this.__cc; this.__cc = undefined;
-      disconnect(id);
-    }
-    attributeChangedCallback(attr, oldValue, value) {
-      if (this.__cc !== undefined && oldValue !== value) changed(this.__cc, attr, value);
-    }
-  });
-  return true;
+export function ccAdopt(root, key, css) {
+  let sheet = sheets.get(key);
+  if (!sheet) { sheet = new CSSStyleSheet(); sheet.replaceSync(css); sheets.set(key, sheet); }
+  root.adoptedStyleSheets = [sheet];
 }
 const formats = new Map();
 export function ccFormatMoney(decimal, currency, locale) {
@@ -72,16 +54,9 @@ export function ccJsonStringify(v) { return JSON.stringify(v === undefined ? nul
 export function ccError(code, message) { const e = new Error(message); e.code = code; return e; }
 "#)]
 extern "C" {
-    /// Defines `name` unless something already did; returns whether it did.
-    #[wasm_bindgen(js_name = ccDefine)]
-    pub fn define(
-        name: &str,
-        observed: js_sys::Array,
-        css: &str,
-        connect: &Closure<dyn Fn(web_sys::HtmlElement, web_sys::ShadowRoot) -> u32>,
-        disconnect: &Closure<dyn Fn(u32)>,
-        changed: &Closure<dyn Fn(u32, String, Option<String>)>,
-    ) -> bool;
+    /// Gives a shadow root the element's styles (one shared sheet per element kind).
+    #[wasm_bindgen(js_name = ccAdopt)]
+    pub fn adopt(root: &web_sys::ShadowRoot, key: &str, css: &str);
     /// `Intl.NumberFormat` on an exact decimal string (never a float).
     #[wasm_bindgen(js_name = ccFormatMoney)]
     pub fn format_money_js(decimal: &str, currency: &str, locale: &str) -> String;
@@ -106,10 +81,14 @@ extern "C" {
     pub fn js_error(code: &str, message: &str) -> JsValue;
 }
 
-/// A serde value as a plain JS object (through JSON, which is what the glue
-/// would do anyway and keeps serde-wasm-bindgen out of the bundle).
-pub fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
-    serde_json::to_string(value).ok().and_then(|s| json_parse(&s).ok()).unwrap_or(JsValue::NULL)
+/// A wire value as a plain JS object (written as JSON, read by `JSON.parse`).
+pub fn to_js<T: crosscart_core::json::ToJson + ?Sized>(value: &T) -> JsValue {
+    json_parse(&value.to_json()).unwrap_or(JsValue::NULL)
+}
+
+/// A plain JS value read as a wire value (through `JSON.stringify`).
+pub fn from_js<T: crosscart_core::json::FromJson>(value: &JsValue) -> Result<T, crosscart_core::json::JsonError> {
+    crosscart_core::json::from_slice(json_stringify(value).as_bytes())
 }
 
 /// Waits `ms` milliseconds (a `setTimeout` as a future).

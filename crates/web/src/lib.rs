@@ -1,13 +1,17 @@
 //! `crosscart-web`: the browser build of Crosscart.
 //!
 //! The only crate that knows JavaScript: it carries out `crosscart-core`'s
-//! request descriptions with `fetch`, keeps the page's shared cart state in
-//! Leptos signals, and defines the `cc-*` custom elements (see `elements`).
-//! The JavaScript entry points (`configure`, `defineElements`, `addToCart`,
-//! ...) are the headless API that `www/src/crosscart.js` re-exports.
+//! request descriptions with `fetch`, keeps the page's shared cart state,
+//! and implements the `cc-*` custom elements that the loader
+//! (`www/src/crosscart.js`) defines. The code of the elements beyond the
+//! cart, of accounts and of backends other than the reference protocol is
+//! split into chunks loaded on demand (see `chunks`).
 
+pub mod account;
 pub mod api;
+pub mod chunks;
 pub mod config;
+pub mod dom;
 pub mod elements;
 pub mod events;
 pub mod js;

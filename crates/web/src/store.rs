@@ -8,10 +8,11 @@
 //! applied here at once, shared with the other tabs, and sent to the server
 //! until it confirms them, also across offline periods.
 
-use crate::{config, transport::execute};
-use crosscart_core::protocol::{NewLine, ProtocolError};
+use crate::{config, transport::execute, with_adapter};
+use crosscart_core::protocol::{CommerceAdapter as _, NewLine, ProtocolError};
 use crosscart_core::{Cart, Fulfillment};
-use leptos::prelude::*;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Status {
@@ -42,19 +43,73 @@ impl CartState {
     }
 }
 
+pub type Listener = Rc<dyn Fn()>;
+
 thread_local! {
-    static STATE: RwSignal<CartState> = RwSignal::new(CartState::default());
+    static STATE: RefCell<CartState> = RefCell::new(CartState::default());
+    static LISTENERS: RefCell<Vec<(u32, Listener)>> = const { RefCell::new(Vec::new()) };
+    static NEXT_LISTENER: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
     /// Cart writes from this page run one at a time, so two quick adds on a
     /// page without a cart create one cart, not two (losing the first).
-    static WRITES: std::rc::Rc<futures::lock::Mutex<()>> = std::rc::Rc::new(futures::lock::Mutex::new(()));
+    static WRITES: Rc<futures::lock::Mutex<()>> = Rc::new(futures::lock::Mutex::new(()));
 }
 
-fn write_lock() -> std::rc::Rc<futures::lock::Mutex<()>> {
+fn write_lock() -> Rc<futures::lock::Mutex<()>> {
     WRITES.with(|w| w.clone())
 }
 
-pub fn state() -> RwSignal<CartState> {
-    STATE.with(|s| *s)
+/// A copy of the page's cart state.
+pub fn state() -> CartState {
+    STATE.with(|s| s.borrow().clone())
+}
+
+/// Reads the state without copying it.
+pub fn with_state<R>(f: impl FnOnce(&CartState) -> R) -> R {
+    STATE.with(|s| f(&s.borrow()))
+}
+
+/// Changes the state and tells every subscriber (if anything changed).
+fn update(f: impl FnOnce(&mut CartState)) {
+    let changed = STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let before = s.clone();
+        f(&mut s);
+        *s != before
+    });
+    if changed {
+        let listeners: Vec<Listener> = LISTENERS.with(|l| l.borrow().iter().map(|(_, f)| f.clone()).collect());
+        for f in listeners {
+            f();
+        }
+    }
+}
+
+/// Calls a listener after every change, until dropped.
+pub struct Subscription {
+    id: u32,
+    list: &'static std::thread::LocalKey<RefCell<Vec<(u32, Listener)>>>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let id = self.id;
+        self.list.with(|l| l.borrow_mut().retain(|(i, _)| *i != id));
+    }
+}
+
+pub fn subscribe(f: impl Fn() + 'static) -> Subscription {
+    subscribe_with(&LISTENERS, f)
+}
+
+/// Adds `f` to a listener list; the subscription removes it when dropped.
+pub fn subscribe_with(list: &'static std::thread::LocalKey<RefCell<Vec<(u32, Listener)>>>, f: impl Fn() + 'static) -> Subscription {
+    let id = NEXT_LISTENER.with(|n| {
+        let id = n.get();
+        n.set(id.wrapping_add(1).max(1));
+        id
+    });
+    list.with(|l| l.borrow_mut().push((id, Rc::new(f))));
+    Subscription { id, list }
 }
 
 fn stored_cart_id() -> Option<String> {
@@ -64,7 +119,7 @@ fn stored_cart_id() -> Option<String> {
 /// The cart this device last used for a customer, for backends that cannot
 /// list a customer's carts.
 fn customer_cart_key(email: &str) -> String {
-    format!("crosscart:customer-cart:{}:{}", config::get().api_base, email.trim().to_lowercase())
+    format!("crosscart:customer-cart:{}:{}", config::get().api_base, email.trim().to_ascii_lowercase())
 }
 
 fn remembered_customer_cart(email: &str) -> Option<String> {
@@ -94,7 +149,7 @@ fn cart_is_gone(e: &ProtocolError) -> bool {
 fn set_cart(cart: Option<Cart>) {
     remember(cart.as_ref().map(|c| c.id.as_str()));
     match &cart {
-        Some(c) if config::adapter().capabilities().live_sync => crate::sync::attach(c),
+        Some(c) if with_adapter!(capabilities()).live_sync => crate::sync::attach(c),
         Some(c) => publish(Some(c.clone()), 0, 0),
         None => {
             crate::sync::detach();
@@ -105,7 +160,7 @@ fn set_cart(cart: Option<Cart>) {
 
 /// Shows `cart` (with this replica's quantities) on every element.
 pub fn publish(cart: Option<Cart>, unpriced: u64, pending: usize) {
-    state().update(|s| {
+    update(|s| {
         s.cart = cart;
         s.unpriced = unpriced;
         s.pending = pending;
@@ -131,7 +186,7 @@ pub fn adopt(cart_id: &str) {
 /// Loads the remembered cart once; later calls do nothing until [`reload`].
 /// The copy saved by the last visit is shown at once, then refreshed.
 pub fn ensure_loaded() {
-    if state().with_untracked(|s| s.status == Status::Idle) {
+    if with_state(|s| s.status == Status::Idle) {
         if let Some(cached) = stored_cart_id().and_then(|id| crate::sync::cached_cart(&id)) {
             set_cart(Some(cached));
         }
@@ -141,12 +196,12 @@ pub fn ensure_loaded() {
 
 /// Fetches the remembered cart again (after an error, or on request).
 pub fn reload() {
-    state().update(|s| {
+    update(|s| {
         if s.cart.is_none() {
             s.status = Status::Loading;
         }
     });
-    leptos::task::spawn_local(async {
+    wasm_bindgen_futures::spawn_local(async {
         let _ = fetch_current().await;
     });
 }
@@ -156,7 +211,7 @@ pub async fn fetch_current() -> Result<Option<Cart>, ProtocolError> {
     // A signed-in customer's cart follows them: on a new device, ask for it.
     if stored_cart_id().is_none()
         && config::session_token().is_some()
-        && let Ok(me) = execute(config::adapter().me()?).await
+        && let Ok(me) = execute(with_adapter!(me())?).await
     {
         remember(me.cart_id.or_else(|| remembered_customer_cart(&me.customer.email)).as_deref());
     }
@@ -164,7 +219,7 @@ pub async fn fetch_current() -> Result<Option<Cart>, ProtocolError> {
         set_cart(None);
         return Ok(None);
     };
-    match execute(config::adapter().get_cart(&id)?).await {
+    match execute(with_adapter!(get_cart(&id))?).await {
         Ok(cart) => {
             set_cart(Some(cart.clone()));
             Ok(Some(cart))
@@ -174,7 +229,7 @@ pub async fn fetch_current() -> Result<Option<Cart>, ProtocolError> {
             Ok(None)
         }
         Err(e) => {
-            state().update(|s| s.status = Status::Failed(e.to_string()));
+            update(|s| s.status = Status::Failed(e.to_string()));
             Err(e)
         }
     }
@@ -183,18 +238,18 @@ pub async fn fetch_current() -> Result<Option<Cart>, ProtocolError> {
 struct Busy;
 impl Busy {
     fn start() -> Busy {
-        state().update(|s| s.busy += 1);
+        update(|s| s.busy += 1);
         Busy
     }
 }
 impl Drop for Busy {
     fn drop(&mut self) {
-        state().update(|s| s.busy = s.busy.saturating_sub(1));
+        update(|s| s.busy = s.busy.saturating_sub(1));
     }
 }
 
 async fn create_cart() -> Result<Cart, ProtocolError> {
-    let cart = execute(config::adapter().create_cart(config::get().currency)?).await?;
+    let cart = execute(with_adapter!(create_cart(config::get().currency))?).await?;
     remember(Some(&cart.id));
     Ok(cart)
 }
@@ -214,7 +269,7 @@ pub async fn add(variant_id: &str, quantity: u32, fulfillment: Fulfillment, bund
 }
 
 fn current() -> Result<Cart, ProtocolError> {
-    state().with_untracked(|s| s.cart.clone()).ok_or_else(|| ProtocolError::InvalidRequest("there is no cart".into()))
+    with_state(|s| s.cart.clone()).ok_or_else(|| ProtocolError::InvalidRequest("there is no cart".into()))
 }
 
 /// [`add`] with every option of a new line (e.g. a pickup by transfer).
@@ -222,15 +277,14 @@ pub async fn add_line(line: NewLine) -> Result<Cart, ProtocolError> {
     let _busy = Busy::start();
     let lock = write_lock();
     let _writing = lock.lock().await;
-    let adapter = config::adapter();
     let id = match stored_cart_id() {
         Some(id) => id,
         None => create_cart().await?.id,
     };
-    let cart = match execute(adapter.add_line(&id, &line)?).await {
+    let cart = match execute(with_adapter!(add_line(&id, &line))?).await {
         Err(e) if cart_is_gone(&e) => {
             let fresh = create_cart().await?;
-            execute(adapter.add_line(&fresh.id, &line)?).await?
+            execute(with_adapter!(add_line(&fresh.id, &line))?).await?
         }
         other => other?,
     };
@@ -259,8 +313,7 @@ pub async fn set_quantity(line_id: &str, quantity: u32) -> Result<Cart, Protocol
     let _busy = Busy::start();
     let lock = write_lock();
     let _writing = lock.lock().await;
-    let adapter = config::adapter();
-    let Some(current) = state().with_untracked(|s| s.cart.clone()) else {
+    let Some(current) = with_state(|s| s.cart.clone()) else {
         return Err(ProtocolError::InvalidRequest("there is no cart".into()));
     };
     // A quantity change on a followed cart is an operation that has seen
@@ -273,14 +326,14 @@ pub async fn set_quantity(line_id: &str, quantity: u32) -> Result<Cart, Protocol
     }
     let call = |cart: &Cart| {
         if quantity == 0 {
-            adapter.remove_line(&cart.id, line_id, Some(cart.version))
+            with_adapter!(remove_line(&cart.id, line_id, Some(cart.version)))
         } else {
-            adapter.update_line(&cart.id, line_id, quantity, Some(cart.version))
+            with_adapter!(update_line(&cart.id, line_id, quantity, Some(cart.version)))
         }
     };
     let result = match execute(call(&current)?).await {
         Err(ProtocolError::Api { code, .. }) if code == "version_conflict" => {
-            let fresh = execute(adapter.get_cart(&current.id)?).await?;
+            let fresh = execute(with_adapter!(get_cart(&current.id))?).await?;
             set_cart(Some(fresh.clone()));
             execute(call(&fresh)?).await
         }
@@ -309,7 +362,7 @@ pub async fn checkout(email: &str, name: &str) -> Result<crosscart_core::Order, 
     // Changes still on their way would be missing from the order.
     settled().await?;
     let req = crosscart_core::protocol::CheckoutRequest { cart_id: id, email: email.to_owned(), name: name.to_owned(), channel: Default::default() };
-    let order = execute(config::adapter().checkout(&req)?).await?;
+    let order = execute(with_adapter!(checkout(&req))?).await?;
     set_cart(None);
     Ok(order)
 }
@@ -318,7 +371,7 @@ pub async fn checkout(email: &str, name: &str) -> Result<crosscart_core::Order, 
 /// or another device sees all of them.
 async fn settled() -> Result<(), ProtocolError> {
     for _ in 0..100 {
-        if state().with_untracked(|s| s.pending == 0) {
+        if with_state(|s| s.pending == 0) {
             return Ok(());
         }
         crate::js::sleep_ms(50).await;
@@ -330,12 +383,12 @@ async fn settled() -> Result<(), ProtocolError> {
 pub async fn create_handoff() -> Result<crosscart_core::protocol::HandoffCode, ProtocolError> {
     let id = stored_cart_id().ok_or_else(|| ProtocolError::InvalidRequest("there is no cart to hand off".into()))?;
     settled().await?;
-    execute(config::adapter().create_handoff(&id)?).await
+    execute(with_adapter!(create_handoff(&id))?).await
 }
 
 /// Opens the cart behind a handoff code on this device (it replaces this device's cart).
 pub async fn claim_handoff(code: &str) -> Result<Cart, ProtocolError> {
-    let claimed = execute(config::adapter().claim_handoff(code, "web")?).await?;
+    let claimed = execute(with_adapter!(claim_handoff(code, "web"))?).await?;
     switch_to(&claimed.cart_id).await
 }
 
@@ -352,16 +405,16 @@ pub async fn sign_in(email: &str, password: &str, sign_up: Option<&str>) -> Resu
     let lock = write_lock();
     let _writing = lock.lock().await;
     let guest = stored_cart_id();
-    let adapter = config::adapter_for(None);
+    let guest_sign_in = || config::adapter_for(None).sign_in(email, password, guest.as_deref());
     let mut session = match sign_up {
-        Some(name) => execute(adapter.sign_up(email, password, name, guest.as_deref())?).await?,
-        None => execute(adapter.sign_in(email, password, guest.as_deref())?).await?,
+        Some(name) => execute(config::adapter_for(None).sign_up(email, password, name, guest.as_deref())?).await?,
+        None => execute(guest_sign_in()?).await?,
     };
     // A backend whose sign-up only makes a login (Medusa): the customer
     // record next, then a proper sign-in.
     if let (Some(name), true) = (sign_up, session.customer.id.is_empty()) {
         execute(config::adapter_for(Some(session.token.clone())).create_customer(email, name)?).await?;
-        session = execute(adapter.sign_in(email, password, guest.as_deref())?).await?;
+        session = execute(guest_sign_in()?).await?;
     }
     config::set_session_token(Some(&session.token));
     crate::sync::detach();
@@ -370,7 +423,7 @@ pub async fn sign_in(email: &str, password: &str, sign_up: Option<&str>) -> Resu
     // cart it remembers for them.
     if session.cart_id.is_none() {
         session.cart_id = match &guest {
-            Some(g) => match config::adapter().attach_cart(g) {
+            Some(g) => match with_adapter!(attach_cart(g)) {
                 Ok(call) => execute(call).await.map(|c| Some(c.id))?,
                 Err(_) => None,
             },
@@ -378,7 +431,7 @@ pub async fn sign_in(email: &str, password: &str, sign_up: Option<&str>) -> Resu
         };
     }
     if session.customer.id.is_empty()
-        && let Ok(me) = execute(config::adapter().me()?).await {
+        && let Ok(me) = execute(with_adapter!(me())?).await {
             session.customer = me.customer;
         }
     remember(session.cart_id.as_deref());
@@ -392,7 +445,7 @@ pub async fn sign_in(email: &str, password: &str, sign_up: Option<&str>) -> Resu
 pub async fn sign_out() -> Result<(), ProtocolError> {
     // A backend with stateless tokens has nothing to call: forgetting the token signs out.
     if config::session_token().is_some()
-        && let Ok(call) = config::adapter().sign_out() {
+        && let Ok(call) = with_adapter!(sign_out()) {
             let _ = execute(call).await;
         }
     config::set_session_token(None);
@@ -404,5 +457,5 @@ pub async fn sign_out() -> Result<(), ProtocolError> {
 pub fn forget() {
     remember(None);
     crate::sync::detach();
-    state().set(CartState::default());
+    update(|s| *s = CartState::default());
 }

@@ -1,11 +1,15 @@
 //! The shop's stores (fetched once per page and indexed for nearest-k), the
 //! gazetteer, and what the page remembers: the customer's location and store.
+//!
+//! `<cc-cart>` only needs store names for pickup lines: [`want_names`] asks
+//! the stock chunk for them the first time a pickup line appears.
 
-use crate::{config, transport::execute};
+use crate::{config, transport::execute, with_adapter};
+use crosscart_core::json::ToJson;
 use crosscart_core::protocol::{Call, HttpRequest, Method, ProtocolError};
 use crosscart_core::store::{Gazetteer, GeoIndex, GeoPoint, Store};
 use futures::lock::Mutex;
-use leptos::prelude::*;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -14,15 +18,65 @@ pub struct Directory {
     pub index: GeoIndex,
 }
 
+type NameListener = Rc<dyn Fn()>;
+
 thread_local! {
     static DIRECTORY: Rc<Mutex<Option<Rc<Directory>>>> = Rc::new(Mutex::new(None));
     static GAZETTEER: Rc<Mutex<Option<Rc<Gazetteer>>>> = Rc::new(Mutex::new(None));
     /// Store id → name, for `<cc-cart>`'s pickup lines; filled by [`directory`].
-    static NAMES: RwSignal<HashMap<String, String>> = RwSignal::new(HashMap::new());
+    static NAMES: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    /// Bumped whenever names arrive, so views know to redraw.
+    static NAMES_VERSION: Cell<usize> = const { Cell::new(0) };
+    static NAMES_WANTED: Cell<bool> = const { Cell::new(false) };
+    static NAME_LISTENERS: RefCell<Vec<(u32, NameListener)>> = const { RefCell::new(Vec::new()) };
 }
 
-pub fn names() -> RwSignal<HashMap<String, String>> {
-    NAMES.with(|n| *n)
+/// The store's name, or its id until the names are here.
+pub fn store_name(id: &str) -> String {
+    NAMES.with(|n| n.borrow().get(id).cloned()).unwrap_or_else(|| id.to_owned())
+}
+
+/// Changes whenever store names arrive.
+pub fn names_loaded() -> usize {
+    NAMES_VERSION.with(Cell::get)
+}
+
+fn set_names(names: impl IntoIterator<Item = (String, String)>) {
+    NAMES.with(|n| n.borrow_mut().extend(names));
+    NAMES_VERSION.with(|v| v.set(v.get() + 1));
+    let listeners: Vec<NameListener> = NAME_LISTENERS.with(|l| l.borrow().iter().map(|(_, f)| f.clone()).collect());
+    for f in listeners {
+        f();
+    }
+}
+
+/// Calls `f` when store names arrive, until dropped.
+pub fn on_names(f: impl Fn() + 'static) -> crate::store::Subscription {
+    crate::store::subscribe_with(&NAME_LISTENERS, f)
+}
+
+/// Fetches the store names once (with the stock chunk), for pickup lines.
+pub fn want_names() {
+    if NAMES_WANTED.with(|w| w.replace(true)) {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async {
+        let loaded = match crate::chunks::store_names().await {
+            Ok(fut) => fut.await,
+            Err(e) => Err(e.into()),
+        };
+        match loaded {
+            Ok(names) => set_names(names),
+            // Ids stay shown; the next pickup line asks again.
+            Err(_) => NAMES_WANTED.with(|w| w.set(false)),
+        }
+    });
+}
+
+/// Store id → name pairs, from the directory (what the stock chunk answers to [`want_names`]).
+pub async fn names_from_directory() -> Result<Vec<(String, String)>, ProtocolError> {
+    let dir = directory().await?;
+    Ok(dir.stores.iter().map(|s| (s.id.clone(), s.name.clone())).collect())
 }
 
 /// The stores, loaded once per page; concurrent callers share one request.
@@ -33,9 +87,9 @@ pub async fn directory() -> Result<Rc<Directory>, ProtocolError> {
     if let Some(d) = guard.as_ref() {
         return Ok(d.clone());
     }
-    let stores = execute(config::adapter().list_stores()?).await?;
+    let stores = execute(with_adapter!(list_stores())?).await?;
     let index = GeoIndex::new(&stores.iter().map(|s| s.location).collect::<Vec<_>>());
-    names().set(stores.iter().map(|s| (s.id.clone(), s.name.clone())).collect());
+    set_names(stores.iter().map(|s| (s.id.clone(), s.name.clone())).collect::<Vec<_>>());
     let d = Rc::new(Directory { stores, index });
     *guard = Some(d.clone());
     Ok(d)
@@ -70,14 +124,15 @@ const LOCATION_KEY: &str = "crosscart:location";
 const STORE_KEY: &str = "crosscart:store";
 
 /// A place the customer chose or was found at, with what to call it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Located {
     pub lat: f64,
     pub lon: f64,
     /// Empty for "your location" (geolocation).
-    #[serde(default)]
     pub label: String,
 }
+
+crosscart_core::json_object!(Located { req lat, req lon, def label });
 
 impl Located {
     pub fn point(&self) -> Option<GeoPoint> {
@@ -87,12 +142,12 @@ impl Located {
 
 pub fn remembered_location() -> Option<Located> {
     let raw = config::local_storage()?.get_item(LOCATION_KEY).ok()??;
-    serde_json::from_str::<Located>(&raw).ok().filter(|l| l.point().is_some())
+    crosscart_core::json::from_slice::<Located>(raw.as_bytes()).ok().filter(|l| l.point().is_some())
 }
 
 pub fn remember_location(l: &Located) {
-    if let (Some(s), Ok(json)) = (config::local_storage(), serde_json::to_string(l)) {
-        let _ = s.set_item(LOCATION_KEY, &json);
+    if let Some(s) = config::local_storage() {
+        let _ = s.set_item(LOCATION_KEY, &l.to_json());
     }
 }
 

@@ -10,14 +10,13 @@
 //! every tab re-reads the cart on `pageshow` and when it becomes visible.
 //! Changes that arrive from elsewhere emit `cc-cart-sync` on `document`.
 
-use crate::{config, events, js, store, transport::execute};
+use crate::{config, events, js, store, transport::execute, with_adapter};
 use crosscart_core::cart::{price_lines, Cart};
+use crosscart_core::json::{self, FromJson, JsonError, ObjectWriter, ToJson, Value};
 use crosscart_core::protocol::ProtocolError;
 use crosscart_core::sync::replica::{Edit, Effect, Replica, Snapshot};
 use crosscart_core::sync::{LineKey, Op, OpId, RejectedOp, ReplicatedLine};
 use std::collections::HashMap;
-use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use wasm_bindgen::prelude::*;
@@ -67,12 +66,12 @@ fn cache_key() -> String {
 /// The last cart the server priced, for an instant first render.
 pub fn cached_cart(cart_id: &str) -> Option<Cart> {
     let raw = config::local_storage()?.get_item(&cache_key()).ok()??;
-    serde_json::from_str::<Cart>(&raw).ok().filter(|c| c.id == cart_id)
+    json::from_slice::<Cart>(raw.as_bytes()).ok().filter(|c| c.id == cart_id)
 }
 
 fn stored_snapshot(cart_id: &str) -> Option<Snapshot> {
     let raw = config::local_storage()?.get_item(&ops_key(cart_id)).ok()??;
-    serde_json::from_str(&raw).ok()
+    json::from_slice(raw.as_bytes()).ok()
 }
 
 /// Saves this replica's ops merged with what other tabs saved meanwhile.
@@ -93,18 +92,12 @@ fn persist(s: &Session) {
     }
     // Other tabs' ids stay theirs: only the ops are shared.
     snap.next_seq = 0;
-    if let Ok(json) = serde_json::to_string(&snap) {
-        let _ = st.set_item(&ops_key(&s.cart_id), &json);
-    }
-    if let Ok(json) = serde_json::to_string(&s.server_cart) {
-        let _ = st.set_item(&cache_key(), &json);
-    }
+    let _ = st.set_item(&ops_key(&s.cart_id), &snap.to_json());
+    let _ = st.set_item(&cache_key(), &s.server_cart.to_json());
 }
 
-/// Between this SDK's own tabs, so the shape is free: externally tagged
-/// (cheaper to decode than an internally tagged enum).
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// Between this SDK's own tabs, so the shape is free: `{"ops": {...}}`,
+/// `{"server": {...}}` or `{"closed": {...}}`.
 enum Message {
     /// Ops made or learnt in a tab.
     Ops { cart_id: String, ops: Vec<Op> },
@@ -114,10 +107,64 @@ enum Message {
     Closed { cart_id: String },
 }
 
+impl ToJson for Message {
+    fn write_json(&self, out: &mut String) {
+        let mut outer = ObjectWriter::new(out);
+        let mut inner = String::new();
+        let name = {
+            let mut o = ObjectWriter::new(&mut inner);
+            let name = match self {
+                Message::Ops { cart_id, ops } => {
+                    o.field("cart_id", cart_id).field("ops", ops);
+                    "ops"
+                }
+                Message::Server { cart_id, ops, cursor, cart } => {
+                    o.field("cart_id", cart_id).field("ops", ops).field("cursor", cursor).field("cart", cart);
+                    "server"
+                }
+                Message::Closed { cart_id } => {
+                    o.field("cart_id", cart_id);
+                    "closed"
+                }
+            };
+            o.end();
+            name
+        };
+        outer.field(name, &Raw(&inner));
+        outer.end();
+    }
+}
+
+impl FromJson for Message {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let o = v.fields("a tab message")?;
+        if let Some(m) = o.value("ops") {
+            let m = m.fields("ops")?;
+            Ok(Message::Ops { cart_id: m.req("cart_id")?, ops: m.req("ops")? })
+        } else if let Some(m) = o.value("server") {
+            let m = m.fields("server")?;
+            Ok(Message::Server { cart_id: m.req("cart_id")?, ops: m.req("ops")?, cursor: m.req("cursor")?, cart: m.req("cart")? })
+        } else if let Some(m) = o.value("closed") {
+            Ok(Message::Closed { cart_id: m.fields("closed")?.req("cart_id")? })
+        } else {
+            Err(JsonError::invalid("unknown tab message"))
+        }
+    }
+}
+
+/// Already written JSON.
+struct Raw<'a>(&'a str);
+
+impl ToJson for Raw<'_> {
+    fn write_json(&self, out: &mut String) {
+        out.push_str(self.0);
+    }
+}
+
 fn post(msg: &Message) {
     CHANNEL.with(|c| {
-        if let (Some(ch), Ok(json)) = (c.borrow().as_ref(), serde_json::to_string(msg)) {
-            let _ = ch.post_message(&JsValue::from_str(&json));
+        if let Some(ch) = c.borrow().as_ref() {
+            let _ = ch.post_message(&JsValue::from_str(&msg.to_json()));
         }
     });
 }
@@ -168,12 +215,16 @@ fn publish(s: &Session) {
 }
 
 fn emit_sync(source: &str) {
-    #[derive(Serialize)]
     struct Detail<'a> {
         source: &'a str,
         cart: Option<Cart>,
     }
-    let cart = store::state().with_untracked(|s| s.cart.clone());
+    impl ToJson for Detail<'_> {
+        fn write_json(&self, out: &mut String) {
+            ObjectWriter::new(out).field("source", self.source).field("cart", &self.cart).end();
+        }
+    }
+    let cart = store::with_state(|s| s.cart.clone());
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
         events::emit(&doc, events::CART_SYNC, &Detail { source, cart }, false);
     }
@@ -210,8 +261,8 @@ fn with_replica(f: impl FnOnce(&mut Replica) -> Vec<Effect>) {
 
 fn send(ops: Vec<Op>) {
     let Some(cart_id) = current_id() else { return };
-    leptos::task::spawn_local(async move {
-        let result = async { execute(config::adapter().push_ops(&cart_id, &ops)?).await }.await;
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = async { execute(with_adapter!(push_ops(&cart_id, &ops))?).await }.await;
         if current_id().as_deref() != Some(cart_id.as_str()) {
             return; // the page moved on to another cart
         }
@@ -234,7 +285,7 @@ fn send(ops: Vec<Op>) {
                 if let Some(first) = answer.rejected.iter().find(|r| !WAITING.with(|w| w.borrow().contains(&r.id)))
                     && let Some(doc) = web_sys::window().and_then(|w| w.document())
                 {
-                    events::emit(&doc, events::ERROR, &events::ErrorDetail { action: "sync", code: &first.code, message: &first.message }, false);
+                    events::error(&doc, "sync", &first.code, &first.message);
                 }
             }
             Err(ProtocolError::Api { status: 404 | 410, .. }) => closed(&cart_id),
@@ -244,7 +295,7 @@ fn send(ops: Vec<Op>) {
                 let ids: Vec<_> = ops.iter().map(|o| o.id.clone()).collect();
                 with_replica(|r| r.reject(&ids, now()));
                 if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-                    events::emit(&doc, events::ERROR, &events::ErrorDetail { action: "sync", code: e.code(), message: &e.to_string() }, false);
+                    events::error(&doc, "sync", e.code(), &crate::elements::describe(&e));
                 }
             }
         }
@@ -295,13 +346,13 @@ fn from_server(cart_id: &str, ops: Vec<Op>, cursor: u64, cart: Option<Cart>, rel
     if relay && let Some(c) = &cart {
         post(&Message::Server { cart_id: cart_id.to_owned(), ops: ops.clone(), cursor, cart: c.clone() });
     }
-    let before = store::state().with_untracked(|s| s.cart.clone());
+    let before = store::with_state(|s| s.cart.clone());
     with_replica(|r| {
         let mut e = r.receive(ops, true, now());
         e.push(Effect::Changed);
         e
     });
-    if store::state().with_untracked(|s| s.cart.clone()) != before {
+    if store::with_state(|s| s.cart.clone()) != before {
         emit_sync("server");
     }
 }
@@ -349,7 +400,7 @@ pub fn detach() {
 
 /// Whether edits go through operations (a cart is being followed).
 pub fn active() -> bool {
-    current_id().is_some() && config::adapter().capabilities().live_sync
+    current_id().is_some() && with_adapter!(capabilities()).live_sync
 }
 
 /// The customer's edit in this tab; returns the operation's id.
@@ -369,14 +420,14 @@ pub fn edit(edit: Edit) -> Result<OpId, ProtocolError> {
 /// The operations after this page's cursor for `cart_id`.
 async fn missed(cart_id: &str) -> Result<crosscart_core::sync::OpsPage, ProtocolError> {
     let cursor = SESSION.with(|s| s.borrow().as_ref().map_or(0, |s| s.cursor));
-    execute(config::adapter().ops_since(cart_id, cursor)?).await
+    execute(with_adapter!(ops_since(cart_id, cursor))?).await
 }
 
 /// Fetches the operations this replica has not seen (after a REST edit made
 /// a server operation, or when starting).
 pub fn catch_up() {
     let Some(cart_id) = current_id() else { return };
-    leptos::task::spawn_local(async move {
+    wasm_bindgen_futures::spawn_local(async move {
         match missed(&cart_id).await {
             Ok(p) => from_server(&cart_id, p.ops, p.cursor, None, false),
             Err(ProtocolError::Api { status: 404 | 410, .. }) => closed(&cart_id),
@@ -416,9 +467,9 @@ async fn wait_for_verdict(id: &OpId, timeout_ms: i64) -> Result<(), ProtocolErro
 /// becomes visible again): missed ops and the priced cart.
 pub fn refresh() {
     let Some(cart_id) = current_id() else { return };
-    leptos::task::spawn_local(async move {
+    wasm_bindgen_futures::spawn_local(async move {
         let page = missed(&cart_id).await;
-        let cart = async { execute(config::adapter().get_cart(&cart_id)?).await }.await;
+        let cart = async { execute(with_adapter!(get_cart(&cart_id))?).await }.await;
         match (page, cart) {
             (Ok(p), Ok(c)) => from_server(&cart_id, p.ops, p.cursor, Some(c), false),
             (Err(e), _) | (_, Err(e)) if matches!(e, ProtocolError::Api { status: 404 | 410, .. }) => closed(&cart_id),
@@ -440,17 +491,12 @@ fn follow() {
     });
     let Some(cart_id) = current_id() else { return };
     let cursor = SESSION.with(|s| s.borrow().as_ref().map_or(0, |s| s.cursor));
-    let Some(url) = config::adapter().events_url(&cart_id, cursor) else { return };
+    let Some(url) = with_adapter!(events_url(&cart_id, cursor)) else { return };
     let Ok(es) = web_sys::EventSource::new(&url) else { return };
     let id = cart_id.clone();
     let on_ops = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-        #[derive(Deserialize)]
-        struct Pushed {
-            ops: Vec<Op>,
-            cart: Cart,
-        }
         let cursor = ev.last_event_id().parse::<u64>().unwrap_or(0);
-        if let Some(p) = ev.data().as_string().and_then(|d| serde_json::from_str::<Pushed>(&d).ok()) {
+        if let Some(p) = ev.data().as_string().and_then(|d| json::from_slice::<crosscart_core::sync::Pushed>(d.as_bytes()).ok()) {
             from_server(&id, p.ops, cursor, Some(p.cart), true);
         }
     });
@@ -464,13 +510,13 @@ fn follow() {
 }
 
 fn on_message(data: &str) {
-    let Ok(msg) = serde_json::from_str::<Message>(data) else { return };
+    let Ok(msg) = json::from_slice::<Message>(data.as_bytes()) else { return };
     match msg {
         Message::Ops { cart_id, ops } => {
             if current_id().as_deref() == Some(cart_id.as_str()) {
-                let before = store::state().with_untracked(|s| s.cart.clone());
+                let before = store::with_state(|s| s.cart.clone());
                 with_replica(|r| r.receive(ops, false, now()));
-                if store::state().with_untracked(|s| s.cart.clone()) != before {
+                if store::with_state(|s| s.cart.clone()) != before {
                     emit_sync("tab");
                 }
             } else if current_id().is_none() {

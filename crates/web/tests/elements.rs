@@ -3,7 +3,7 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use crosscart_web::{configure, connected_elements, define_elements, forget_cart};
+use crosscart_web::{configure, connected_elements, forget_cart};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -46,6 +46,36 @@ fn setup(api: &str) {
     setup_in(api, "en-US");
 }
 
+#[wasm_bindgen(module = "/js/define.js")]
+extern "C" {
+    /// The loader's element classes (the same file the loader inlines).
+    #[wasm_bindgen(js_name = defineElements)]
+    fn define_js(specs: JsValue, load: &js_sys::Function, sdk: &JsValue);
+}
+
+/// Defines the elements as the loader does, with this test module as the SDK.
+fn define_elements() {
+    let sdk = js_sys::Object::new();
+    let connect = Closure::<dyn Fn(String, HtmlElement, web_sys::ShadowRoot) -> u32>::new(|tag: String, el, root| crosscart_web::connect(&tag, el, root));
+    let disconnect = Closure::<dyn Fn(u32)>::new(crosscart_web::disconnect);
+    let changed = Closure::<dyn Fn(u32, String)>::new(|id, name: String| crosscart_web::changed(id, &name));
+    js_sys::Reflect::set(&sdk, &"connect".into(), connect.as_ref()).unwrap();
+    js_sys::Reflect::set(&sdk, &"disconnect".into(), disconnect.as_ref()).unwrap();
+    js_sys::Reflect::set(&sdk, &"changed".into(), changed.as_ref()).unwrap();
+    connect.forget();
+    disconnect.forget();
+    changed.forget();
+    let sdk: JsValue = sdk.into();
+    // Already loaded: elements mount as soon as they connect.
+    define_js(crosscart_web::element_specs(), &js_sys::Function::new_no_args("return Promise.reject(new Error('not used'))"), &sdk);
+}
+
+/// A headless API call, as the loader makes it.
+async fn invoke(name: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let array: js_sys::Array = args.iter().collect();
+    JsFuture::from(crosscart_web::invoke(name.into(), array)).await
+}
+
 /// A clean page: no remembered cart, the given API and locale, elements defined.
 fn setup_in(api: &str, locale: &str) {
     forget_cart();
@@ -53,6 +83,7 @@ fn setup_in(api: &str, locale: &str) {
     js_sys::Reflect::set(&opts, &"apiBase".into(), &api.into()).unwrap();
     js_sys::Reflect::set(&opts, &"locale".into(), &locale.into()).unwrap();
     configure(opts.into()).unwrap();
+    crosscart_web::ready().unwrap();
     define_elements();
     root().set_inner_html("");
 }
@@ -81,12 +112,14 @@ fn shadow(el: &Element) -> web_sys::ShadowRoot {
     el.shadow_root().expect("open shadow root")
 }
 
+/// The first `[part~=name]` in the element's shadow root (none before it mounts).
 fn part(el: &Element, name: &str) -> Option<Element> {
-    shadow(el).query_selector(&format!("[part~={name}]")).unwrap()
+    el.shadow_root()?.query_selector(&format!("[part~={name}]")).unwrap()
 }
 
 fn parts(el: &Element, name: &str) -> Vec<Element> {
-    let list = shadow(el).query_selector_all(&format!("[part~={name}]")).unwrap();
+    let Some(root) = el.shadow_root() else { return Vec::new() };
+    let list = root.query_selector_all(&format!("[part~={name}]")).unwrap();
     (0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()).collect()
 }
 
@@ -301,9 +334,12 @@ async fn registration_is_guarded_and_disconnect_cleans_up() {
     define_elements();
     define_elements();
     // A name someone else owns is left alone, without an error.
-    let taken = js_sys::Function::new_no_args("customElements.define('cc-theme-owned', class extends HTMLElement {}); return true;");
-    taken.call0(&JsValue::NULL).unwrap();
-    assert!(!crosscart_web::elements::define("cc-theme-owned", &[], "", crosscart_web::elements::cart_count::mount));
+    let taken = js_sys::Function::new_no_args("const c = class extends HTMLElement {}; customElements.define('cc-theme-owned', c); return c;");
+    let theirs = taken.call0(&JsValue::NULL).unwrap();
+    let specs = js_sys::JSON::parse(r#"[["cc-theme-owned", [], null]]"#).unwrap();
+    define_js(specs, &js_sys::Function::new_no_args("return Promise.resolve({})"), &JsValue::UNDEFINED);
+    let now = js_sys::Function::new_no_args("return customElements.get('cc-theme-owned')").call0(&JsValue::NULL).unwrap();
+    assert!(js_sys::Object::is(&now, &theirs), "the theme's class stays");
 
     let before = connected_elements();
     let el = add("<cc-cart-count></cc-cart-count>");
@@ -523,8 +559,8 @@ async fn post_checkout_offer_in_ukrainian_after_a_real_order() {
     // One in ten customers is held out by the default experiment: try a few.
     for attempt in 0..8 {
         forget_cart();
-        crosscart_web::add_to_cart("v-trail-boots-1".into(), Some(1)).await.unwrap();
-        let order = crosscart_web::checkout(format!("wasm-{run}-{attempt}@example.com"), None).await.unwrap();
+        invoke("addToCart", &["v-trail-boots-1".into(), 1.into()]).await.unwrap();
+        let order = invoke("checkout", &[format!("wasm-{run}-{attempt}@example.com").into()]).await.unwrap();
         let field = |k: &str| js_sys::Reflect::get(&order, &k.into()).unwrap().as_string().unwrap();
         let el = add(&format!("<cc-post-checkout order=\"{}\" order-key=\"{}\"></cc-post-checkout>", field("id"), field("key")));
         wait_for("offer decided", || el.has_attribute("data-offer-status")).await;

@@ -14,6 +14,7 @@
 //! and Debian's chromium + chromium-driver. It never uses a `wasm-opt` from
 //! PATH: Debian's binaryen breaks wasm-bindgen output at run time.
 
+mod build;
 mod peers;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -26,11 +27,7 @@ type Result<T = ()> = std::result::Result<T, String>;
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-/// Features rustc's wasm32 target emits; wasm-opt must accept them all.
-const WASM_FEATURES: &[&str] = &[
-    "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
-    "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
-];
+use build::WASM_FEATURES;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("xtask lives in crates/xtask").to_path_buf()
@@ -258,41 +255,29 @@ fn setup() -> Result {
 // ------------------------------------------------------------------ build
 
 fn build() -> Result {
+    build_only(None)
+}
+
+/// `cargo xtask build [--only crosscart,medusa]`: the SDK for every backend, or some.
+fn build_only(only: Option<Vec<String>>) -> Result {
     ensure_wasm_target()?;
     ensure_wasm_bindgen()?;
     let wasm_opt = wasm_opt()?;
     let root = root();
-    let dist = root.join("www/dist");
-    run(Command::new(cargo()).args(["build", "-p", "crosscart-web", "--target", WASM_TARGET, "--profile", "wasm-release"]).current_dir(&root))?;
-    let _ = std::fs::remove_dir_all(&dist);
-    let wasm = root.join("target").join(WASM_TARGET).join("wasm-release/crosscart_web.wasm");
-    run(Command::new("wasm-bindgen")
-        .args(["--target", "web", "--no-typescript", "--out-name", "crosscart_web", "--out-dir"])
-        .arg(&dist)
-        .arg(&wasm))?;
-    let bg = dist.join("crosscart_web_bg.wasm");
-    run(Command::new(&wasm_opt)
-        .arg("-Oz")
-        .args(WASM_FEATURES)
-        .args(["--strip-debug", "--strip-producers", "-o"])
-        .arg(&bg)
-        .arg(&bg))?;
-    for f in ["crosscart.js", "crosscart.d.ts", "gazetteer.tsv"] {
-        std::fs::copy(root.join("www/src").join(f), dist.join(f)).map_err(|e| format!("copy {f}: {e}"))?;
-    }
-    print_sizes(&dist)?;
-    print_breakdown(&wasm_opt, &wasm)
+    build::build_all(&root, &wasm_opt, only.as_deref())?;
+    print_breakdown(&wasm_opt, &root.join("target/sdk-build/crosscart/split/main.wasm"))
 }
 
-/// Where the WASM bytes go, per crate: the same optimisation as the shipped
-/// file, but keeping function names (`-g`) so each body can be attributed.
+/// Where the main module's bytes go, per crate: the same optimisation as
+/// the shipped file, but keeping function names (`-g`) so each body can be
+/// attributed.
 fn print_breakdown(wasm_opt: &Path, wasm: &Path) -> Result {
     let tmp = std::env::temp_dir().join(format!("crosscart-sizes-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let quiet = |c: &mut Command| c.stdout(Stdio::null()).stderr(Stdio::null()).status().map(|s| s.success()).unwrap_or(false);
     let named = tmp.join("named.wasm");
-    let ok = quiet(Command::new("wasm-bindgen").args(["--target", "web", "--no-typescript", "--keep-debug", "--out-dir"]).arg(&tmp).arg(wasm))
-        && quiet(Command::new(wasm_opt).args(["-Oz", "-g"]).args(WASM_FEATURES).arg("-o").arg(&named).arg(tmp.join("crosscart_web_bg.wasm")));
+    let ok = quiet(Command::new("wasm-bindgen").args(["--target", "web", "--no-typescript", "--keep-lld-exports", "--keep-debug", "--out-dir"]).arg(&tmp).arg(wasm))
+        && quiet(Command::new(wasm_opt).args(["-Oz", "-g"]).args(WASM_FEATURES).arg("-o").arg(&named).arg(tmp.join("main_bg.wasm")));
     if !ok {
         eprintln!("(size breakdown skipped: could not produce a named build)");
         return Ok(());
@@ -301,7 +286,7 @@ fn print_breakdown(wasm_opt: &Path, wasm: &Path) -> Result {
     let _ = std::fs::remove_dir_all(&tmp);
     let rows = crate_breakdown(&bytes).map_err(|e| format!("size breakdown: {e}"))?;
     let total: usize = rows.iter().map(|r| r.1).sum();
-    println!("{:<52} {:>11} {:>7}", "WASM code and data by crate (raw, after -Oz)", "bytes", "share");
+    println!("{:<52} {:>11} {:>7}", "main module (crosscart backend) by crate, raw after -Oz", "bytes", "share");
     for (name, n) in rows.iter().take(14) {
         println!("{name:<52} {:>11} {:>6.1}%", kib(*n), 100.0 * *n as f64 / total.max(1) as f64);
     }
@@ -385,43 +370,21 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn gzip_len(data: &[u8]) -> usize {
+fn gzip(data: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     let _ = enc.write_all(data);
-    enc.finish().map_or(0, |v| v.len())
+    enc.finish().unwrap_or_default()
 }
 
-fn brotli_len(data: &[u8]) -> usize {
+fn brotli(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
     let _ = brotli::BrotliCompress(&mut &data[..], &mut out, &params);
-    out.len()
+    out
 }
 
 fn kib(n: usize) -> String {
     format!("{:.1} KiB", n as f64 / 1024.0)
-}
-
-/// Prints raw / gzip / brotli for every file the browser downloads.
-fn print_sizes(dist: &Path) -> Result {
-    let mut files = Vec::new();
-    files_under(dist, &mut files);
-    println!("\n{:<52} {:>11} {:>11} {:>11}", "shipped file (www/dist)", "raw", "gzip", "brotli");
-    let mut total = (0, 0, 0);
-    for f in files.iter().filter(|f| !f.to_string_lossy().ends_with(".d.ts")) {
-        let data = std::fs::read(f).map_err(|e| format!("{}: {e}", f.display()))?;
-        let (r, g, b) = (data.len(), gzip_len(&data), brotli_len(&data));
-        let mut name = f.strip_prefix(dist).unwrap_or(f).display().to_string();
-        // The gazetteer is fetched only when a shopper types a place.
-        if name.ends_with(".tsv") {
-            name.push_str(" (on demand)");
-        } else {
-            total = (total.0 + r, total.1 + g, total.2 + b);
-        }
-        println!("{name:<52} {:>11} {:>11} {:>11}", kib(r), kib(g), kib(b));
-    }
-    println!("{:<52} {:>11} {:>11} {:>11}\n", "total loaded by a page", kib(total.0), kib(total.1), kib(total.2));
-    Ok(())
 }
 
 // ------------------------------------------------------------------ server
@@ -666,7 +629,14 @@ fn e2e_files(dir: &Path) -> Result<Vec<String>> {
 fn main() -> ExitCode {
     let cmd = std::env::args().nth(1).unwrap_or_default();
     let result = match cmd.as_str() {
-        "build" => build(),
+        "build" => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            match args.as_slice() {
+                [] => build(),
+                [flag, list] if flag == "--only" => build_only(Some(list.split(',').map(str::to_owned).collect())),
+                _ => Err("usage: cargo xtask build [--only crosscart,medusa,...]".into()),
+            }
+        }
         "demo" => demo(),
         "test" => test(),
         "setup" => setup(),

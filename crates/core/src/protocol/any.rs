@@ -28,15 +28,36 @@ pub struct Backend<'a> {
 /// The adapter for `backend`, acting for the signed-in customer `token`.
 /// An unknown `api` is the reference protocol.
 pub fn adapter(backend: &Backend<'_>, token: Option<String>) -> Box<dyn CommerceAdapter> {
-    let stores = Some(backend.stores_url.to_owned());
     match backend.api {
-        "medusa" => Box::new(MedusaAdapter::new(backend.base_url, backend.publishable_key, backend.region_id).with_stores_url(stores).with_token(token)),
-        "shopify" => Box::new(ShopifyAdapter::new(backend.base_url, backend.publishable_key).with_stores_url(stores).with_token(token)),
-        // WooCommerce's customers sign in with WordPress cookies, not tokens.
-        "woocommerce" => Box::new(WooCommerceAdapter::new(backend.base_url)),
-        "vendure" => Box::new(VendureAdapter::new(backend.base_url, Some(backend.publishable_key.to_owned())).with_token(token)),
-        _ => Box::new(ReferenceAdapter::new(backend.base_url).with_token(token)),
+        "medusa" => medusa(backend, token),
+        "shopify" => shopify(backend, token),
+        "woocommerce" => woocommerce(backend, token),
+        "vendure" => vendure(backend, token),
+        _ => reference(backend, token),
     }
+}
+
+/// Each backend's constructor on its own, so a browser build can load just
+/// the configured one.
+pub fn reference(backend: &Backend<'_>, token: Option<String>) -> Box<dyn CommerceAdapter> {
+    Box::new(ReferenceAdapter::new(backend.base_url).with_token(token))
+}
+
+pub fn medusa(backend: &Backend<'_>, token: Option<String>) -> Box<dyn CommerceAdapter> {
+    Box::new(MedusaAdapter::new(backend.base_url, backend.publishable_key, backend.region_id).with_stores_url(Some(backend.stores_url.to_owned())).with_token(token))
+}
+
+pub fn shopify(backend: &Backend<'_>, token: Option<String>) -> Box<dyn CommerceAdapter> {
+    Box::new(ShopifyAdapter::new(backend.base_url, backend.publishable_key).with_stores_url(Some(backend.stores_url.to_owned())).with_token(token))
+}
+
+/// WooCommerce's customers sign in with WordPress cookies, not tokens.
+pub fn woocommerce(backend: &Backend<'_>, _token: Option<String>) -> Box<dyn CommerceAdapter> {
+    Box::new(WooCommerceAdapter::new(backend.base_url))
+}
+
+pub fn vendure(backend: &Backend<'_>, token: Option<String>) -> Box<dyn CommerceAdapter> {
+    Box::new(VendureAdapter::new(backend.base_url, Some(backend.publishable_key.to_owned())).with_token(token))
 }
 
 #[cfg(test)]

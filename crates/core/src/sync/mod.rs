@@ -257,6 +257,16 @@ crate::json_object!(RejectedOp { req id, req code, req message });
 crate::json_object!(SyncAnswer { req acked, def rejected, req cursor, req cart });
 crate::json_object!(OpsPage { req ops, req cursor });
 
+/// One `ops` event of a cart's Server-Sent Events stream: the operations of
+/// a commit and the cart priced after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pushed {
+    pub ops: Vec<Op>,
+    pub cart: crate::cart::Cart,
+}
+
+crate::json_object!(Pushed { req ops, req cart });
+
 /// One line of the replicated cart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplicatedLine {

@@ -2,21 +2,25 @@
 //! quantity stepper, remove, and subtotal and total from the API.
 //!
 //! Loading, empty and error (with retry) states. `checkout-url` adds a
-//! checkout link. Every text from the API is rendered as text.
+//! checkout link; `handoff` a "continue on another device" button whose
+//! panel (code, QR code, countdown) loads with the accounts chunk. Every
+//! text from the API is rendered as text. Lines are updated in place, so a
+//! change arriving from another tab never replaces the button or field the
+//! customer is using.
 
-use super::{describe, Host};
+use super::{describe, Host, Live, Mounted};
 use crate::config::{format_money, resolve_api_url};
+use crate::dom::{self, el, Keyed, Row};
 use crate::store::{self, Status};
-use crate::events;
+use crate::{events, with_adapter};
 use crosscart_core::cart::MAX_LINE_QUANTITY;
-use crosscart_core::i18n::{t, Msg};
-use crosscart_core::{CartLine, Fulfillment};
-use leptos::prelude::*;
-use send_wrapper::SendWrapper;
-use std::any::Any;
-use web_sys::HtmlElement;
+use crosscart_core::i18n::{t, Locale, Msg};
+use crosscart_core::{Cart, CartLine, Fulfillment};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, Event, HtmlInputElement};
 
-pub const ATTRIBUTES: &[&str] = &["checkout-url", "handoff"];
 pub const CSS: &str = "
 :host{display:block}
 [part=base]{display:grid;gap:var(--cc-space,1rem)}
@@ -48,202 +52,354 @@ button:focus-visible,input:focus-visible,a:focus-visible{outline:2px solid var(-
 @media (prefers-reduced-motion:no-preference){[part=lines]{transition:opacity .15s}}
 ";
 
-fn change_quantity(element: SendWrapper<HtmlElement>, message: RwSignal<String>, line: CartLine, quantity: u32) {
+/// What the body shows; it is rebuilt only when this changes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    Nothing,
+    Loading,
+    Failed,
+    Empty,
+    Lines,
+}
+
+struct LineRow {
+    root: Element,
+    details: Element,
+    total: Element,
+    decrease: Element,
+    quantity: HtmlInputElement,
+    increase: Element,
+    remove: Element,
+    drawn: CartLine,
+    names_drawn: usize,
+}
+
+impl Row for LineRow {
+    fn root(&self) -> &Element {
+        &self.root
+    }
+}
+
+struct View {
+    host: Rc<Host>,
+    body: Element,
+    handoff_slot: Element,
+    handoff_button: Element,
+    message: Element,
+    shown: Cell<Shown>,
+    lines: RefCell<Keyed<LineRow>>,
+    summary: RefCell<Option<(Element, Element, Element, Element, Element)>>,
+    handoff: RefCell<Option<Live>>,
+}
+
+struct Cart_ {
+    view: Rc<View>,
+    _subscription: store::Subscription,
+    _names: store::Subscription,
+}
+
+impl Mounted for Cart_ {
+    fn changed(&self, _name: &str) {
+        render(&self.view);
+    }
+}
+
+fn locale() -> Locale {
+    crate::config::get().locale
+}
+
+fn fill_details(row: &LineRow, line: &CartLine) {
+    let locale = locale();
+    dom::clear(&row.details);
+    let _ = row.details.append_child(&el("span").part("title").text(&line.title).done());
+    if !line.variant_title.is_empty() {
+        let _ = row.details.append_child(&el("span").part("variant").text(&line.variant_title).done());
+    }
+    let _ = row.details.append_child(&el("span").part("unit-price").text(&format!("{} {}", format_money(&line.unit_price), t(locale, Msg::UnitPrice))).done());
+    if let Fulfillment::Pickup { store_id } = &line.fulfillment {
+        let name = crate::stores::store_name(store_id);
+        let _ = row.details.append_child(&el("span").part("fulfillment").attr("data-store-id", store_id).text(&format!("{}: {}", t(locale, Msg::PickupAt), name)).done());
+        if line.transfer {
+            let _ = row.details.append_child(&el("span").part("fulfillment-note").text(t(locale, Msg::ViaTransfer)).done());
+        }
+        if let Some(until) = line.reserved_until {
+            let text = if until > js_sys::Date::now() as i64 {
+                format!("{} {}", t(locale, Msg::ReservedUntil), crate::js::local_time(until as f64, &crate::config::get().locale_tag))
+            } else {
+                t(locale, Msg::ReservationExpired).to_owned()
+            };
+            let _ = row.details.append_child(&el("span").part("reservation").text(&text).done());
+        }
+    }
+    dom::clear(&row.total);
+    let _ = row.total.append_child(&dom::document().create_text_node(&format_money(&line.line_total)));
+    if let Some(d) = line.discount {
+        let _ = row.total.append_child(&el("span").part("line-discount").text(&format!("−{}", format_money(&d))).done());
+    }
+}
+
+fn refresh_row(row: &mut LineRow, line: &CartLine) {
+    let names = crate::stores::names_loaded();
+    if row.drawn != *line || row.names_drawn != names {
+        fill_details(row, line);
+        row.drawn = line.clone();
+        row.names_drawn = names;
+    }
+    let q = line.quantity;
+    dom::set_flag(&row.decrease, "disabled", q <= 1);
+    dom::set_flag(&row.increase, "disabled", q >= MAX_LINE_QUANTITY);
+    // A field the customer is typing in keeps what they typed.
+    let focused = row.quantity.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok().and_then(|r| r.active_element()).is_some_and(|a| a == **row.quantity);
+    if !focused && row.quantity.value() != q.to_string() {
+        row.quantity.set_value(&q.to_string());
+    }
+    let locale = locale();
+    dom::set_attr(&row.remove, "aria-label", Some(&format!("{}: {}", t(locale, Msg::Remove), line.title)));
+}
+
+fn make_row(line: &CartLine) -> LineRow {
+    let locale = locale();
+    let root = el("li").part("line").attr("data-line-id", &line.id).done();
+    if let Some(img) = &line.image {
+        let _ = root.append_child(&el("img").part("image").attr("src", &resolve_api_url(&img.url)).attr("alt", "").attr("width", "64").attr("height", "64").attr("loading", "lazy").done());
+    }
+    let details = el("div").part("details").done();
+    let total = el("span").part("line-total").done();
+    let decrease = dom::button("decrease", "dec", "−").attr("aria-label", t(locale, Msg::Decrease)).done();
+    let quantity: HtmlInputElement = el("input")
+        .part("quantity")
+        .act("qty")
+        .attr("type", "number")
+        .attr("inputmode", "numeric")
+        .attr("min", "1")
+        .attr("max", &MAX_LINE_QUANTITY.to_string())
+        .attr("aria-label", t(locale, Msg::Quantity))
+        .done()
+        .unchecked_into();
+    let increase = dom::button("increase", "inc", "+").attr("aria-label", t(locale, Msg::Increase)).done();
+    let stepper = el("div").part("stepper").attr("role", "group").attr("aria-label", t(locale, Msg::Quantity)).child(&decrease).child(&quantity).child(&increase).done();
+    let remove = dom::button("remove", "remove", t(locale, Msg::Remove)).done();
+    let _ = root.append_child(&details);
+    let _ = root.append_child(&total);
+    let _ = root.append_child(&stepper);
+    let _ = root.append_child(&remove);
+    let mut row = LineRow { root, details, total, decrease, quantity, increase, remove, drawn: line.clone(), names_drawn: usize::MAX };
+    refresh_row(&mut row, line);
+    row
+}
+
+fn summary(view: &View, cart: &Cart) {
+    let locale = locale();
+    let mut s = view.summary.borrow_mut();
+    let (subtotal, discount_label, discount, total, checkout) = s.get_or_insert_with(|| {
+        let subtotal = el("dd").part("subtotal").done();
+        let discount_label = el("dt").text(t(locale, Msg::Discount)).done();
+        let discount = el("dd").part("discount").done();
+        let total = el("dd").part("total").done();
+        let dl = el("dl")
+            .part("summary")
+            .child(el("dt").text(t(locale, Msg::Subtotal)))
+            .child(&subtotal)
+            .child(&discount_label)
+            .child(&discount)
+            .child(el("dt").text(t(locale, Msg::Total)))
+            .child(&total)
+            .done();
+        let checkout = el("a").part("checkout").text(t(locale, Msg::Checkout)).done();
+        let _ = view.body.append_child(&dl);
+        let _ = view.body.append_child(&checkout);
+        (subtotal, discount_label, discount, total, checkout)
+    });
+    dom::set_text(subtotal, &format_money(&cart.subtotal));
+    dom::show(discount_label, cart.discount.is_some());
+    dom::show(discount, cart.discount.is_some());
+    if let Some(d) = cart.discount {
+        dom::set_text(discount, &format!("−{}", format_money(&d)));
+    }
+    dom::set_text(total, &format_money(&cart.total));
+    let href = view.host.attr_value("checkout-url");
+    dom::show(checkout, href.is_some());
+    dom::set_attr(checkout, "href", href.as_deref());
+}
+
+fn render(view: &View) {
+    let state = store::state();
+    let locale = locale();
+    let shown = match (&state.status, &state.cart) {
+        (Status::Failed(_), _) => Shown::Failed,
+        (Status::Idle | Status::Loading, None) => Shown::Loading,
+        (_, Some(c)) if !c.lines.is_empty() => Shown::Lines,
+        (_, Some(_)) | (Status::Ready, None) => Shown::Empty,
+    };
+    if shown != view.shown.replace(shown) {
+        dom::clear(&view.body);
+        *view.lines.borrow_mut() = Keyed::default();
+        *view.summary.borrow_mut() = None;
+        match shown {
+            Shown::Failed => {
+                let detail = el("span").part("error-detail").done();
+                let _ = view.body.append_child(
+                    &el("div")
+                        .part("error")
+                        .attr("role", "alert")
+                        .child(el("p").child(dom::document().create_text_node(&format!("{} ", t(locale, Msg::LoadFailed)))).child(&detail))
+                        .child(dom::button("retry", "retry", t(locale, Msg::Retry)))
+                        .done(),
+                );
+            }
+            Shown::Loading => {
+                let _ = view.body.append_child(&el("p").part("loading").attr("role", "status").text(t(locale, Msg::Loading)).done());
+            }
+            Shown::Empty => {
+                let _ = view.body.append_child(&el("p").part("empty").text(t(locale, Msg::CartEmpty)).done());
+            }
+            Shown::Lines => {
+                let _ = view.body.append_child(&el("ul").part("lines").done());
+            }
+            Shown::Nothing => {}
+        }
+    }
+    match (&state.status, &state.cart) {
+        (Status::Failed(err), _) => {
+            if let Ok(Some(d)) = view.body.query_selector("[part=error-detail]") {
+                dom::set_text(&d, err);
+            }
+        }
+        (_, Some(cart)) if shown == Shown::Lines => {
+            if let Ok(Some(list)) = view.body.query_selector("[part=lines]") {
+                view.lines.borrow_mut().update(&list, &cart.lines, |l| l.id.clone(), make_row, refresh_row);
+            }
+            summary(view, cart);
+            if cart.lines.iter().any(|l| matches!(l.fulfillment, Fulfillment::Pickup { .. })) {
+                crate::stores::want_names();
+            }
+        }
+        _ => {}
+    }
+    dom::set_attr(&view.host.element, "aria-busy", Some(if state.busy > 0 { "true" } else { "false" }));
+    let offer_handoff = view.host.has("handoff") && shown == Shown::Lines && with_adapter!(capabilities()).handoff;
+    dom::show(&view.handoff_button, offer_handoff && view.handoff.borrow().is_none());
+    if !offer_handoff {
+        close_handoff(view);
+    }
+}
+
+fn close_handoff(view: &View) {
+    if view.handoff.borrow_mut().take().is_some() {
+        dom::clear(&view.handoff_slot);
+    }
+}
+
+fn open_handoff(view: &Rc<View>) {
+    close_handoff(view);
+    dom::show(&view.handoff_button, false);
+    dom::set_text(&view.message, "");
+    let view = view.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        match crate::chunks::handoff_panel(view.handoff_slot.clone()).await {
+            Ok(panel) => *view.handoff.borrow_mut() = Some(panel),
+            Err(e) => {
+                dom::set_text(&view.message, &describe(&e.into()));
+                dom::show(&view.handoff_button, true);
+            }
+        }
+    });
+}
+
+fn change_quantity(view: &Rc<View>, line: CartLine, quantity: u32) {
+    let locale = locale();
     if quantity > MAX_LINE_QUANTITY {
-        message.set(format!("At most {MAX_LINE_QUANTITY} per line."));
+        dom::set_text(&view.message, &format!("At most {MAX_LINE_QUANTITY} per line."));
         return;
     }
-    message.set(String::new());
-    leptos::task::spawn_local(async move {
+    dom::set_text(&view.message, "");
+    let view = view.clone();
+    wasm_bindgen_futures::spawn_local(async move {
         // "+" means one more (so two devices pressing it both count); other changes set the number.
         let result = if quantity == line.quantity + 1 { store::increment(&line.id).await } else { store::set_quantity(&line.id, quantity).await };
-        let target: &web_sys::EventTarget = element.as_ref();
         match result {
             Ok(cart) => {
                 let action = if quantity == 0 { "remove" } else { "update" };
                 let change = events::CartChange { action, variant_id: &line.variant_id, line_id: Some(&line.id), quantity, cart: &cart };
-                events::emit(target, events::CART_CHANGE, &change, false);
+                events::emit(view.host.target(), events::CART_CHANGE, &change, false);
             }
             Err(e) => {
-                let text = format!("{} {}", t(crate::config::get().locale, Msg::UpdateFailed), describe(&e));
-                events::emit(target, events::ERROR, &events::ErrorDetail { action: "update", code: e.code(), message: &text }, false);
-                message.set(text);
+                let text = format!("{} {}", t(locale, Msg::UpdateFailed), describe(&e));
+                events::error(view.host.target(), "update", e.code(), &text);
+                dom::set_text(&view.message, &text);
             }
         }
     });
 }
 
-fn line_view(line: CartLine, element: SendWrapper<HtmlElement>, message: RwSignal<String>) -> impl IntoView {
-    let locale = crate::config::get().locale;
-    let image = line.image.clone().map(|img| view! {
-        <img part="image" src=resolve_api_url(&img.url) alt="" width="64" height="64" loading="lazy" />
-    });
-    let variant = (!line.variant_title.is_empty()).then(|| view! { <span part="variant">{line.variant_title.clone()}</span> });
-    let fulfillment = match &line.fulfillment {
-        Fulfillment::Pickup { store_id } => {
-            let id = store_id.clone();
-            let store_name = move || crate::stores::names().with(|n| n.get(&id).cloned()).unwrap_or_else(|| id.clone());
-            let hold = line.reserved_until.map(|until| {
-                if until > js_sys::Date::now() as i64 {
-                    format!("{} {}", t(locale, Msg::ReservedUntil), crate::js::local_time(until as f64, &crate::config::get().locale_tag))
-                } else {
-                    t(locale, Msg::ReservationExpired).to_owned()
-                }
-            });
-            let transfer = line.transfer.then(|| t(locale, Msg::ViaTransfer));
-            Some(view! {
-                <span part="fulfillment" data-store-id=store_id.clone()>{move || format!("{}: {}", t(locale, Msg::PickupAt), store_name())}</span>
-                {transfer.map(|t| view! { <span part="fulfillment-note">{t}</span> })}
-                {hold.map(|h| view! { <span part="reservation">{h}</span> })}
-            })
-        }
-        Fulfillment::Delivery => None,
-    };
-    let q = line.quantity;
-    let (at_min, at_max) = (q <= 1, q >= MAX_LINE_QUANTITY);
-    let (l1, l2, l3, l4) = (line.clone(), line.clone(), line.clone(), line.clone());
-    let (e1, e2, e3, e4) = (element.clone(), element.clone(), element.clone(), element);
-    let remove_label = format!("{}: {}", t(locale, Msg::Remove), line.title);
-    view! {
-        <li part="line" data-line-id=line.id.clone()>
-            {image}
-            <div part="details">
-                <span part="title">{line.title.clone()}</span>
-                {variant}
-                <span part="unit-price">{format!("{} {}", format_money(&line.unit_price), t(locale, Msg::UnitPrice))}</span>
-                {fulfillment}
-            </div>
-            <span part="line-total">{format_money(&line.line_total)}{line.discount.map(|d| view! {
-                <span part="line-discount">{format!("−{}", format_money(&d))}</span>
-            })}</span>
-            <div part="stepper" role="group" aria-label=t(locale, Msg::Quantity)>
-                <button part="decrease" type="button" aria-label=t(locale, Msg::Decrease) disabled=at_min
-                    on:click=move |_| change_quantity(e1.clone(), message, l1.clone(), q.saturating_sub(1).max(1))>"−"</button>
-                <input part="quantity" type="number" inputmode="numeric" min="1" max=MAX_LINE_QUANTITY.to_string() prop:value=q.to_string()
-                    aria-label=t(locale, Msg::Quantity)
-                    on:change=move |ev| {
-                        let raw = event_target_value(&ev);
-                        match raw.trim().parse::<u32>() {
-                            Ok(n) if n != q => change_quantity(e2.clone(), message, l2.clone(), n),
-                            Ok(_) => {}
-                            Err(_) => message.set(format!("“{raw}” is not a quantity.")),
-                        }
-                    } />
-                <button part="increase" type="button" aria-label=t(locale, Msg::Increase) disabled=at_max
-                    on:click=move |_| change_quantity(e3.clone(), message, l3.clone(), q + 1)>"+"</button>
-            </div>
-            <button part="remove" type="button" aria-label=remove_label
-                on:click=move |_| change_quantity(e4.clone(), message, l4.clone(), 0)>{t(locale, Msg::Remove)}</button>
-        </li>
-    }
+fn line_of(ev_target: &Element) -> Option<CartLine> {
+    let id = ev_target.closest("[data-line-id]").ok()??.get_attribute("data-line-id")?;
+    store::with_state(|s| s.cart.as_ref().and_then(|c| c.line(&id).cloned()))
 }
 
-pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
+pub fn mount(host: Rc<Host>) -> Live {
+    host.style("cc-cart", CSS);
     store::ensure_loaded();
-    let state = store::state();
-    let checkout_url = host.attr("checkout-url");
-    let message = RwSignal::new(String::new());
-    let element = host.element.clone();
-    let busy_el = host.element.clone();
-    // Pickup lines name their store: fetch the store list once, when one appears.
-    Effect::new(move |_| {
-        let has_pickup = state.with(|s| s.cart.as_ref().is_some_and(|c| c.lines.iter().any(|l| matches!(l.fulfillment, Fulfillment::Pickup { .. }))));
-        if has_pickup && crate::stores::names().with_untracked(|n| n.is_empty()) {
-            leptos::task::spawn_local(async {
-                let _ = crate::stores::directory().await;
-            });
-        }
+    let locale = locale();
+    let body = el("div").attr("class", "cc-contents").done();
+    let handoff_button = dom::button("handoff", "handoff", t(locale, Msg::ContinueElsewhere)).attr("hidden", "").done();
+    let handoff_slot = el("div").attr("class", "cc-contents").done();
+    let message = el("p").part("message").attr("role", "status").attr("aria-live", "polite").done();
+    let base = el("section").part("base").attr("aria-label", t(locale, Msg::Cart)).child(&body).child(&handoff_button).child(&handoff_slot).child(&message).done();
+    let _ = host.root.append_child(&base);
+    let view = Rc::new(View {
+        host: host.clone(),
+        body,
+        handoff_slot,
+        handoff_button,
+        message,
+        shown: Cell::new(Shown::Nothing),
+        lines: RefCell::new(Keyed::default()),
+        summary: RefCell::new(None),
+        handoff: RefCell::new(None),
     });
-    Effect::new(move |_| {
-        let busy = state.with(|s| s.busy > 0);
-        let _ = busy_el.set_attribute("aria-busy", if busy { "true" } else { "false" });
-    });
-    let locale = crate::config::get().locale;
-    let handoff_attr = host.attr("handoff");
-    // (the code, the server's clock minus ours when it answered)
-    let handoff: RwSignal<Option<(crosscart_core::protocol::HandoffCode, i64)>> = RwSignal::new(None);
-    // Only a shown code's countdown needs the clock.
-    let tick = super::ticking_clock(move || handoff.try_with_untracked(Option::is_some) == Some(true));
-    let new_code = move || {
-        message.set(String::new());
-        leptos::task::spawn_local(async move {
-            match store::create_handoff().await {
-                Ok(code) => {
-                    let skew = code.now - js_sys::Date::now() as i64;
-                    handoff.try_set(Some((code, skew)));
-                }
-                Err(e) => {
-                    message.try_set(describe(&e));
-                }
+
+    let v = view.clone();
+    host.listen_root("click", move |ev: Event| {
+        let Some((target, act)) = dom::action_of(&ev, &v.host.root) else { return };
+        match act.as_str() {
+            "retry" => store::reload(),
+            "handoff" | "handoff-new" => open_handoff(&v),
+            "handoff-close" => {
+                close_handoff(&v);
+                render(&v);
             }
-        });
-    };
-    let handoff_view = move || {
-        let wanted = handoff_attr.get().is_some() && crate::config::adapter().capabilities().handoff;
-        let has_lines = state.with(|s| s.cart.as_ref().is_some_and(|c| !c.lines.is_empty()));
-        if !wanted || !has_lines {
-            return None;
-        }
-        Some(match handoff.get() {
-            None => view! { <button part="handoff" type="button" on:click=move |_| new_code()>{t(locale, Msg::ContinueElsewhere)}</button> }.into_any(),
-            Some((code, skew)) => {
-                let left_ms = move || code.expires_at - (tick.get() + skew);
-                let expiry = move || {
-                    let left = left_ms();
-                    if left <= 0 {
-                        t(locale, Msg::HandoffExpired).to_owned()
-                    } else {
-                        let secs = left / 1000;
-                        format!("{} {}:{:02}", t(locale, Msg::ExpiresIn), secs / 60, secs % 60)
-                    }
+            "inc" | "dec" | "remove" => {
+                let Some(line) = line_of(&target) else { return };
+                let q = match act.as_str() {
+                    "inc" => line.quantity + 1,
+                    "dec" => line.quantity.saturating_sub(1).max(1),
+                    _ => 0,
                 };
-                let expired = move || left_ms() <= 0;
-                view! {
-                    <div part="handoff-panel" role="group" aria-label=t(locale, Msg::ContinueElsewhere)>
-                        <p part="handoff-code" aria-live="polite">{code.code.clone()}</p>
-                        <img part="handoff-qr" src=resolve_api_url(&code.qr) alt=t(locale, Msg::HandoffQr) width="200" height="200" />
-                        <p part="handoff-hint">{t(locale, Msg::HandoffHint)}</p>
-                        <p part="handoff-expiry" role="timer">{expiry}</p>
-                        {move || expired().then(|| view! { <button part="handoff-new" type="button" on:click=move |_| new_code()>{t(locale, Msg::NewCode)}</button> })}
-                        <button part="handoff-close" type="button" on:click=move |_| handoff.set(None)>{t(locale, Msg::Close)}</button>
-                    </div>
-                }.into_any()
+                change_quantity(&v, line, q);
             }
-        })
-    };
-    Box::new(leptos::mount::mount_to(container, move || {
-        let body = move || {
-            let s = state.get();
-            match (&s.status, &s.cart) {
-                (Status::Failed(err), _) => view! {
-                    <div part="error" role="alert">
-                        <p>{t(locale, Msg::LoadFailed)}" "<span part="error-detail">{err.clone()}</span></p>
-                        <button part="retry" type="button" on:click=move |_| store::reload()>{t(locale, Msg::Retry)}</button>
-                    </div>
-                }.into_any(),
-                (Status::Idle | Status::Loading, None) => view! { <p part="loading" role="status">{t(locale, Msg::Loading)}</p> }.into_any(),
-                (_, Some(cart)) if !cart.lines.is_empty() => {
-                    let lines: Vec<_> = cart.lines.iter().cloned().map(|l| line_view(l, element.clone(), message)).collect();
-                    let checkout = checkout_url.get().filter(|u| !u.is_empty()).map(|href| view! { <a part="checkout" href=href>{t(locale, Msg::Checkout)}</a> });
-                    view! {
-                        <ul part="lines">{lines}</ul>
-                        <dl part="summary">
-                            <dt>{t(locale, Msg::Subtotal)}</dt><dd part="subtotal">{format_money(&cart.subtotal)}</dd>
-                            {cart.discount.map(|d| view! { <dt>{t(locale, Msg::Discount)}</dt><dd part="discount">{format!("−{}", format_money(&d))}</dd> })}
-                            <dt>{t(locale, Msg::Total)}</dt><dd part="total">{format_money(&cart.total)}</dd>
-                        </dl>
-                        {checkout}
-                    }.into_any()
-                }
-                _ => view! { <p part="empty">{t(locale, Msg::CartEmpty)}</p> }.into_any(),
-            }
-        };
-        view! {
-            <section part="base" aria-label=t(locale, Msg::Cart)>
-                {body}
-                {handoff_view}
-                <p part="message" role="status" aria-live="polite">{move || message.get()}</p>
-            </section>
+            _ => {}
         }
-    }))
+    });
+    let v = view.clone();
+    host.listen_root("change", move |ev: Event| {
+        let Some((target, act)) = dom::action_of(&ev, &v.host.root) else { return };
+        if act != "qty" {
+            return;
+        }
+        let Some(line) = line_of(&target) else { return };
+        let raw = target.unchecked_ref::<HtmlInputElement>().value();
+        match raw.trim().parse::<u32>() {
+            Ok(n) if n != line.quantity => change_quantity(&v, line, n),
+            Ok(_) => {}
+            Err(_) => dom::set_text(&v.message, &format!("“{raw}” is not a quantity.")),
+        }
+    });
+
+    render(&view);
+    let v = view.clone();
+    let subscription = store::subscribe(move || render(&v));
+    let v = view.clone();
+    let names = crate::stores::on_names(move || render(&v));
+    Box::new(Cart_ { view, _subscription: subscription, _names: names })
 }

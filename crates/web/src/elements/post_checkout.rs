@@ -5,27 +5,26 @@
 //! the order earned. Without `order`, for a signed-in customer, it shows the
 //! offer of their newest order from any channel (app, store counter) once.
 //!
-//! `<cc-viewed product="…">` remembers a product page view (on this device,
-//! and for a signed-in customer on the server) for later offers.
+//! Its code is in the `offers` chunk. (`<cc-viewed>`, which remembers the
+//! views, is in `viewed.rs`.)
 //!
 //! Never pushy: the server decides caps and the A/B group; the holdout group
 //! sees nothing (its impression is still recorded); the dialog is docked at
 //! the edge so the order confirmation stays readable, restates it, and closes
 //! with Esc or "No thanks" (remembered as a dismissal).
 
-use super::{describe, Host};
+use super::{describe, Host, Live, Mounted, Ticker};
 use crate::config::{self, format_money, resolve_api_url};
-use crate::{events, store, transport::execute};
+use crate::dom::{self, el};
+use crate::{events, js, store, transport::execute, with_adapter};
 use crosscart_core::i18n::{self, t, Msg};
+use crosscart_core::json::{ObjectWriter, ToJson};
 use crosscart_core::offer::{self, Offer, OfferEvent, OfferStatus};
 use crosscart_core::protocol::ProtocolError;
-use leptos::html::Dialog;
-use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-use std::any::Any;
-use web_sys::HtmlElement;
-
-pub const ATTRIBUTES: &[&str] = &["order", "order-key", "cart-url"];
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, Event, HtmlDialogElement, HtmlInputElement};
 pub const CSS: &str = "
 :host{display:contents}
 [part=dialog]{position:fixed;inset:auto 1rem 1rem auto;margin:0;width:min(26rem,calc(100vw - 2rem));max-height:calc(100vh - 2rem);overflow:auto;padding:var(--cc-space,1rem);border:1px solid var(--cc-color-border,#ddd);border-radius:var(--cc-radius,.5em);background:var(--cc-color-surface,#fff);color:var(--cc-color-text,#111);box-shadow:0 .5rem 2rem rgba(0,0,0,.2)}
@@ -56,75 +55,6 @@ button:disabled{opacity:.6;cursor:not-allowed}
 input:focus-visible,button:focus-visible,a:focus-visible{outline:2px solid var(--cc-color-focus,#1a5fd0);outline-offset:2px}
 ";
 
-/// `<cc-viewed product="…">` has no view of its own.
-pub const VIEWED_ATTRIBUTES: &[&str] = &["product"];
-
-const VIEWED_KEY: &str = "crosscart:viewed";
-/// Products remembered on this device.
-const MAX_VIEWED: usize = 20;
-
-#[derive(Serialize, Deserialize)]
-struct ViewedEntry {
-    p: String,
-    at: i64,
-}
-
-fn viewed_entries() -> Vec<ViewedEntry> {
-    config::local_storage()
-        .and_then(|s| s.get_item(VIEWED_KEY).ok().flatten())
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default()
-}
-
-/// Products viewed on this device in the policy's window, most recent first.
-pub fn viewed_products() -> Vec<String> {
-    let now = js_sys::Date::now() as i64;
-    let within = offer::Policy::default().viewed_within_ms;
-    viewed_entries().into_iter().filter(|e| now - e.at <= within).map(|e| e.p).collect()
-}
-
-/// Remembers a product view on this device and, for a signed-in customer, on the server.
-pub fn record_view(product_id: &str) {
-    let product_id = product_id.trim();
-    if product_id.is_empty() || product_id.len() > 128 {
-        return;
-    }
-    let mut list = viewed_entries();
-    list.retain(|e| e.p != product_id);
-    list.insert(0, ViewedEntry { p: product_id.to_owned(), at: js_sys::Date::now() as i64 });
-    list.truncate(MAX_VIEWED);
-    if let (Some(s), Ok(json)) = (config::local_storage(), serde_json::to_string(&list)) {
-        let _ = s.set_item(VIEWED_KEY, &json);
-    }
-    if config::session_token().is_some() && config::adapter().capabilities().post_checkout {
-        let product_id = product_id.to_owned();
-        leptos::task::spawn_local(async move {
-            if let Ok(call) = config::adapter().record_viewed(&product_id) {
-                let _ = execute(call).await; // a lost view only makes a later offer less personal
-            }
-        });
-    }
-}
-
-pub fn mount_viewed(host: &Host, _container: HtmlElement) -> Box<dyn Any> {
-    let product = host.attr("product");
-    Effect::new(move |_| {
-        if let Some(p) = product.get() {
-            record_view(&p);
-        }
-    });
-    Box::new(())
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Load {
-    Loading,
-    /// The offer, and the device's clock when it arrived.
-    Ready(Box<Offer>, i64),
-    /// Nothing to show (holdout, capped, dismissed, no offer, not signed in, an error).
-    Hidden,
-}
-
 fn status_name(s: OfferStatus) -> &'static str {
     match s {
         OfferStatus::Open => "open",
@@ -136,21 +66,28 @@ fn status_name(s: OfferStatus) -> &'static str {
     }
 }
 
-#[derive(Serialize)]
 struct OfferDetail<'a> {
-    order: &'a str,
-    experiment: &'a str,
-    /// The experiment arm, or `holdout`.
-    variant: &'a str,
-    /// False for the holdout group: the impression it would have had.
-    shown: bool,
+    offer: &'a Offer,
     items: Vec<events::BundleItem<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     cart: Option<&'a crosscart_core::Cart>,
 }
 
-fn detail<'a>(o: &'a Offer, items: Vec<events::BundleItem<'a>>, cart: Option<&'a crosscart_core::Cart>) -> OfferDetail<'a> {
-    OfferDetail { order: &o.order_id, experiment: &o.experiment, variant: &o.variant, shown: o.status != OfferStatus::Holdout, items, cart }
+impl ToJson for OfferDetail<'_> {
+    fn write_json(&self, out: &mut String) {
+        let o = self.offer;
+        let mut w = ObjectWriter::new(out);
+        w.field("order", &o.order_id)
+            .field("experiment", &o.experiment)
+            // The experiment arm, or `holdout`.
+            .field("variant", &o.variant)
+            // False for the holdout group: the impression it would have had.
+            .field("shown", &(o.status != OfferStatus::Holdout))
+            .field("items", &self.items);
+        if let Some(c) = self.cart {
+            w.field("cart", c);
+        }
+        w.end();
+    }
 }
 
 fn all_items(o: &Offer) -> Vec<events::BundleItem<'_>> {
@@ -158,258 +95,358 @@ fn all_items(o: &Offer) -> Vec<events::BundleItem<'_>> {
 }
 
 async fn fetch(order: Option<String>, key: Option<String>) -> Result<Option<Offer>, ProtocolError> {
-    let adapter = config::adapter();
-    if !adapter.capabilities().post_checkout {
+    if !with_adapter!(capabilities()).post_checkout {
         return Ok(None);
     }
-    match order.filter(|o| !o.is_empty()) {
-        Some(order) => execute(adapter.order_offer(&order, key.as_deref(), &viewed_products())?).await.map(Some),
+    match order {
+        Some(order) => execute(with_adapter!(order_offer(&order, key.as_deref(), &super::viewed::viewed_products()))?).await.map(Some),
         // The next visit: a signed-in customer's order from another channel.
-        None if config::session_token().is_some() => execute(adapter.my_offer()?).await,
+        None if config::session_token().is_some() => execute(with_adapter!(my_offer())?).await,
         None => Ok(None),
     }
 }
 
 /// Records an event with the backend; failures are reported as `cc-error`.
-fn record(element: &send_wrapper::SendWrapper<HtmlElement>, o: &Offer, key: Option<String>, event: OfferEvent) {
-    let (order, element) = (o.order_id.clone(), element.clone());
-    leptos::task::spawn_local(async move {
-        let result = match config::adapter().offer_event(&order, key.as_deref(), event) {
+fn record(host: &Rc<Host>, o: &Offer, key: Option<String>, event: OfferEvent) {
+    let (order, host) = (o.order_id.clone(), host.clone());
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = match with_adapter!(offer_event(&order, key.as_deref(), event)) {
             Ok(call) => execute(call).await,
             Err(e) => Err(e),
         };
         if let Err(e) = result {
-            let message = describe(&e);
-            events::emit(element.as_ref(), events::ERROR, &events::ErrorDetail { action: "offer-event", code: e.code(), message: &message }, false);
+            events::error(host.target(), "offer-event", e.code(), &describe(&e));
         }
     });
 }
 
-/// The offer on screen, if any.
-fn current(load: RwSignal<Load>) -> Option<Box<Offer>> {
-    load.with_untracked(|l| if let Load::Ready(o, _) = l { Some(o.clone()) } else { None })
+struct View {
+    host: Rc<Host>,
+    dialog: HtmlDialogElement,
+    /// The offer on screen, and the device's clock when it arrived.
+    offer: RefCell<Option<(Offer, i64)>>,
+    unchecked: RefCell<Vec<String>>,
+    busy: Cell<bool>,
+    accepted: Cell<bool>,
+    generation: Cell<u32>,
+    ticker: RefCell<Option<Ticker>>,
 }
 
-pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
-    let (order, key, cart_url) = (host.attr("order"), host.attr("order-key"), host.attr("cart-url"));
-    let locale = config::get().locale;
-    let element = host.element.clone();
-    let load = RwSignal::new(Load::Loading);
-    let unchecked = RwSignal::new(Vec::<String>::new());
-    let status = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
-    let accepted = RwSignal::new(false);
-    let dialog = NodeRef::<Dialog>::new();
-    let tick = super::ticking_clock(move || load.try_with_untracked(|l| matches!(l, Load::Ready(..))) == Some(true));
+struct PostCheckout(Rc<View>);
 
-    // (Re)load whenever the order changes; only the newest request counts.
-    let generation = StoredValue::new(0u32);
-    Effect::new(move |_| {
-        let (order, key) = (order.get(), key.get());
-        load.set(Load::Loading);
-        let _ = element.set_attribute("hidden", "");
-        let element = element.clone();
-        generation.update_value(|g| *g += 1);
-        let mine = generation.get_value();
-        leptos::task::spawn_local(async move {
-            let result = fetch(order, key.clone()).await;
-            if generation.try_get_value() != Some(mine) {
-                return; // superseded by a newer order, or disconnected
-            }
-            // The host says where things stand (`data-offer-status`), for the theme and for tests.
-            let (next, state) = match result {
-                Ok(Some(o)) => match o.status {
-                    OfferStatus::Open => {
-                        events::emit(element.as_ref(), events::OFFER_IMPRESSION, &detail(&o, all_items(&o), None), false);
-                        record(&element, &o, key, OfferEvent::Impression);
-                        (Load::Ready(Box::new(o), js_sys::Date::now() as i64), "open")
-                    }
-                    OfferStatus::Holdout => {
-                        // Seen by nobody, counted all the same: the control group of the experiment.
-                        events::emit(element.as_ref(), events::OFFER_IMPRESSION, &detail(&o, Vec::new(), None), false);
-                        record(&element, &o, key, OfferEvent::Impression);
-                        (Load::Hidden, "holdout")
-                    }
-                    other => (Load::Hidden, status_name(other)),
-                },
-                Ok(None) => (Load::Hidden, "none"),
-                Err(e) => {
-                    // An unknown order or a wrong key is not the customer's problem on a
-                    // thank-you page (the page says so itself): report it and stay out of the way.
-                    let message = describe(&e);
-                    events::emit(element.as_ref(), events::ERROR, &events::ErrorDetail { action: "offer-load", code: e.code(), message: &message }, false);
-                    (Load::Hidden, "error")
-                }
-            };
-            let _ = element.set_attribute("data-offer-status", state);
-            let show = matches!(next, Load::Ready(..));
-            if load.try_set(next).is_some() {
-                return; // disconnected meanwhile (the value came back)
-            }
-            if show {
-                let _ = element.remove_attribute("hidden");
-                leptos::task::tick().await;
-                if let Some(d) = dialog.get_untracked()
-                    && d.show_modal().is_err() {
-                        d.set_open(true);
-                    }
-            }
-        });
-    });
-
-    let offer = move || match load.get() {
-        Load::Ready(o, received) => Some((o, received)),
-        _ => None,
-    };
-    // The clock signal may predate the answer (it ticks once a second).
-    let remaining = move || offer().map_or(0, |(o, received)| offer::remaining_ms(o.expires_at, o.server_time, received, tick.get().max(received)));
-    let discounted = move || offer().is_some_and(|(o, _)| o.percent_off > 0);
-    let ended = move || discounted() && remaining() == 0;
-    let is_checked = move |variant: &str| unchecked.with(|u| !u.iter().any(|x| x == variant));
-
-    let close = move || {
-        if let Some(d) = dialog.get_untracked() {
-            d.close();
+impl Mounted for PostCheckout {
+    fn changed(&self, name: &str) {
+        if matches!(name, "order" | "order-key") {
+            load(&self.0);
         }
-    };
-    let dismiss = {
-        let element = host.element.clone();
-        move || {
-            if let Some(o) = current(load)
-                && !accepted.get_untracked() {
-                    events::emit(element.as_ref(), events::OFFER_DISMISS, &detail(&o, all_items(&o), None), false);
-                    record(&element, &o, key.get_untracked(), OfferEvent::Dismiss);
-                }
-            close();
-        }
-    };
-    let accept = {
-        let element = host.element.clone();
-        move || {
-            let Some(o) = current(load) else { return };
-            let chosen: Vec<String> = o.items.iter().filter(|i| i.available && is_checked(&i.variant_id)).map(|i| i.variant_id.clone()).collect();
-            if chosen.is_empty() {
-                status.set(t(locale, Msg::ChooseOne).to_owned());
-                return;
-            }
-            if busy.get_untracked() {
-                return;
-            }
-            busy.set(true);
-            status.set(t(locale, Msg::Adding).to_owned());
-            let (element, key) = (element.clone(), key.get_untracked());
-            leptos::task::spawn_local(async move {
-                let result = match config::adapter().accept_offer(&o.order_id, key.as_deref(), &chosen) {
-                    Ok(call) => execute(call).await,
-                    Err(e) => Err(e),
-                };
-                let result = match result {
-                    Ok(cart) => store::switch_to(&cart.id).await.or(Ok(cart)),
-                    Err(e) => Err(e),
-                };
-                busy.try_set(false);
-                match result {
-                    Ok(cart) => {
-                        accepted.try_set(true);
-                        let items = o.items.iter().filter(|i| chosen.contains(&i.variant_id)).map(|i| events::BundleItem { product_id: &i.product_id, variant_id: &i.variant_id }).collect();
-                        events::emit(element.as_ref(), events::OFFER_ACCEPT, &detail(&o, items, Some(&cart)), false);
-                        status.try_set(t(locale, Msg::OfferAccepted).to_owned());
-                    }
-                    Err(e) => {
-                        let message = describe(&e);
-                        events::emit(element.as_ref(), events::ERROR, &events::ErrorDetail { action: "offer-accept", code: e.code(), message: &message }, false);
-                        status.try_set(message);
-                    }
-                }
-            });
-        }
-    };
+    }
+}
 
-    Box::new(leptos::mount::mount_to(container, move || {
-        let (accept, dismiss) = (accept.clone(), dismiss.clone());
-        let dismiss_esc = dismiss.clone();
-        let body = move || {
-            let (o, _) = offer()?;
-            let items = o.items.iter().map(|i| {
-                let (variant, toggle) = (i.variant_id.clone(), i.variant_id.clone());
-                let image = i.image.clone().map(|img| view! { <img part="image" src=resolve_api_url(&img.url) alt="" width="56" height="56" /> });
-                let title = if i.variant_title.is_empty() { i.title.clone() } else { format!("{} — {}", i.title, i.variant_title) };
-                let why = (i.reason == offer::Reason::Viewed).then(|| view! { <span part="why">{t(locale, Msg::YouViewed)}</span> });
-                let price = i.price;
-                let offer_price = i.offer_price;
-                let full = move || (!ended() && offer_price != price).then(|| view! { <span part="full-price">{format_money(&price)}</span> });
-                let now_price = move || if ended() { format_money(&price) } else { format_money(&offer_price) };
-                let sold_out = (!i.available).then(|| view! { <span part="sold-out">{t(locale, Msg::SoldOut)}</span> });
-                let available = i.available;
-                view! {
-                    <li part="item" data-variant-id=i.variant_id.clone()>
-                        <label>
-                            <input type="checkbox" part="checkbox" disabled=!available prop:checked=move || available && is_checked(&variant)
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    unchecked.update(|u| {
-                                        u.retain(|x| *x != toggle);
-                                        if !on { u.push(toggle.clone()); }
-                                    });
-                                } />
-                            {image}
-                            <span part="item-title">{title}{why}{sold_out}</span>
-                            <span part="prices">{full}<span part="offer-price">{now_price}</span></span>
-                        </label>
-                    </li>
+impl View {
+    fn remaining(&self) -> i64 {
+        self.offer.borrow().as_ref().map_or(0, |(o, received)| offer::remaining_ms(o.expires_at, o.server_time, *received, (js_sys::Date::now() as i64).max(*received)))
+    }
+    fn discounted(&self) -> bool {
+        self.offer.borrow().as_ref().is_some_and(|(o, _)| o.percent_off > 0)
+    }
+    fn ended(&self) -> bool {
+        self.discounted() && self.remaining() == 0
+    }
+    fn is_checked(&self, variant: &str) -> bool {
+        !self.unchecked.borrow().iter().any(|x| x == variant)
+    }
+    fn part(&self, name: &str) -> Option<Element> {
+        self.dialog.query_selector(&format!("[part={name}]")).ok().flatten()
+    }
+}
+
+/// (Re)loads the offer for the current order; only the newest request counts.
+fn load(view: &Rc<View>) {
+    let (order, key) = (view.host.attr_value("order"), view.host.attr_value("order-key"));
+    *view.offer.borrow_mut() = None;
+    *view.ticker.borrow_mut() = None;
+    if view.dialog.open() {
+        view.dialog.close();
+    }
+    dom::clear(&view.dialog);
+    let _ = view.host.element.set_attribute("hidden", "");
+    let mine = view.generation.get().wrapping_add(1);
+    view.generation.set(mine);
+    let view = view.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = fetch(order, key.clone()).await;
+        if view.generation.get() != mine {
+            return; // superseded by a newer order, or disconnected
+        }
+        let host = &view.host;
+        // The host says where things stand (`data-offer-status`), for the theme and for tests.
+        let state = match result {
+            Ok(Some(o)) => match o.status {
+                OfferStatus::Open => {
+                    events::emit(host.target(), events::OFFER_IMPRESSION, &OfferDetail { offer: &o, items: all_items(&o), cart: None }, false);
+                    record(host, &o, key, OfferEvent::Impression);
+                    *view.offer.borrow_mut() = Some((o, js_sys::Date::now() as i64));
+                    "open"
                 }
-            }).collect_view();
-            let percent = o.percent_off;
-            let deal = move || {
-                if !discounted() {
-                    None
-                } else if ended() {
-                    Some(view! { <p part="deal">{t(locale, Msg::OfferEnded)}</p> }.into_any())
-                } else {
-                    Some(view! {
-                        <p part="deal" id="cc-offer-deal"><strong>{format!("−{percent} % ")}</strong>{t(locale, Msg::OfferOff)}". "
-                            {t(locale, Msg::OfferEndsIn)}" "<span part="timer" role="timer" aria-live="off">{move || offer::countdown_text(remaining())}</span></p>
-                    }.into_any())
+                OfferStatus::Holdout => {
+                    // Seen by nobody, counted all the same: the control group of the experiment.
+                    events::emit(host.target(), events::OFFER_IMPRESSION, &OfferDetail { offer: &o, items: Vec::new(), cart: None }, false);
+                    record(host, &o, key, OfferEvent::Impression);
+                    "holdout"
                 }
-            };
-            let points = (o.loyalty.earned > 0 || o.loyalty.balance.is_some()).then(|| {
-                let balance = o.loyalty.balance.map(|b| format!(" · {}: {}", t(locale, Msg::PointsBalance), i18n::points(locale, b)));
-                view! { <p part="points">{format!("{}: {}", t(locale, Msg::PointsEarned), o.loyalty.earned)}{balance}</p> }
-            });
-            let confirmation = format!("✓ {} — {}", i18n::order_number(locale, o.order_number), t(locale, Msg::OrderConfirmedShort));
-            let accept = accept.clone();
-            let dismiss = dismiss.clone();
-            let href = move || cart_url.get().unwrap_or_else(|| "cart.html".into());
-            let actions = move || {
-                let dismiss_done = dismiss.clone();
-                if accepted.get() {
-                    view! {
-                        <a part="view-cart" href=href>{t(locale, Msg::ViewCart)}</a>
-                        <button part="dismiss" type="button" on:click=move |_| dismiss_done()>{t(locale, Msg::Close)}</button>
-                    }.into_any()
-                } else {
-                    let (accept, dismiss) = (accept.clone(), dismiss.clone());
-                    view! {
-                        <button part="accept" type="button" disabled=move || busy.get() || ended() on:click=move |_| accept()>{t(locale, Msg::AddToNewCart)}</button>
-                        <button part="dismiss" type="button" on:click=move |_| dismiss()>{t(locale, Msg::NoThanks)}</button>
-                    }.into_any()
-                }
-            };
-            Some(view! {
-                <p part="confirmation">{confirmation}</p>
-                <h2 part="title" id="cc-offer-title">{t(locale, Msg::OfferTitle)}</h2>
-                {deal}
-                <ul part="items">{items}</ul>
-                {points}
-                <p part="status" role="status" aria-live="polite">{move || status.get()}</p>
-                <div part="actions">{actions}</div>
-            })
+                other => status_name(other),
+            },
+            Ok(None) => "none",
+            Err(e) => {
+                // An unknown order or a wrong key is not the customer's problem on a
+                // thank-you page (the page says so itself): report it and stay out of the way.
+                events::error(host.target(), "offer-load", e.code(), &describe(&e));
+                "error"
+            }
         };
-        view! {
-            <dialog part="dialog" node_ref=dialog aria-modal="true" aria-labelledby="cc-offer-title"
-                on:cancel=move |_: web_sys::Event| dismiss_esc()>
-                {body}
-            </dialog>
+        let _ = host.element.set_attribute("data-offer-status", state);
+        if view.offer.borrow().is_some() {
+            draw(&view);
+            let _ = host.element.remove_attribute("hidden");
+            if view.dialog.show_modal().is_err() {
+                view.dialog.set_open(true);
+            }
+            let v = view.clone();
+            *view.ticker.borrow_mut() = Some(Ticker::every_second(move || tick(&v)));
         }
-    }))
+    });
+}
+
+/// Builds the dialog's content for the offer on screen.
+fn draw(view: &View) {
+    let locale = config::get().locale;
+    let Some((o, _)) = view.offer.borrow().clone() else { return };
+    dom::clear(&view.dialog);
+    let items = el("ul").part("items").done();
+    for i in &o.items {
+        let title = if i.variant_title.is_empty() { i.title.clone() } else { format!("{} — {}", i.title, i.variant_title) };
+        let mut title_el = el("span").part("item-title").text(&title);
+        if i.reason == offer::Reason::Viewed {
+            title_el = title_el.child(el("span").part("why").text(t(locale, Msg::YouViewed)));
+        }
+        if !i.available {
+            title_el = title_el.child(el("span").part("sold-out").text(t(locale, Msg::SoldOut)));
+        }
+        let mut input = el("input").attr("type", "checkbox").part("checkbox").act("toggle");
+        if !i.available {
+            input = input.attr("disabled", "");
+        }
+        let mut label = el("label").child(input);
+        if let Some(img) = &i.image {
+            label = label.child(el("img").part("image").attr("src", &resolve_api_url(&img.url)).attr("alt", "").attr("width", "56").attr("height", "56"));
+        }
+        let prices = el("span").part("prices").child(el("span").part("full-price")).child(el("span").part("offer-price"));
+        label = label.child(title_el).child(prices);
+        let _ = items.append_child(&el("li").part("item").attr("data-variant-id", &i.variant_id).attr("data-key", &i.variant_id).child(label).done());
+    }
+    let _ = view.dialog.append_child(&el("p").part("confirmation").text(&format!("✓ {} — {}", i18n::order_number(locale, o.order_number), t(locale, Msg::OrderConfirmedShort))).done());
+    let _ = view.dialog.append_child(&el("h2").part("title").attr("id", "cc-offer-title").text(t(locale, Msg::OfferTitle)).done());
+    let _ = view.dialog.append_child(&el("p").part("deal").attr("id", "cc-offer-deal").done());
+    let _ = view.dialog.append_child(&items);
+    if o.loyalty.earned > 0 || o.loyalty.balance.is_some() {
+        let balance = o.loyalty.balance.map(|b| format!(" · {}: {}", t(locale, Msg::PointsBalance), i18n::points(locale, b))).unwrap_or_default();
+        let _ = view.dialog.append_child(&el("p").part("points").text(&format!("{}: {}{balance}", t(locale, Msg::PointsEarned), o.loyalty.earned)).done());
+    }
+    let _ = view.dialog.append_child(&el("p").part("status").attr("role", "status").attr("aria-live", "polite").done());
+    let _ = view.dialog.append_child(&el("div").part("actions").done());
+    draw_actions(view);
+    tick(view);
+}
+
+fn draw_actions(view: &View) {
+    let locale = config::get().locale;
+    let Some(actions) = view.part("actions") else { return };
+    dom::clear(&actions);
+    if view.accepted.get() {
+        let href = view.host.attr_value("cart-url").unwrap_or_else(|| "cart.html".into());
+        let _ = actions.append_child(&el("a").part("view-cart").attr("href", &href).text(t(locale, Msg::ViewCart)).done());
+        let _ = actions.append_child(&dom::button("dismiss", "dismiss", t(locale, Msg::Close)).done());
+    } else {
+        let _ = actions.append_child(&dom::button("accept", "accept", t(locale, Msg::AddToNewCart)).done());
+        let _ = actions.append_child(&dom::button("dismiss", "dismiss", t(locale, Msg::NoThanks)).done());
+    }
+}
+
+/// What changes with time: the countdown, the prices, whether accepting is possible.
+fn tick(view: &View) {
+    let locale = config::get().locale;
+    let Some((o, _)) = view.offer.borrow().clone() else { return };
+    let ended = view.ended();
+    if let Some(deal) = view.part("deal") {
+        if !view.discounted() {
+            dom::show(&deal, false);
+        } else if ended {
+            dom::show(&deal, true);
+            dom::set_text(&deal, t(locale, Msg::OfferEnded));
+        } else {
+            dom::show(&deal, true);
+            let text = offer::countdown_text(view.remaining());
+            match deal.query_selector("[part=timer]").ok().flatten() {
+                Some(timer) => dom::set_text(&timer, &text),
+                None => {
+                    dom::clear(&deal);
+                    let _ = deal.append_child(&el("strong").text(&format!("−{} % ", o.percent_off)).done());
+                    let _ = deal.append_child(&dom::document().create_text_node(&format!("{}. {} ", t(locale, Msg::OfferOff), t(locale, Msg::OfferEndsIn))));
+                    let _ = deal.append_child(&el("span").part("timer").attr("role", "timer").attr("aria-live", "off").text(&text).done());
+                }
+            }
+        }
+    }
+    for i in &o.items {
+        let Ok(Some(row)) = view.dialog.query_selector(&format!("[data-variant-id=\"{}\"]", i.variant_id.replace('"', ""))) else { continue };
+        if let Ok(Some(full)) = row.query_selector("[part=full-price]") {
+            if !ended && i.offer_price != i.price {
+                dom::set_text(&full, &format_money(&i.price));
+            } else {
+                full.remove();
+            }
+        }
+        if let Ok(Some(now)) = row.query_selector("[part=offer-price]") {
+            dom::set_text(&now, &format_money(if ended { &i.price } else { &i.offer_price }));
+        }
+        if let Ok(Some(input)) = row.query_selector("input") {
+            input.unchecked_ref::<HtmlInputElement>().set_checked(i.available && view.is_checked(&i.variant_id));
+        }
+    }
+    if let Some(accept) = view.part("accept") {
+        dom::set_flag(&accept, "disabled", view.busy.get() || ended);
+    }
+}
+
+fn set_status(view: &View, text: &str) {
+    if let Some(s) = view.part("status") {
+        dom::set_text(&s, text);
+    }
+}
+
+fn dismiss(view: &Rc<View>) {
+    if let Some((o, _)) = view.offer.borrow().clone()
+        && !view.accepted.get()
+    {
+        events::emit(view.host.target(), events::OFFER_DISMISS, &OfferDetail { offer: &o, items: all_items(&o), cart: None }, false);
+        record(&view.host, &o, view.host.attr_value("order-key"), OfferEvent::Dismiss);
+    }
+    view.dialog.close();
+}
+
+fn accept(view: &Rc<View>) {
+    let locale = config::get().locale;
+    let Some((o, _)) = view.offer.borrow().clone() else { return };
+    let chosen: Vec<String> = o.items.iter().filter(|i| i.available && view.is_checked(&i.variant_id)).map(|i| i.variant_id.clone()).collect();
+    if chosen.is_empty() {
+        set_status(view, t(locale, Msg::ChooseOne));
+        return;
+    }
+    if view.busy.replace(true) {
+        return;
+    }
+    set_status(view, t(locale, Msg::Adding));
+    tick(view);
+    let key = view.host.attr_value("order-key");
+    let view = view.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = match with_adapter!(accept_offer(&o.order_id, key.as_deref(), &chosen)) {
+            Ok(call) => execute(call).await,
+            Err(e) => Err(e),
+        };
+        let result = match result {
+            Ok(cart) => store::switch_to(&cart.id).await.or(Ok(cart)),
+            Err(e) => Err(e),
+        };
+        view.busy.set(false);
+        match result {
+            Ok(cart) => {
+                view.accepted.set(true);
+                let items = o.items.iter().filter(|i| chosen.contains(&i.variant_id)).map(|i| events::BundleItem { product_id: &i.product_id, variant_id: &i.variant_id }).collect();
+                events::emit(view.host.target(), events::OFFER_ACCEPT, &OfferDetail { offer: &o, items, cart: Some(&cart) }, false);
+                set_status(&view, t(locale, Msg::OfferAccepted));
+                draw_actions(&view);
+            }
+            Err(e) => {
+                let message = describe(&e);
+                events::error(view.host.target(), "offer-accept", e.code(), &message);
+                set_status(&view, &message);
+            }
+        }
+        tick(&view);
+    });
+}
+
+pub fn mount(host: Rc<Host>) -> Live {
+    host.style("cc-post-checkout", CSS);
+    let dialog: HtmlDialogElement = el("dialog").part("dialog").attr("aria-modal", "true").attr("aria-labelledby", "cc-offer-title").done().unchecked_into();
+    let _ = host.root.append_child(&dialog);
+    let view = Rc::new(View {
+        host: host.clone(),
+        dialog,
+        offer: RefCell::new(None),
+        unchecked: RefCell::new(Vec::new()),
+        busy: Cell::new(false),
+        accepted: Cell::new(false),
+        generation: Cell::new(0),
+        ticker: RefCell::new(None),
+    });
+    let v = view.clone();
+    host.listen_root("click", move |ev: Event| match dom::action_of(&ev, &v.host.root).map(|(_, a)| a).as_deref() {
+        Some("accept") => accept(&v),
+        Some("dismiss") => dismiss(&v),
+        _ => {}
+    });
+    let v = view.clone();
+    host.listen_root("change", move |ev: Event| {
+        let Some((target, act)) = dom::action_of(&ev, &v.host.root) else { return };
+        if act != "toggle" {
+            return;
+        }
+        let Some(id) = dom::row_key(&target) else { return };
+        let on = target.unchecked_ref::<HtmlInputElement>().checked();
+        let mut u = v.unchecked.borrow_mut();
+        u.retain(|x| *x != id);
+        if !on {
+            u.push(id);
+        }
+    });
+    // Esc: the dialog's `cancel` (it does not bubble out of the dialog, so listen on it).
+    let v = view.clone();
+    let target: web_sys::EventTarget = view.dialog.clone().into();
+    host.listen_on(&target, "cancel", false, move |_| dismiss(&v));
+    load(&view);
+    Box::new(PostCheckout(view))
+}
+
+/// `getOffer(order, key)`, `acceptOffer(order, key, variants)`, `offerEvent(order, key, kind)`.
+pub fn invoke(name: String, args: js_sys::Array) -> crate::chunks::Answer {
+    use crate::api::reject;
+    Box::pin(async move {
+        let order = args.get(0).as_string().unwrap_or_default();
+        let key = args.get(1).as_string();
+        match name.as_str() {
+            "getOffer" => {
+                let call = with_adapter!(order_offer(&order, key.as_deref(), &super::viewed::viewed_products())).map_err(reject)?;
+                execute(call).await.map(|o| js::to_js(&o)).map_err(reject)
+            }
+            "acceptOffer" => {
+                let list = args.get(2);
+                let variant_ids: Vec<String> = if js_sys::Array::is_array(&list) { list.unchecked_into::<js_sys::Array>().iter().filter_map(|v| v.as_string()).collect() } else { Vec::new() };
+                let call = with_adapter!(accept_offer(&order, key.as_deref(), &variant_ids)).map_err(reject)?;
+                let cart = execute(call).await.map_err(reject)?;
+                store::switch_to(&cart.id).await.map(|c| js::to_js(&c)).map_err(reject)
+            }
+            "offerEvent" => {
+                let event = match args.get(2).as_string().as_deref() {
+                    Some("impression") => OfferEvent::Impression,
+                    Some("dismiss") => OfferEvent::Dismiss,
+                    other => return Err(js::js_error("invalid_request", &format!("unknown offer event {other:?}; use impression or dismiss"))),
+                };
+                let call = with_adapter!(offer_event(&order, key.as_deref(), event)).map_err(reject)?;
+                execute(call).await.map(|()| wasm_bindgen::JsValue::UNDEFINED).map_err(reject)
+            }
+            other => Err(js::js_error("invalid_request", &format!("crosscart has no function {other:?}"))),
+        }
+    })
 }

@@ -9,21 +9,22 @@
 //! in the gazetteer shipped with the SDK. Hidden when the backend has no
 //! per-store stock (never shows a guess).
 
-use super::{describe, Host};
+use super::{describe, Host, Live, Mounted};
+use crate::dom::{self, el};
 use crate::js::IntlZone;
 use crate::stores::{self, Located};
 use crate::transport::execute;
-use crate::{config, events, store};
+use crate::{config, events, js, store, with_adapter};
 use crosscart_core::i18n::{self, t, Locale, Msg};
+use crosscart_core::json::{ObjectWriter, ToJson};
 use crosscart_core::protocol::{NewLine, ProtocolError};
-use crosscart_core::store::{nearby, open_status, pickup_ready, Level, OpenStatus, Pickup, StockQuery, Store};
+use crosscart_core::store::{nearby, open_status, pickup_ready, GeoIndex, GeoPoint, Level, OpenStatus, Pickup, StockQuery, Store};
 use crosscart_core::Fulfillment;
-use leptos::prelude::*;
-use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::HtmlElement;
-
-pub const ATTRIBUTES: &[&str] = &["product", "variant", "quantity", "limit", "lat", "lon", "country"];
+use web_sys::{Element, Event, HtmlInputElement};
 pub const CSS: &str = "
 :host{display:block}
 [part=base]{display:grid;gap:var(--cc-space,1rem)}
@@ -118,7 +119,7 @@ fn level_part(level: Level) -> &'static str {
 /// pickup times worked out in each store's own time zone.
 async fn load_rows(variant: String, at: crosscart_core::store::GeoPoint, quantity: u32, limit: usize) -> Result<Vec<Row>, ProtocolError> {
     let dir = stores::directory().await?;
-    let stock = execute(config::adapter().variant_stock(&variant)?).await?;
+    let stock = execute(with_adapter!(variant_stock(&variant))?).await?;
     let free: Vec<u32> = dir.stores.iter().map(|s| stock.stock.iter().find(|l| l.store_id == s.id).map_or(0, |l| l.quantity)).collect();
     let query = StockQuery { at, requested: quantity, limit, low_threshold: stock.low_stock_threshold, warehouse: stock.warehouse };
     let now = js_sys::Date::now() as i64;
@@ -146,171 +147,150 @@ async fn load_rows(variant: String, at: crosscart_core::store::GeoPoint, quantit
         .collect())
 }
 
-pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
-    let locale = config::get().locale;
-    let element = host.element.clone();
-    let (product, variant_attr, quantity_attr, limit_attr) = (host.attr("product"), host.attr("variant"), host.attr("quantity"), host.attr("limit"));
-    let (lat_attr, lon_attr, country_attr) = (host.attr("lat"), host.attr("lon"), host.attr("country"));
 
-    if !config::adapter().capabilities().per_store_stock {
-        let _ = element.set_attribute("hidden", "");
-        return Box::new(());
+struct View {
+    host: Rc<Host>,
+    message: Element,
+    alternatives: Element,
+    list_heading: Element,
+    body: Element,
+    location: RefCell<Where>,
+    load: RefCell<Load>,
+    /// An error from the last action, shown when the location says nothing.
+    note: RefCell<String>,
+    choices: RefCell<Vec<Located>>,
+    reserving: RefCell<Option<String>>,
+    generation: Cell<u32>,
+    my_store: RefCell<Option<String>>,
+    /// The variant: the attribute, or the product's first variant.
+    variant: RefCell<Option<String>>,
+    /// What the current rows were loaded for.
+    asked: RefCell<Option<(String, (i64, i64), u32, usize)>>,
+}
+
+struct StoreStock(Rc<View>);
+
+impl Mounted for StoreStock {
+    fn changed(&self, name: &str) {
+        let v = &self.0;
+        if matches!(name, "lat" | "lon") && (v.host.has("lat") || v.host.has("lon")) {
+            // Attributes set later win over what was remembered.
+            *v.location.borrow_mut() = initial_location(v.host.attr("lat"), v.host.attr("lon"));
+        }
+        if matches!(name, "variant" | "product") {
+            resolve_variant(v);
+        }
+        reload(v, false);
+        render(v);
     }
+}
 
-    let location = RwSignal::new(initial_location(lat_attr.get_untracked(), lon_attr.get_untracked()));
-    // Attributes set later win over what was remembered.
-    Effect::new(move |first: Option<()>| {
-        let (lat, lon) = (lat_attr.get(), lon_attr.get());
-        if first.is_some() && (lat.is_some() || lon.is_some()) {
-            location.set(initial_location(lat, lon));
+fn quantity(h: &Host) -> u32 {
+    h.attr_value("quantity").and_then(|q| q.parse::<u32>().ok()).filter(|q| (1..=crosscart_core::cart::MAX_LINE_QUANTITY).contains(q)).unwrap_or(1)
+}
+
+fn limit(h: &Host) -> usize {
+    h.attr_value("limit").and_then(|l| l.parse::<usize>().ok()).filter(|l| (1..=50).contains(l)).unwrap_or(5)
+}
+
+/// The variant to show: the attribute, or (asked once) the product's first.
+fn resolve_variant(view: &Rc<View>) {
+    let h = &view.host;
+    match (h.attr_value("variant"), h.attr_value("product")) {
+        (Some(v), _) => *view.variant.borrow_mut() = Some(v),
+        (None, Some(p)) => {
+            let view = view.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let locale = config::get().locale;
+                match async { execute(with_adapter!(get_product(&p))?).await }.await {
+                    Ok(prod) => *view.variant.borrow_mut() = prod.variants.first().map(|v| v.id.clone()),
+                    Err(e) => *view.load.borrow_mut() = Load::Failed(format!("{} {}", t(locale, Msg::StockFailed), describe(&e))),
+                }
+                reload(&view, false);
+                render(&view);
+            });
+        }
+        (None, None) => *view.variant.borrow_mut() = None,
+    }
+}
+
+/// Loads the rows again if the place, variant, quantity or limit changed (or when `force`d).
+fn reload(view: &Rc<View>, force: bool) {
+    let Where::At(at) = view.location.borrow().clone() else { return };
+    let Some(point) = at.point() else { return };
+    let Some(variant) = view.variant.borrow().clone() else { return };
+    let (q, k) = (quantity(&view.host), limit(&view.host));
+    let asked = (variant.clone(), ((point.lat * 1e6) as i64, (point.lon * 1e6) as i64), q, k);
+    if !force && view.asked.borrow().as_ref() == Some(&asked) {
+        return;
+    }
+    *view.asked.borrow_mut() = Some(asked);
+    let this_load = view.generation.get().wrapping_add(1);
+    view.generation.set(this_load);
+    if !matches!(*view.load.borrow(), Load::Ready(_)) {
+        *view.load.borrow_mut() = Load::Loading;
+    }
+    let view = view.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let locale = config::get().locale;
+        let result = load_rows(variant, point, q, k).await;
+        if view.generation.get() == this_load {
+            *view.load.borrow_mut() = match result {
+                Ok(rows) => Load::Ready(rows),
+                Err(e) => Load::Failed(format!("{} {}", t(locale, Msg::StockFailed), describe(&e))),
+            };
+            render(&view);
         }
     });
-    let load = RwSignal::new(Load::Idle);
-    let message = RwSignal::new(String::new());
-    let alternatives: RwSignal<Vec<Located>> = RwSignal::new(Vec::new());
-    let reserving: RwSignal<Option<String>> = RwSignal::new(None);
-    let refresh = RwSignal::new(0u32);
-    let generation = StoredValue::new(0u32);
-    let query_text = RwSignal::new(String::new());
-    let my_store = RwSignal::new(stores::remembered_store());
+}
 
-    // The variant: the attribute, or the product's first variant.
-    let variant: RwSignal<Option<String>> = RwSignal::new(None);
-    Effect::new(move |_| {
-        let (v, p) = (variant_attr.get().filter(|v| !v.is_empty()), product.get().filter(|p| !p.is_empty()));
-        match (v, p) {
-            (Some(v), _) => variant.set(Some(v)),
-            (None, Some(p)) => leptos::task::spawn_local(async move {
-                let found = async { execute(config::adapter().get_product(&p)?).await }.await;
-                match found {
-                    Ok(prod) => {
-                        variant.try_set(prod.variants.first().map(|v| v.id.clone()));
-                    }
-                    Err(e) => {
-                        load.try_set(Load::Failed(describe(&e)));
-                    }
-                }
-            }),
-            (None, None) => variant.set(None),
+fn store_row(view: &View, row: &Row, best: bool, can_pickup: bool) -> Element {
+    let locale = config::get().locale;
+    let mine = view.my_store.borrow().as_deref() == Some(row.store.id.as_str());
+    let address = [row.store.address.as_str(), row.store.postal_code.as_str(), row.store.city.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(", ");
+    let li = el("li")
+        .part(if best { "store best" } else { "store" })
+        .attr("data-store-id", &row.store.id)
+        .attr("data-key", &row.store.id)
+        .attr("data-level", level_part(row.level).trim_start_matches("level "))
+        .attr("data-available", &row.available.to_string())
+        .attr("data-distance-m", &(row.distance_m.round() as i64).to_string())
+        .attr("data-pickup", match row.pickup {
+            Pickup::Now => "now",
+            Pickup::Transfer => "transfer",
+            Pickup::Unavailable => "unavailable",
+        });
+    let li = if best { li.child(el("span").part("best-label").text(t(locale, Msg::ClosestWithIt))) } else { li };
+    let name = el("span").part("name").text(&row.store.name);
+    let name = if mine { name.child(el("span").part("badge").text("★")) } else { name };
+    let mut li = li
+        .child(name)
+        .child(el("span").part("distance").text(&i18n::distance_text(locale, row.distance_m)))
+        .child(el("span").part("address").text(&address))
+        .child(el("span").part(level_part(row.level)).text(&level_text(locale, row)))
+        .child(el("span").part("hours").text(&row.hours));
+    if !row.ready.is_empty() {
+        li = li.child(el("span").part("pickup").text(&row.ready));
+    }
+    // A backend without pickup lines (Medusa fulfils "pickup" from any
+    // location) shows the stock but never offers to reserve.
+    if row.pickup != Pickup::Unavailable && can_pickup {
+        let busy = view.reserving.borrow().as_deref() == Some(row.store.id.as_str());
+        let mut b = dom::button(if best { "reserve reserve-best" } else { "reserve" }, "reserve", t(locale, if busy { Msg::Reserving } else { Msg::Reserve }))
+            .attr("aria-label", &format!("{}: {}", t(locale, Msg::Reserve), row.store.name))
+            .attr("aria-busy", if busy { "true" } else { "false" });
+        if view.reserving.borrow().is_some() {
+            b = b.attr("disabled", "");
         }
-    });
-    let quantity = Memo::new(move |_| quantity_attr.get().and_then(|q| q.trim().parse::<u32>().ok()).filter(|q| (1..=crosscart_core::cart::MAX_LINE_QUANTITY).contains(q)).unwrap_or(1));
-    let limit = Memo::new(move |_| limit_attr.get().and_then(|l| l.trim().parse::<usize>().ok()).filter(|l| (1..=50).contains(l)).unwrap_or(5));
+        li = li.child(b);
+    }
+    li.done()
+}
 
-    Effect::new(move |_| {
-        refresh.track();
-        let Where::At(at) = location.get() else { return };
-        let Some(point) = at.point() else { return };
-        let Some(v) = variant.get() else { return };
-        let (q, k) = (quantity.get(), limit.get());
-        let this_load = generation.get_value().wrapping_add(1);
-        generation.set_value(this_load);
-        if !matches!(load.get_untracked(), Load::Ready(_)) {
-            load.set(Load::Loading);
-        }
-        leptos::task::spawn_local(async move {
-            let result = load_rows(v, point, q, k).await;
-            // The element may have been removed meanwhile: then there is nothing to update.
-            if generation.try_get_value() == Some(this_load) {
-                load.try_set(match result {
-                    Ok(rows) => Load::Ready(rows),
-                    Err(e) => Load::Failed(format!("{} {}", t(locale, Msg::StockFailed), describe(&e))),
-                });
-            }
-        });
-    });
-
-    let locate = move |_| {
-        location.set(Where::Locating);
-        message.set(String::new());
-        leptos::task::spawn_local(async move {
-            match wasm_bindgen_futures::JsFuture::from(crate::js::geolocate(10_000)).await {
-                Ok(v) => {
-                    let arr: js_sys::Array = v.unchecked_into();
-                    let (lat, lon) = (arr.get(0).as_f64().unwrap_or(f64::NAN), arr.get(1).as_f64().unwrap_or(f64::NAN));
-                    let here = Located { lat, lon, label: String::new() };
-                    if here.point().is_some() {
-                        stores::remember_location(&here);
-                        location.set(Where::At(here));
-                    } else {
-                        location.set(Where::Unavailable);
-                    }
-                }
-                Err(code) => location.set(if code.as_f64() == Some(1.0) { Where::Denied } else { Where::Unavailable }),
-            }
-        });
-    };
-
-    let choose = move |place: Located| {
-        stores::remember_location(&place);
-        alternatives.set(Vec::new());
-        location.set(Where::At(place));
-    };
-    let search = move |ev: web_sys::SubmitEvent| {
-        ev.prevent_default();
-        let text = query_text.get_untracked();
-        if text.trim().is_empty() {
-            return;
-        }
-        message.set(String::new());
-        let country = country_attr.get_untracked().or_else(|| (locale == Locale::Uk).then(|| "UA".to_owned()));
-        leptos::task::spawn_local(async move {
-            match stores::gazetteer().await {
-                Ok(g) => {
-                    let found: Vec<Located> = g
-                        .search(&text, country.as_deref(), 4)
-                        .into_iter()
-                        .map(|p| Located { lat: p.location.lat, lon: p.location.lon, label: format!("{} ({})", p.name, p.country) })
-                        .collect();
-                    match found.split_first() {
-                        Some((first, rest)) => {
-                            choose(first.clone());
-                            alternatives.set(rest.to_vec());
-                        }
-                        None => location.set(Where::NoPlace(text)),
-                    }
-                }
-                Err(e) => message.set(describe(&e)),
-            }
-        });
-    };
-
-    let reserve = Callback::new(move |row: Row| {
-        let Some(v) = variant.get_untracked() else { return };
-        let q = quantity.get_untracked();
-        reserving.set(Some(row.store.id.clone()));
-        message.set(String::new());
-        let element = element.clone();
-        leptos::task::spawn_local(async move {
-            let line = NewLine { variant_id: v.clone(), quantity: q, fulfillment: Fulfillment::Pickup { store_id: row.store.id.clone() }, bundle: None, allow_transfer: row.pickup == Pickup::Transfer };
-            let result = store::add_line(line).await;
-            if reserving.try_set(None).is_some() {
-                return; // the element was removed meanwhile
-            }
-            let target: &web_sys::EventTarget = element.as_ref();
-            match result {
-                Ok(cart) => {
-                    stores::remember_store(&row.store.id);
-                    my_store.set(Some(row.store.id.clone()));
-                    message.set(format!("{}: {}", t(locale, Msg::Reserved), row.store.name));
-                    let line = cart.lines.iter().find(|l| l.variant_id == v && matches!(&l.fulfillment, Fulfillment::Pickup { store_id } if *store_id == row.store.id));
-                    let change = events::CartChange { action: "add", variant_id: &v, line_id: line.map(|l| l.id.as_str()), quantity: q, cart: &cart };
-                    events::emit(target, events::CART_CHANGE, &change, false);
-                }
-                Err(e) => {
-                    let text = match &e {
-                        ProtocolError::InsufficientStock { available: Some(available), .. } => format!("{} {}", t(locale, Msg::ReserveFailed), i18n::only_left(locale, *available)),
-                        other => format!("{} {}", t(locale, Msg::ReserveFailed), describe(other)),
-                    };
-                    events::emit(target, events::ERROR, &events::ErrorDetail { action: "reserve", code: e.code(), message: &text }, false);
-                    message.set(text);
-                }
-            }
-            refresh.update(|n| *n += 1);
-        });
-    });
-
-    let location_note = move || match location.get() {
+fn render(view: &Rc<View>) {
+    let locale = config::get().locale;
+    let location = view.location.borrow().clone();
+    let note = match &location {
         Where::Locating => t(locale, Msg::Locating).to_owned(),
         Where::Denied => t(locale, Msg::LocationDenied).to_owned(),
         Where::Unavailable => t(locale, Msg::LocationUnavailable).to_owned(),
@@ -318,90 +298,305 @@ pub fn mount(host: &Host, container: HtmlElement) -> Box<dyn Any> {
         Where::NoPlace(q) => format!("“{q}”: {}", t(locale, Msg::NoPlace)),
         _ => String::new(),
     };
-    let heading = move || match location.get() {
-        Where::At(at) => Some(format!("{} {}", t(locale, Msg::StoresNear), if at.label.is_empty() { t(locale, Msg::YourLocation).to_owned() } else { at.label })),
-        _ => None,
-    };
-
-    let store_view = move |row: Row, best: bool| {
-        let busy = {
-            let id = row.store.id.clone();
-            Signal::derive(move || reserving.get().as_deref() == Some(id.as_str()))
-        };
-        let any_busy = move || reserving.get().is_some();
-        let mine = {
-            let id = row.store.id.clone();
-            move || my_store.get().as_deref() == Some(id.as_str())
-        };
-        // A backend without pickup lines (Medusa fulfils "pickup" from any
-        // location) shows the stock but never offers to reserve.
-        let can_reserve = row.pickup != Pickup::Unavailable && config::adapter().capabilities().pickup;
-        let label = format!("{}: {}", t(locale, Msg::Reserve), row.store.name);
-        let r = row.clone();
-        let address = [row.store.address.as_str(), row.store.postal_code.as_str(), row.store.city.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(", ");
-        view! {
-            <li part=if best { "store best" } else { "store" } data-store-id=row.store.id.clone() data-level=level_part(row.level).trim_start_matches("level ") data-available=row.available.to_string() data-distance-m=(row.distance_m.round() as i64).to_string() data-pickup=format!("{:?}", row.pickup).to_lowercase()>
-                {best.then(|| view! { <span part="best-label">{t(locale, Msg::ClosestWithIt)}</span> })}
-                <span part="name">{row.store.name.clone()}{move || mine().then(|| view! { <span part="badge">"★"</span> })}</span>
-                <span part="distance">{i18n::distance_text(locale, row.distance_m)}</span>
-                <span part="address">{address}</span>
-                <span part=level_part(row.level)>{level_text(locale, &row)}</span>
-                <span part="hours">{row.hours.clone()}</span>
-                {(!row.ready.is_empty()).then(|| view! { <span part="pickup">{row.ready.clone()}</span> })}
-                {can_reserve.then(|| view! {
-                    <button part=if best { "reserve reserve-best" } else { "reserve" } type="button" aria-label=label.clone() disabled=any_busy aria-busy=move || busy.get().to_string()
-                        on:click=move |_| reserve.run(r.clone())>
-                        {move || if busy.get() { t(locale, Msg::Reserving) } else { t(locale, Msg::Reserve) }}
-                    </button>
-                })}
-            </li>
+    dom::set_text(&view.message, if note.is_empty() { view.note.borrow().clone() } else { note }.as_str());
+    dom::clear(&view.alternatives);
+    for (i, a) in view.choices.borrow().iter().enumerate() {
+        let _ = view.alternatives.append_child(&dom::button("alternative", "alt", &a.label).attr("data-index", &i.to_string()).done());
+    }
+    dom::show(&view.alternatives, !view.choices.borrow().is_empty());
+    match &location {
+        Where::At(at) => {
+            dom::show(&view.list_heading, true);
+            dom::set_text(&view.list_heading, &format!("{} {}", t(locale, Msg::StoresNear), if at.label.is_empty() { t(locale, Msg::YourLocation) } else { &at.label }));
         }
-    };
-
-    let body = move || match load.get() {
+        _ => dom::show(&view.list_heading, false),
+    }
+    dom::clear(&view.body);
+    let body = match &*view.load.borrow() {
         Load::Idle => None,
-        Load::Loading => Some(view! { <p part="status" role="status">{t(locale, Msg::Loading)}</p> }.into_any()),
-        Load::Failed(text) => Some(view! {
-            <div part="error" role="alert">
-                <p part="message">{text}</p>
-                <button part="retry" type="button" on:click=move |_| refresh.update(|n| *n += 1)>{t(locale, Msg::Retry)}</button>
-            </div>
-        }.into_any()),
-        Load::Ready(rows) if rows.is_empty() => Some(view! { <p part="status" role="status">{t(locale, Msg::NoStores)}</p> }.into_any()),
+        Load::Loading => Some(el("p").part("status").attr("role", "status").text(t(locale, Msg::Loading)).done()),
+        Load::Failed(text) => Some(el("div").part("error").attr("role", "alert").child(el("p").part("message").text(text)).child(dom::button("retry", "retry", t(locale, Msg::Retry))).done()),
+        Load::Ready(rows) if rows.is_empty() => Some(el("p").part("status").attr("role", "status").text(t(locale, Msg::NoStores)).done()),
         Load::Ready(rows) => {
             let best_first = rows.first().is_some_and(|r| r.pickup == Pickup::Now);
-            let items = rows.into_iter().enumerate().map(|(i, r)| store_view(r, best_first && i == 0)).collect_view();
-            Some(view! { <ol part="list" aria-labelledby="cc-store-heading">{items}</ol> }.into_any())
+            let can_pickup = with_adapter!(capabilities()).pickup;
+            let list = el("ol").part("list").attr("aria-labelledby", "cc-store-heading").done();
+            for (i, r) in rows.iter().enumerate() {
+                let _ = list.append_child(&store_row(view, r, best_first && i == 0, can_pickup));
+            }
+            Some(list)
         }
     };
+    if let Some(b) = body {
+        let _ = view.body.append_child(&b);
+    }
+}
 
-    let mount = leptos::mount::mount_to(container, move || {
-        view! {
-            <section part="base" aria-labelledby="cc-store-title">
-                <h2 part="heading" id="cc-store-title">{t(locale, Msg::PickupInStore)}</h2>
-                <form part="search" on:submit=search>
-                    <label>
-                        <span>{t(locale, Msg::PostalOrCity)}</span>
-                        <input part="input" type="search" name="place" autocomplete="postal-code" maxlength="80"
-                            prop:value=move || query_text.get() on:input=move |ev| query_text.set(event_target_value(&ev)) />
-                    </label>
-                    <button part="find" type="submit">{t(locale, Msg::FindStores)}</button>
-                    <button part="locate" type="button" on:click=locate>{t(locale, Msg::UseMyLocation)}</button>
-                </form>
-                <p part="message" role="status" aria-live="polite">{move || { let n = location_note(); if n.is_empty() { message.get() } else { n } }}</p>
-                {move || {
-                    let alts = alternatives.get();
-                    (!alts.is_empty()).then(|| view! {
-                        <div part="alternatives">{alts.into_iter().map(|a| {
-                            let label = a.label.clone();
-                            view! { <button part="alternative" type="button" on:click=move |_| choose(a.clone())>{label}</button> }
-                        }).collect_view()}</div>
-                    })
-                }}
-                {move || heading().map(|h| view! { <h3 part="heading" id="cc-store-heading">{h}</h3> })}
-                {body}
-            </section>
+fn locate(view: &Rc<View>) {
+    *view.location.borrow_mut() = Where::Locating;
+    *view.note.borrow_mut() = String::new();
+    render(view);
+    let view = view.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let next = match wasm_bindgen_futures::JsFuture::from(js::geolocate(10_000)).await {
+            Ok(v) => {
+                let arr: js_sys::Array = v.unchecked_into();
+                let here = Located { lat: arr.get(0).as_f64().unwrap_or(f64::NAN), lon: arr.get(1).as_f64().unwrap_or(f64::NAN), label: String::new() };
+                if here.point().is_some() {
+                    stores::remember_location(&here);
+                    Where::At(here)
+                } else {
+                    Where::Unavailable
+                }
+            }
+            Err(code) => {
+                if code.as_f64() == Some(1.0) {
+                    Where::Denied
+                } else {
+                    Where::Unavailable
+                }
+            }
+        };
+        *view.location.borrow_mut() = next;
+        reload(&view, false);
+        render(&view);
+    });
+}
+
+fn choose(view: &Rc<View>, place: Located) {
+    stores::remember_location(&place);
+    view.choices.borrow_mut().clear();
+    *view.location.borrow_mut() = Where::At(place);
+    reload(view, false);
+    render(view);
+}
+
+fn search(view: &Rc<View>, text: String) {
+    if text.trim().is_empty() {
+        return;
+    }
+    *view.note.borrow_mut() = String::new();
+    let locale = config::get().locale;
+    let country = view.host.attr_value("country").or_else(|| (locale == Locale::Uk).then(|| "UA".to_owned()));
+    let view = view.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        match stores::gazetteer().await {
+            Ok(g) => {
+                let found: Vec<Located> =
+                    g.search(&text, country.as_deref(), 4).into_iter().map(|p| Located { lat: p.location.lat, lon: p.location.lon, label: format!("{} ({})", p.name, p.country) }).collect();
+                match found.split_first() {
+                    Some((first, rest)) => {
+                        choose(&view, first.clone());
+                        *view.choices.borrow_mut() = rest.to_vec();
+                    }
+                    None => *view.location.borrow_mut() = Where::NoPlace(text),
+                }
+            }
+            Err(e) => *view.note.borrow_mut() = describe(&e),
+        }
+        render(&view);
+    });
+}
+
+fn reserve(view: &Rc<View>, store_id: &str) {
+    let Some(v) = view.variant.borrow().clone() else { return };
+    let Load::Ready(rows) = view.load.borrow().clone() else { return };
+    let Some(row) = rows.into_iter().find(|r| r.store.id == store_id) else { return };
+    if view.reserving.borrow().is_some() {
+        return;
+    }
+    let q = quantity(&view.host);
+    *view.reserving.borrow_mut() = Some(row.store.id.clone());
+    *view.note.borrow_mut() = String::new();
+    render(view);
+    let view = view.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let locale = config::get().locale;
+        let line = NewLine { variant_id: v.clone(), quantity: q, fulfillment: Fulfillment::Pickup { store_id: row.store.id.clone() }, bundle: None, allow_transfer: row.pickup == Pickup::Transfer };
+        let result = store::add_line(line).await;
+        *view.reserving.borrow_mut() = None;
+        let target = view.host.target();
+        match result {
+            Ok(cart) => {
+                stores::remember_store(&row.store.id);
+                *view.my_store.borrow_mut() = Some(row.store.id.clone());
+                *view.note.borrow_mut() = format!("{}: {}", t(locale, Msg::Reserved), row.store.name);
+                let line = cart.lines.iter().find(|l| l.variant_id == v && matches!(&l.fulfillment, Fulfillment::Pickup { store_id } if *store_id == row.store.id));
+                let change = events::CartChange { action: "add", variant_id: &v, line_id: line.map(|l| l.id.as_str()), quantity: q, cart: &cart };
+                events::emit(target, events::CART_CHANGE, &change, false);
+            }
+            Err(e) => {
+                let text = match &e {
+                    ProtocolError::InsufficientStock { available: Some(available), .. } => format!("{} {}", t(locale, Msg::ReserveFailed), i18n::only_left(locale, *available)),
+                    other => format!("{} {}", t(locale, Msg::ReserveFailed), describe(other)),
+                };
+                events::error(target, "reserve", e.code(), &text);
+                *view.note.borrow_mut() = text;
+            }
+        }
+        // The list shows the server's new counts.
+        reload(&view, true);
+        render(&view);
+    });
+}
+
+pub fn mount(host: Rc<Host>) -> Live {
+    host.style("cc-store-stock", CSS);
+    if !with_adapter!(capabilities()).per_store_stock {
+        let _ = host.element.set_attribute("hidden", "");
+        return Box::new(());
+    }
+    let locale = config::get().locale;
+    let message = el("p").part("message").attr("role", "status").attr("aria-live", "polite").done();
+    let alternatives = el("div").part("alternatives").attr("hidden", "").done();
+    let list_heading = el("h3").part("heading").attr("id", "cc-store-heading").attr("hidden", "").done();
+    let body = el("div").attr("class", "cc-contents").done();
+    let form = el("form")
+        .part("search")
+        .child(
+            el("label")
+                .child(el("span").text(t(locale, Msg::PostalOrCity)))
+                .child(el("input").part("input").attr("type", "search").attr("name", "place").attr("autocomplete", "postal-code").attr("maxlength", "80")),
+        )
+        .child(el("button").part("find").attr("type", "submit").text(t(locale, Msg::FindStores)))
+        .child(dom::button("locate", "locate", t(locale, Msg::UseMyLocation)))
+        .done();
+    let base = el("section")
+        .part("base")
+        .attr("aria-labelledby", "cc-store-title")
+        .child(el("h2").part("heading").attr("id", "cc-store-title").text(t(locale, Msg::PickupInStore)))
+        .child(&form)
+        .child(&message)
+        .child(&alternatives)
+        .child(&list_heading)
+        .child(&body)
+        .done();
+    let _ = host.root.append_child(&base);
+    let view = Rc::new(View {
+        location: RefCell::new(initial_location(host.attr("lat"), host.attr("lon"))),
+        host: host.clone(),
+        message,
+        alternatives,
+        list_heading,
+        body,
+        load: RefCell::new(Load::Idle),
+        note: RefCell::new(String::new()),
+        choices: RefCell::new(Vec::new()),
+        reserving: RefCell::new(None),
+        generation: Cell::new(0),
+        my_store: RefCell::new(stores::remembered_store()),
+        variant: RefCell::new(None),
+        asked: RefCell::new(None),
+    });
+    let v = view.clone();
+    host.listen_root("click", move |ev: Event| {
+        let Some((target, act)) = dom::action_of(&ev, &v.host.root) else { return };
+        match act.as_str() {
+            "locate" => locate(&v),
+            "retry" => reload(&v, true),
+            "reserve" => {
+                if let Some(id) = dom::row_key(&target) {
+                    reserve(&v, &id);
+                }
+            }
+            "alt" => {
+                let i = target.get_attribute("data-index").and_then(|i| i.parse::<usize>().ok());
+                let place = i.and_then(|i| v.choices.borrow().get(i).cloned());
+                if let Some(place) = place {
+                    choose(&v, place);
+                }
+            }
+            _ => {}
         }
     });
-    Box::new(mount)
+    let v = view.clone();
+    host.listen_root("submit", move |ev: Event| {
+        ev.prevent_default();
+        let text = v.host.root.query_selector("[part=input]").ok().flatten().map(|i| i.unchecked_into::<HtmlInputElement>().value()).unwrap_or_default();
+        search(&v, text);
+    });
+    resolve_variant(&view);
+    reload(&view, false);
+    render(&view);
+    Box::new(StoreStock(view))
+}
+
+/// What a loaded finder answers; implemented in this chunk, so the exported
+/// class's methods (which must live in the main module) only call through it.
+pub trait Nearest {
+    fn nearest(&self, lat: f64, lon: f64, k: usize) -> Result<JsValue, JsValue>;
+    fn size(&self) -> usize;
+}
+
+/// Nearest-store search over a store list (`storeFinder` / `loadStores`):
+/// the same k-d tree `<cc-store-stock>` uses, for headless storefronts.
+#[wasm_bindgen]
+pub struct StoreFinder {
+    inner: Box<dyn Nearest>,
+}
+
+struct Finder {
+    stores: Vec<Store>,
+    index: GeoIndex,
+}
+
+struct NearStore<'a> {
+    id: &'a str,
+    name: &'a str,
+    distance_m: f64,
+}
+
+impl ToJson for NearStore<'_> {
+    fn write_json(&self, out: &mut String) {
+        ObjectWriter::new(out).field("id", self.id).field("name", self.name).field("distance_m", &self.distance_m).end();
+    }
+}
+
+impl Nearest for Finder {
+    fn nearest(&self, lat: f64, lon: f64, k: usize) -> Result<JsValue, JsValue> {
+        let at = GeoPoint::new(lat, lon).map_err(|e| js::js_error("invalid_location", &e.to_string()))?;
+        let out: Vec<NearStore<'_>> = self.index.nearest(&at, k, |_| true).into_iter().map(|(i, d)| NearStore { id: &self.stores[i].id, name: &self.stores[i].name, distance_m: d }).collect();
+        Ok(js::to_js(&out))
+    }
+    fn size(&self) -> usize {
+        self.index.len()
+    }
+}
+
+impl StoreFinder {
+    fn from_stores(stores: Vec<Store>) -> StoreFinder {
+        let index = GeoIndex::new(&stores.iter().map(|s| s.location).collect::<Vec<_>>());
+        StoreFinder { inner: Box::new(Finder { stores, index }) }
+    }
+}
+
+#[wasm_bindgen]
+impl StoreFinder {
+    /// The `k` stores nearest to `(lat, lon)`: `[{id, name, distance_m}]`,
+    /// nearest first. Rejects coordinates off the globe.
+    pub fn nearest(&self, lat: f64, lon: f64, k: usize) -> Result<JsValue, JsValue> {
+        self.inner.nearest(lat, lon, k)
+    }
+    /// Number of stores with valid coordinates.
+    #[wasm_bindgen(getter)]
+    pub fn size(&self) -> usize {
+        self.inner.size()
+    }
+}
+
+/// `loadStores()` (the configured API's stores) and `storeFinder(stores)` (a list of the page's own).
+pub fn invoke(name: String, args: js_sys::Array) -> crate::chunks::Answer {
+    Box::pin(async move {
+        match name.as_str() {
+            "loadStores" => {
+                let dir = stores::directory().await.map_err(crate::api::reject)?;
+                Ok(StoreFinder::from_stores(dir.stores.clone()).into())
+            }
+            "storeFinder" => {
+                let stores: Vec<Store> = js::from_js(&args.get(0)).map_err(|e| js::js_error("invalid_stores", &e.to_string()))?;
+                Ok(StoreFinder::from_stores(stores).into())
+            }
+            other => Err(js::js_error("invalid_request", &format!("crosscart has no function {other:?}"))),
+        }
+    })
 }

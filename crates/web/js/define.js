@@ -1,0 +1,64 @@
+// The cc-* element classes: defined at once by the loader, before any
+// WebAssembly is fetched. An element that connects asks `load()` for the
+// SDK (a below-the-fold one only when it comes near the viewport), then
+// hands itself to the WebAssembly side, which mounts it into its shadow
+// root; once the SDK is here, elements connect at once. Until then the
+// element's own light DOM (a real button or form) stays as the shop built
+// it. A name some other script already defined is left alone.
+//
+// `specs`: [[tag, [observed attributes], rootMargin or null], ...]
+// `load`: () => Promise<sdk>, where sdk has connect(tag, el, root) → id,
+//   disconnect(id) and changed(id, name); `sdk`: the SDK if already loaded.
+export function defineElements(specs, load, sdk) {
+  const mount = (el, tag) => {
+    el.__cc = sdk.connect(tag, el, el.shadowRoot || el.attachShadow({ mode: 'open' }));
+  };
+  for (const [tag, observed, near] of specs) {
+    if (customElements.get(tag)) continue;
+    customElements.define(tag, class extends HTMLElement {
+      static get observedAttributes() { return observed; }
+      connectedCallback() {
+        if (this.__cc !== undefined || this.__ccWaiting) return;
+        const start = () => {
+          if (sdk) return mount(this, tag);
+          this.__ccWaiting = true;
+          load().then((loaded) => {
+            sdk = loaded;
+            this.__ccWaiting = false;
+            if (this.isConnected && this.__cc === undefined) mount(this, tag);
+          }, (error) => {
+            this.__ccWaiting = false;
+            // The light DOM keeps working; say why the element could not start.
+            this.setAttribute('data-cc-error', 'load');
+            this.dispatchEvent(new CustomEvent('cc-error', { bubbles: true, composed: true, detail: { action: 'load', code: (error && error.code) || 'load_failed', message: String((error && error.message) || error) } }));
+          });
+        };
+        if (near && typeof IntersectionObserver === 'function') {
+          this.__ccObserver = new IntersectionObserver((entries) => {
+            if (entries.some((e) => e.isIntersecting)) {
+              this.__ccObserver.disconnect();
+              this.__ccObserver = undefined;
+              start();
+            }
+          }, { rootMargin: near });
+          this.__ccObserver.observe(this);
+        } else {
+          start();
+        }
+      }
+      disconnectedCallback() {
+        if (this.__ccObserver) {
+          this.__ccObserver.disconnect();
+          this.__ccObserver = undefined;
+        }
+        if (this.__cc === undefined) return;
+        const id = this.__cc;
+        this.__cc = undefined;
+        sdk.disconnect(id);
+      }
+      attributeChangedCallback(name, oldValue, value) {
+        if (this.__cc !== undefined && oldValue !== value) sdk.changed(this.__cc, name);
+      }
+    });
+  }
+}
