@@ -384,7 +384,8 @@ impl Value {
         }
     }
 
-    fn kind(&self) -> &'static str {
+    /// What sort of value this is, for messages (`a string`, `null`).
+    pub fn kind(&self) -> &'static str {
         match self {
             Value::Null => "null",
             Value::Bool(_) => "a boolean",
@@ -394,6 +395,98 @@ impl Value {
             Value::Object(_) => "an object",
         }
     }
+}
+
+impl Value {
+    /// Takes the value out, leaving `null` (to move a part out of a tree).
+    pub fn take(&mut self) -> Value {
+        std::mem::replace(self, Value::Null)
+    }
+
+    /// The member called `key` of an object, mutably.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        match self {
+            Value::Object(m) => m.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
+/// A Rust value as a JSON [`Value`] (what [`json!`](crate::json!) builds with).
+pub trait IntoValue {
+    fn into_value(self) -> Value;
+}
+
+impl IntoValue for Value {
+    fn into_value(self) -> Value {
+        self
+    }
+}
+impl IntoValue for &Value {
+    fn into_value(self) -> Value {
+        self.clone()
+    }
+}
+impl IntoValue for &str {
+    fn into_value(self) -> Value {
+        Value::String(self.to_owned())
+    }
+}
+impl IntoValue for String {
+    fn into_value(self) -> Value {
+        Value::String(self)
+    }
+}
+impl IntoValue for &String {
+    fn into_value(self) -> Value {
+        Value::String(self.clone())
+    }
+}
+impl IntoValue for bool {
+    fn into_value(self) -> Value {
+        Value::Bool(self)
+    }
+}
+macro_rules! integer_values {
+    ($($t:ty),*) => {$(
+        impl IntoValue for $t {
+            fn into_value(self) -> Value {
+                Value::Number(self.to_string())
+            }
+        }
+    )*};
+}
+integer_values!(u8, u32, u64, i32, i64, usize);
+impl<T: IntoValue> IntoValue for Option<T> {
+    fn into_value(self) -> Value {
+        self.map_or(Value::Null, IntoValue::into_value)
+    }
+}
+impl<T: Clone + IntoValue> IntoValue for &[T] {
+    fn into_value(self) -> Value {
+        Value::Array(self.iter().cloned().map(IntoValue::into_value).collect())
+    }
+}
+impl<T: Clone + IntoValue> IntoValue for &Vec<T> {
+    fn into_value(self) -> Value {
+        self.as_slice().into_value()
+    }
+}
+impl<T: IntoValue> IntoValue for Vec<T> {
+    fn into_value(self) -> Value {
+        Value::Array(self.into_iter().map(IntoValue::into_value).collect())
+    }
+}
+
+/// Builds a [`Value`]: `json!({"id": id, "lines": [{"quantity": (line.quantity)}]})`.
+/// Keys are string literals; a value that is more than one token (a field
+/// access, a call) goes in parentheses.
+#[macro_export]
+macro_rules! json {
+    (null) => { $crate::json::Value::Null };
+    ([ $($item:tt),* $(,)? ]) => { $crate::json::Value::Array(vec![$($crate::json!($item)),*]) };
+    ({ $($key:literal : $value:tt),* $(,)? }) => { $crate::json::Value::Object(vec![$(($key.to_owned(), $crate::json!($value))),*]) };
+    ($value:expr) => { $crate::json::IntoValue::into_value($value) };
 }
 
 fn is_integer(n: &str) -> bool {
@@ -618,6 +711,15 @@ impl<'a> ObjectWriter<'a> {
     }
 }
 
+/// One object written member by member, as bytes (a request body).
+pub fn object(write: impl FnOnce(&mut ObjectWriter<'_>)) -> Vec<u8> {
+    let mut out = String::new();
+    let mut o = ObjectWriter::new(&mut out);
+    write(&mut o);
+    o.end();
+    out.into_bytes()
+}
+
 impl ToJson for str {
     fn write_json(&self, out: &mut String) {
         write_str(out, self);
@@ -752,17 +854,25 @@ impl ToJson for Value {
 #[macro_export]
 macro_rules! json_object {
     ($ty:ident { $($mode:ident $field:ident $(as $key:literal)?),* $(,)? }) => {
-        impl $crate::json::FromJson for $ty {
-            fn from_json(v: &$crate::json::Value) -> Result<Self, $crate::json::JsonError> {
-                let o = v.fields(stringify!($ty))?;
-                Ok($ty { $($field: $crate::json_object!(@read $mode o $crate::json_object!(@key $field $($key)?))),* })
-            }
-        }
+        $crate::json_read!($ty { $($mode $field $(as $key)?),* });
         impl $crate::json::ToJson for $ty {
             fn write_json(&self, out: &mut String) {
                 let mut o = $crate::json::ObjectWriter::new(out);
-                $($crate::json_object!(@write $mode o $crate::json_object!(@key $field $($key)?), self.$field);)*
+                $($crate::json_read!(@write $mode o $crate::json_read!(@key $field $($key)?), self.$field);)*
                 o.end();
+            }
+        }
+    };
+}
+
+/// [`json_object!`] for a type that is only ever read (another backend's answer).
+#[macro_export]
+macro_rules! json_read {
+    ($ty:ident { $($mode:ident $field:ident $(as $key:literal)?),* $(,)? }) => {
+        impl $crate::json::FromJson for $ty {
+            fn from_json(v: &$crate::json::Value) -> Result<Self, $crate::json::JsonError> {
+                let o = v.fields(stringify!($ty))?;
+                Ok($ty { $($field: $crate::json_read!(@read $mode o $crate::json_read!(@key $field $($key)?))),* })
             }
         }
     };

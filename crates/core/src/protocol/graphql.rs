@@ -2,37 +2,34 @@
 //! request, and reading `{data, errors}` answers into `ProtocolError`s.
 
 use super::*;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use crate::json::{FromJson, ToJson, Value};
 
 /// A `POST` of `{query, variables}` to `url` with `headers`.
 pub fn request(url: &str, mut headers: Vec<(String, String)>, query: &str, variables: Value) -> HttpRequest {
     headers.push(("content-type".into(), "application/json".into()));
     headers.push(("accept".into(), "application/json".into()));
-    let body = serde_json::json!({ "query": query, "variables": variables });
-    HttpRequest { method: Method::Post, url: url.to_owned(), headers, body: Some(body.to_string().into_bytes()) }
+    let body = crate::json!({ "query": query, "variables": variables });
+    HttpRequest { method: Method::Post, url: url.to_owned(), headers, body: Some(body.to_json().into_bytes()) }
 }
 
-#[derive(Deserialize)]
 struct Answer {
-    #[serde(default)]
     data: Option<Value>,
-    #[serde(default)]
     errors: Option<Vec<GqlError>>,
 }
 
-#[derive(Deserialize)]
 struct GqlError {
     message: String,
-    #[serde(default)]
     extensions: Option<Value>,
 }
+
+crate::json_read!(Answer { opt data, opt errors });
+crate::json_read!(GqlError { req message, opt extensions });
 
 /// The `data.<field>` of an answer as `T`. Transport errors, GraphQL
 /// `errors` and a missing field become clear errors; `code` names the
 /// machine code in the first error's `extensions`.
-pub fn field<T: DeserializeOwned>(r: &HttpResponse, field: &str, what: &'static str) -> Result<T, ProtocolError> {
-    let a: Answer = match serde_json::from_slice(&r.body) {
+pub fn field<T: FromJson>(r: &HttpResponse, field: &str, what: &'static str) -> Result<T, ProtocolError> {
+    let a: Answer = match crate::json::from_slice(&r.body) {
         Ok(a) => a,
         Err(_) if !(200..300).contains(&r.status) => return Err(ProtocolError::Http { status: r.status }),
         Err(e) => return Err(ProtocolError::Malformed { what, detail: e.to_string() }),
@@ -46,7 +43,7 @@ pub fn field<T: DeserializeOwned>(r: &HttpResponse, field: &str, what: &'static 
         return Err(ProtocolError::Http { status: r.status });
     }
     let value = a.data.and_then(|mut d| d.get_mut(field).map(Value::take)).ok_or_else(|| ProtocolError::Malformed { what, detail: format!("no data.{field} in the answer") })?;
-    serde_json::from_value(value).map_err(|e| ProtocolError::Malformed { what, detail: e.to_string() })
+    T::from_json(&value).map_err(|e| ProtocolError::Malformed { what, detail: e.to_string() })
 }
 
 /// A not-found answer in the shape the elements expect.

@@ -146,11 +146,7 @@ fn json_body<T: ToJson + ?Sized>(value: &T) -> Option<Vec<u8>> {
 
 /// A request body of one object built member by member.
 fn object_body(write: impl FnOnce(&mut ObjectWriter<'_>)) -> Option<Vec<u8>> {
-    let mut out = String::new();
-    let mut o = ObjectWriter::new(&mut out);
-    write(&mut o);
-    o.end();
-    Some(out.into_bytes())
+    Some(crate::json::object(write))
 }
 
 fn if_match(version: Option<u64>) -> Vec<(String, String)> {

@@ -23,7 +23,7 @@ use crate::cart::CartLine;
 use crate::catalog::{Image, Product, Variant, VariantOption};
 use crate::money::Money;
 use crate::store::{StockLevel, VariantStock};
-use serde_json::{json, Value};
+use crate::json::{FromJson, JsonError, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShopifyAdapter {
@@ -81,26 +81,17 @@ impl ShopifyAdapter {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct PayloadWire {
-    #[serde(default)]
-    cart: Option<CartWire>,
-    #[serde(default)]
-    user_errors: Vec<UserErrorWire>,
-    #[serde(default)]
-    warnings: Vec<UserErrorWire>,
+        cart: Option<CartWire>,
+        user_errors: Vec<UserErrorWire>,
+        warnings: Vec<UserErrorWire>,
 }
 
-#[derive(Deserialize)]
 struct UserErrorWire {
     message: String,
-    #[serde(default)]
-    code: String,
+        code: String,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct MoneyWire {
     amount: String,
     currency_code: String,
@@ -111,36 +102,32 @@ fn money(m: &MoneyWire, what: &'static str) -> Result<Money, ProtocolError> {
     Money::from_major(&m.amount, cur).map_err(|e| ProtocolError::Malformed { what, detail: e.to_string() })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct CartWire {
     id: String,
     cost: CartCostWire,
-    #[serde(default)]
-    discount_allocations: Vec<DiscountWire>,
+        discount_allocations: Vec<DiscountWire>,
     lines: Nodes<LineWire>,
 }
 
-#[derive(Deserialize)]
 struct Nodes<T> {
     nodes: Vec<T>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+impl<T: FromJson> FromJson for Nodes<T> {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        Ok(Nodes { nodes: v.fields("a connection")?.req("nodes")? })
+    }
+}
+
 struct CartCostWire {
     subtotal_amount: MoneyWire,
     total_amount: MoneyWire,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct DiscountWire {
     discounted_amount: MoneyWire,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct LineWire {
     id: String,
     quantity: u32,
@@ -148,36 +135,39 @@ struct LineWire {
     merchandise: MerchandiseWire,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct LineCostWire {
     amount_per_quantity: MoneyWire,
     subtotal_amount: MoneyWire,
 }
 
-#[derive(Deserialize)]
 struct MerchandiseWire {
     id: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    image: Option<ImageWire>,
+        title: String,
+        image: Option<ImageWire>,
     product: ProductRefWire,
 }
 
-#[derive(Deserialize)]
 struct ProductRefWire {
     id: String,
     title: String,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct ImageWire {
     url: String,
-    #[serde(default)]
-    alt_text: Option<String>,
+        alt_text: Option<String>,
 }
+
+crate::json_read!(PayloadWire { opt cart, def user_errors as "userErrors", def warnings });
+crate::json_read!(UserErrorWire { req message, def code });
+crate::json_read!(MoneyWire { req amount, req currency_code as "currencyCode" });
+crate::json_read!(CartWire { req id, req cost, def discount_allocations as "discountAllocations", req lines });
+crate::json_read!(CartCostWire { req subtotal_amount as "subtotalAmount", req total_amount as "totalAmount" });
+crate::json_read!(DiscountWire { req discounted_amount as "discountedAmount" });
+crate::json_read!(LineWire { req id, req quantity, req cost, req merchandise });
+crate::json_read!(LineCostWire { req amount_per_quantity as "amountPerQuantity", req subtotal_amount as "subtotalAmount" });
+crate::json_read!(MerchandiseWire { req id, def title, opt image, req product });
+crate::json_read!(ProductRefWire { req id, req title });
+crate::json_read!(ImageWire { req url, opt alt_text as "altText" });
 
 impl From<ImageWire> for Image {
     fn from(i: ImageWire) -> Image {
@@ -213,39 +203,47 @@ fn to_cart(c: CartWire) -> Result<Cart, ProtocolError> {
     })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct ProductWire {
     id: String,
     handle: String,
     title: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    product_type: String,
+        description: String,
+        product_type: String,
     images: Nodes<ImageWire>,
     variants: Nodes<VariantWire>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct VariantWire {
     id: String,
     title: String,
-    #[serde(default)]
-    sku: Option<String>,
+        sku: Option<String>,
     price: MoneyWire,
-    #[serde(default)]
-    image: Option<ImageWire>,
-    #[serde(default)]
-    selected_options: Vec<OptionWire>,
+        image: Option<ImageWire>,
+        selected_options: Vec<OptionWire>,
 }
 
-#[derive(Deserialize)]
 struct OptionWire {
     name: String,
     value: String,
 }
+
+impl FromJson for ProductWire {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let o = v.fields("a product")?;
+        Ok(ProductWire {
+            id: o.req("id")?,
+            handle: o.req("handle")?,
+            title: o.req("title")?,
+            description: o.or_default("description")?,
+            product_type: o.or_default("productType")?,
+            images: o.req("images")?,
+            variants: o.req("variants")?,
+        })
+    }
+}
+
+crate::json_read!(VariantWire { req id, req title, opt sku, req price, opt image, def selected_options as "selectedOptions" });
+crate::json_read!(OptionWire { req name, req value });
 
 fn to_product(p: ProductWire) -> Result<Product, ProtocolError> {
     let variants = p
@@ -275,50 +273,45 @@ fn to_product(p: ProductWire) -> Result<Product, ProtocolError> {
     })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct AvailabilityVariantWire {
     store_availability: Nodes<AvailabilityWire>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct AvailabilityWire {
     available: bool,
-    #[serde(default)]
-    quantity_available: Option<i64>,
+        quantity_available: Option<i64>,
     location: LocationWire,
 }
 
-#[derive(Deserialize)]
 struct LocationWire {
     id: String,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct TokenPayloadWire {
-    #[serde(default)]
-    customer_access_token: Option<AccessTokenWire>,
-    #[serde(default)]
-    customer_user_errors: Vec<UserErrorWire>,
+        customer_access_token: Option<AccessTokenWire>,
+        customer_user_errors: Vec<UserErrorWire>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct AccessTokenWire {
     access_token: String,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct CustomerWire {
     id: String,
-    #[serde(default)]
-    email: Option<String>,
-    #[serde(default)]
-    display_name: Option<String>,
+        email: Option<String>,
+        display_name: Option<String>,
 }
+
+impl FromJson for AvailabilityVariantWire {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        Ok(AvailabilityVariantWire { store_availability: v.fields("a variant")?.req("storeAvailability")? })
+    }
+}
+crate::json_read!(AvailabilityWire { req available, opt quantity_available as "quantityAvailable", req location });
+crate::json_read!(LocationWire { req id });
+crate::json_read!(TokenPayloadWire { opt customer_access_token as "customerAccessToken", def customer_user_errors as "customerUserErrors" });
+crate::json_read!(AccessTokenWire { req access_token as "accessToken" });
+crate::json_read!(CustomerWire { req id, opt email, opt display_name as "displayName" });
 
 impl CommerceAdapter for ShopifyAdapter {
     fn name(&self) -> &'static str {
@@ -340,18 +333,18 @@ impl CommerceAdapter for ShopifyAdapter {
         if !query.ids.is_empty() {
             // `nodes(ids:)` keeps them in the asked order.
             let q = format!("query Q($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on Product {{ ...P }} }} }} {PRODUCT}");
-            return Ok(Call::new(self.call(&q, json!({ "ids": query.ids })), |r| {
+            return Ok(Call::new(self.call(&q, crate::json!({ "ids": (&query.ids) })), |r| {
                 let nodes: Vec<Value> = graphql::field(r, "nodes", "product list")?;
                 nodes
                     .into_iter()
                     .filter(|n| !n.is_null())
-                    .map(|n| serde_json::from_value::<ProductWire>(n).map_err(|e| ProtocolError::Malformed { what: "product list", detail: e.to_string() }).and_then(to_product))
+                    .map(|n| ProductWire::from_json(&n).map_err(|e| ProtocolError::Malformed { what: "product list", detail: e.to_string() }).and_then(to_product))
                     .collect()
             }));
         }
         let q = format!("query Q($q: String) {{ products(first: 100, query: $q) {{ nodes {{ ...P }} }} }} {PRODUCT}");
         let search = (!terms.is_empty()).then(|| terms.join(" AND "));
-        Ok(Call::new(self.call(&q, json!({ "q": search })), |r| {
+        Ok(Call::new(self.call(&q, crate::json!({ "q": search })), |r| {
             let list: Nodes<ProductWire> = graphql::field(r, "products", "product list")?;
             list.nodes.into_iter().map(to_product).collect()
         }))
@@ -360,9 +353,9 @@ impl CommerceAdapter for ShopifyAdapter {
     fn get_product(&self, id: &str) -> Result<Call<Product>, ProtocolError> {
         non_empty("product id", id)?;
         let (q, vars) = if id.starts_with("gid://") {
-            (format!("query Q($id: ID) {{ product(id: $id) {{ ...P }} }} {PRODUCT}"), json!({ "id": id }))
+            (format!("query Q($id: ID) {{ product(id: $id) {{ ...P }} }} {PRODUCT}"), crate::json!({ "id": id }))
         } else {
-            (format!("query Q($h: String) {{ product(handle: $h) {{ ...P }} }} {PRODUCT}"), json!({ "h": id }))
+            (format!("query Q($h: String) {{ product(handle: $h) {{ ...P }} }} {PRODUCT}"), crate::json!({ "h": id }))
         };
         let id = id.to_owned();
         Ok(Call::new(self.call(&q, vars), move |r| {
@@ -372,14 +365,14 @@ impl CommerceAdapter for ShopifyAdapter {
     }
 
     fn create_cart(&self, _currency: Option<Currency>) -> Result<Call<Cart>, ProtocolError> {
-        Ok(self.mutation("cartCreate", "input: $input", "$input: CartInput", json!({ "input": {} })))
+        Ok(self.mutation("cartCreate", "input: $input", "$input: CartInput", crate::json!({ "input": {} })))
     }
 
     fn get_cart(&self, cart_id: &str) -> Result<Call<Cart>, ProtocolError> {
         non_empty("cart id", cart_id)?;
         let q = format!("query Q($id: ID!) {{ cart(id: $id) {{ ...Cart }} }} {CART}");
         let id = cart_id.to_owned();
-        Ok(Call::new(self.call(&q, json!({ "id": cart_id })), move |r| {
+        Ok(Call::new(self.call(&q, crate::json!({ "id": cart_id })), move |r| {
             // A cart Shopify no longer has (checked out, expired) is null.
             let c: Option<CartWire> = graphql::field(r, "cart", "cart")?;
             to_cart(c.ok_or_else(|| graphql::not_found("cart", &id))?)
@@ -392,7 +385,7 @@ impl CommerceAdapter for ShopifyAdapter {
         if line.fulfillment != Fulfillment::Delivery {
             return Err(ProtocolError::Unsupported(Capability::Pickup));
         }
-        let vars = json!({ "id": cart_id, "lines": [{ "merchandiseId": line.variant_id, "quantity": line.quantity }] });
+        let vars = crate::json!({ "id": cart_id, "lines": [{ "merchandiseId": (&line.variant_id), "quantity": (line.quantity) }] });
         Ok(self.mutation("cartLinesAdd", "cartId: $id, lines: $lines", "$id: ID!, $lines: [CartLineInput!]!", vars))
     }
 
@@ -402,14 +395,14 @@ impl CommerceAdapter for ShopifyAdapter {
         }
         non_empty("cart id", cart_id)?;
         non_empty("line id", line_id)?;
-        let vars = json!({ "id": cart_id, "lines": [{ "id": line_id, "quantity": quantity }] });
+        let vars = crate::json!({ "id": cart_id, "lines": [{ "id": line_id, "quantity": quantity }] });
         Ok(self.mutation("cartLinesUpdate", "cartId: $id, lines: $lines", "$id: ID!, $lines: [CartLineUpdateInput!]!", vars))
     }
 
     fn remove_line(&self, cart_id: &str, line_id: &str, _expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError> {
         non_empty("cart id", cart_id)?;
         non_empty("line id", line_id)?;
-        Ok(self.mutation("cartLinesRemove", "cartId: $id, lineIds: $lines", "$id: ID!, $lines: [ID!]!", json!({ "id": cart_id, "lines": [line_id] })))
+        Ok(self.mutation("cartLinesRemove", "cartId: $id, lineIds: $lines", "$id: ID!, $lines: [ID!]!", crate::json!({ "id": cart_id, "lines": [line_id] })))
     }
 
     fn list_stores(&self) -> Result<Call<Vec<Store>>, ProtocolError> {
@@ -422,7 +415,7 @@ impl CommerceAdapter for ShopifyAdapter {
         non_empty("variant id", variant_id)?;
         let q = "query Q($id: ID!) { node(id: $id) { ... on ProductVariant { storeAvailability(first: 50) { nodes { available quantityAvailable location { id } } } } } }";
         let id = variant_id.to_owned();
-        Ok(Call::new(self.call(q, json!({ "id": variant_id })), move |r| {
+        Ok(Call::new(self.call(q, crate::json!({ "id": variant_id })), move |r| {
             let v: Option<AvailabilityVariantWire> = graphql::field(r, "node", "stock list")?;
             let v = v.ok_or_else(|| graphql::not_found("variant", &id))?;
             let stock = v
@@ -445,7 +438,7 @@ impl CommerceAdapter for ShopifyAdapter {
         let Some(first) = products.first() else { return Err(ProtocolError::InvalidRequest("recommendations need at least one product".into())) };
         let q = format!("query Q($id: ID!) {{ productRecommendations(productId: $id, intent: COMPLEMENTARY) {{ ...P }} }} {PRODUCT}");
         let (exclude, skip) = (exclude.to_vec(), products.to_vec());
-        Ok(Call::new(self.call(&q, json!({ "id": first })), move |r| {
+        Ok(Call::new(self.call(&q, crate::json!({ "id": first })), move |r| {
             let list: Option<Vec<ProductWire>> = graphql::field(r, "productRecommendations", "recommendations")?;
             let items = list
                 .unwrap_or_default()
@@ -463,7 +456,7 @@ impl CommerceAdapter for ShopifyAdapter {
         non_empty("e-mail", email)?;
         let q = "mutation M($input: CustomerAccessTokenCreateInput!) { customerAccessTokenCreate(input: $input) { customerAccessToken { accessToken expiresAt } customerUserErrors { field message code } } }";
         let email = email.to_owned();
-        Ok(Call::new(self.call(q, json!({ "input": { "email": email, "password": password } })), move |r| {
+        Ok(Call::new(self.call(q, crate::json!({ "input": { "email": (&email), "password": password } })), move |r| {
             let p: TokenPayloadWire = graphql::field(r, "customerAccessTokenCreate", "session")?;
             if let Some(e) = p.customer_user_errors.into_iter().next() {
                 return Err(ProtocolError::Api { status: 401, code: e.code.to_lowercase(), message: e.message });
@@ -476,7 +469,7 @@ impl CommerceAdapter for ShopifyAdapter {
     fn me(&self) -> Result<Call<CustomerMe>, ProtocolError> {
         let token = self.token.clone().ok_or_else(|| ProtocolError::InvalidRequest("not signed in".into()))?;
         let q = "query Q($t: String!) { customer(customerAccessToken: $t) { id email displayName } }";
-        Ok(Call::new(self.call(q, json!({ "t": token })), |r| {
+        Ok(Call::new(self.call(q, crate::json!({ "t": token })), |r| {
             let c: Option<CustomerWire> = graphql::field(r, "customer", "customer")?;
             let c = c.ok_or_else(|| ProtocolError::Api { status: 401, code: "unauthorized".into(), message: "the session has expired; sign in again".into() })?;
             Ok(CustomerMe { customer: CustomerInfo { id: c.id, email: c.email.unwrap_or_default(), name: c.display_name.unwrap_or_default() }, cart_id: None })
@@ -487,7 +480,7 @@ impl CommerceAdapter for ShopifyAdapter {
     fn attach_cart(&self, cart_id: &str) -> Result<Call<Cart>, ProtocolError> {
         non_empty("cart id", cart_id)?;
         let token = self.token.clone().ok_or_else(|| ProtocolError::InvalidRequest("sign in before attaching a cart".into()))?;
-        let vars = json!({ "id": cart_id, "identity": { "customerAccessToken": token } });
+        let vars = crate::json!({ "id": cart_id, "identity": { "customerAccessToken": token } });
         Ok(self.mutation("cartBuyerIdentityUpdate", "cartId: $id, buyerIdentity: $identity", "$id: ID!, $identity: CartBuyerIdentityInput!", vars))
     }
 }

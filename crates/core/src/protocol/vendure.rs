@@ -21,7 +21,7 @@ use super::*;
 use crate::cart::CartLine;
 use crate::catalog::{Image, Product, Variant, VariantOption};
 use crate::money::Money;
-use serde_json::{json, Value};
+use crate::json::{FromJson, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VendureAdapter {
@@ -77,52 +77,48 @@ impl VendureAdapter {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct OrderWire {
     currency_code: String,
     sub_total_with_tax: i64,
     total_with_tax: i64,
-    #[serde(default)]
-    discounts: Vec<DiscountWire>,
+        discounts: Vec<DiscountWire>,
     lines: Vec<LineWire>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct DiscountWire {
     amount_with_tax: i64,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct LineWire {
     id: String,
     quantity: u32,
     unit_price_with_tax: i64,
     line_price_with_tax: i64,
-    #[serde(default)]
-    featured_asset: Option<AssetWire>,
+        featured_asset: Option<AssetWire>,
     product_variant: LineVariantWire,
 }
 
-#[derive(Deserialize)]
 struct AssetWire {
     preview: String,
 }
 
-#[derive(Deserialize)]
 struct LineVariantWire {
     id: String,
     name: String,
     product: NamedWire,
 }
 
-#[derive(Deserialize)]
 struct NamedWire {
     id: String,
     name: String,
 }
+
+crate::json_read!(OrderWire { req currency_code as "currencyCode", req sub_total_with_tax as "subTotalWithTax", req total_with_tax as "totalWithTax", def discounts, req lines });
+crate::json_read!(DiscountWire { req amount_with_tax as "amountWithTax" });
+crate::json_read!(LineWire { req id, req quantity, req unit_price_with_tax as "unitPriceWithTax", req line_price_with_tax as "linePriceWithTax", opt featured_asset as "featuredAsset", req product_variant as "productVariant" });
+crate::json_read!(AssetWire { req preview });
+crate::json_read!(LineVariantWire { req id, req name, req product });
+crate::json_read!(NamedWire { req id, req name });
 
 /// `activeOrder` (null: an empty cart in the channel's `currency`) or an `UpdateOrderItemsResult`.
 fn order_result(session: &str, v: Option<Value>, currency: Option<Currency>) -> Result<Cart, ProtocolError> {
@@ -146,7 +142,7 @@ fn order_result(session: &str, v: Option<Value>, currency: Option<Currency>) -> 
             })
         }
     }
-    let o: OrderWire = serde_json::from_value(v).map_err(|e| ProtocolError::Malformed { what: "cart", detail: e.to_string() })?;
+    let o = OrderWire::from_json(&v).map_err(|e| ProtocolError::Malformed { what: "cart", detail: e.to_string() })?;
     let cur = Currency::new(&o.currency_code).map_err(|e| ProtocolError::Malformed { what: "cart", detail: e.to_string() })?;
     let lines = o
         .lines
@@ -172,58 +168,50 @@ fn order_result(session: &str, v: Option<Value>, currency: Option<Currency>) -> 
     })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct ProductWire {
     id: String,
     slug: String,
     name: String,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    featured_asset: Option<AssetWire>,
-    #[serde(default)]
-    assets: Vec<AssetWire>,
-    #[serde(default)]
-    collections: Vec<SlugWire>,
+        description: Option<String>,
+        featured_asset: Option<AssetWire>,
+        assets: Vec<AssetWire>,
+        collections: Vec<SlugWire>,
     variants: Vec<VariantWire>,
 }
 
-#[derive(Deserialize)]
 struct SlugWire {
     slug: String,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct VariantWire {
     id: String,
     name: String,
-    #[serde(default)]
-    sku: Option<String>,
+        sku: Option<String>,
     price_with_tax: i64,
     currency_code: String,
-    #[serde(default)]
-    featured_asset: Option<AssetWire>,
-    #[serde(default)]
-    options: Vec<OptionWire>,
+        featured_asset: Option<AssetWire>,
+        options: Vec<OptionWire>,
 }
 
-#[derive(Deserialize)]
 struct OptionWire {
     name: String,
     group: NameOnly,
 }
 
-#[derive(Deserialize)]
 struct NameOnly {
     name: String,
 }
 
-#[derive(Deserialize)]
 struct ProductList {
     items: Vec<ProductWire>,
 }
+
+crate::json_read!(ProductWire { req id, req slug, req name, opt description, opt featured_asset as "featuredAsset", def assets, def collections, req variants });
+crate::json_read!(SlugWire { req slug });
+crate::json_read!(VariantWire { req id, req name, opt sku, req price_with_tax as "priceWithTax", req currency_code as "currencyCode", opt featured_asset as "featuredAsset", def options });
+crate::json_read!(OptionWire { req name, req group });
+crate::json_read!(NameOnly { req name });
+crate::json_read!(ProductList { req items });
 
 fn to_product(p: ProductWire) -> Result<Product, ProtocolError> {
     let mut images: Vec<Image> = p.featured_asset.into_iter().chain(p.assets).map(|a| Image { url: a.preview, alt: String::new() }).collect();
@@ -255,20 +243,15 @@ fn to_product(p: ProductWire) -> Result<Product, ProtocolError> {
     })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct CurrentUserWire {
-    #[serde(rename = "__typename", default)]
-    typename: Option<String>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    identifier: Option<String>,
-    #[serde(default)]
-    error_code: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
+        typename: Option<String>,
+        id: Option<String>,
+        identifier: Option<String>,
+        error_code: Option<String>,
+        message: Option<String>,
 }
+
+crate::json_read!(CurrentUserWire { opt typename as "__typename", opt id, opt identifier, opt error_code as "errorCode", opt message });
 
 impl CommerceAdapter for VendureAdapter {
     fn name(&self) -> &'static str {
@@ -281,15 +264,16 @@ impl CommerceAdapter for VendureAdapter {
 
     fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
         let q = format!("query Products($options: ProductListOptions) {{ products(options: $options) {{ items {{ ...P }} }} }} {PRODUCT}");
-        let mut filter = serde_json::Map::new();
+        let mut filter = Vec::new();
         if let Some(s) = &query.search {
-            filter.insert("name".into(), json!({ "contains": s }));
+            filter.push(("name".to_owned(), crate::json!({ "contains": s })));
         }
         if !query.ids.is_empty() {
-            filter.insert("id".into(), json!({ "in": query.ids }));
+            filter.push(("id".to_owned(), crate::json!({ "in": (&query.ids) })));
         }
+        let filter = Value::Object(filter);
         let category = query.category.clone();
-        Ok(Call::new(self.call(None, &q, json!({ "options": { "take": 100, "filter": filter } })), move |r| {
+        Ok(Call::new(self.call(None, &q, crate::json!({ "options": { "take": 100, "filter": filter } })), move |r| {
             let list: ProductList = graphql::field(r, "products", "product list")?;
             let products = list.items.into_iter().map(to_product).collect::<Result<Vec<_>, _>>()?;
             Ok(products.into_iter().filter(|p| category.as_ref().is_none_or(|c| &p.category == c)).collect())
@@ -301,7 +285,7 @@ impl CommerceAdapter for VendureAdapter {
         // Vendure's product ids are numbers (or UUIDs); anything else is a slug.
         let by_id = id.chars().all(|c| c.is_ascii_digit()) || (id.len() == 36 && id.chars().filter(|c| *c == '-').count() == 4);
         let q = format!("query Product($id: ID, $slug: String) {{ product(id: $id, slug: $slug) {{ ...P }} }} {PRODUCT}");
-        let vars = if by_id { json!({ "id": id }) } else { json!({ "slug": id }) };
+        let vars = if by_id { crate::json!({ "id": id }) } else { crate::json!({ "slug": id }) };
         let id = id.to_owned();
         Ok(Call::new(self.call(None, &q, vars), move |r| {
             let p: Option<ProductWire> = graphql::field(r, "product", "product")?;
@@ -311,12 +295,12 @@ impl CommerceAdapter for VendureAdapter {
 
     fn create_cart(&self, _currency: Option<Currency>) -> Result<Call<Cart>, ProtocolError> {
         // Vendure makes the order with its first line; asking for it starts the session.
-        Ok(self.order_call(None, format!("query {{ activeOrder {{ ...Cart }} activeChannel {{ defaultCurrencyCode }} }} {ORDER}"), json!({}), "activeOrder"))
+        Ok(self.order_call(None, format!("query {{ activeOrder {{ ...Cart }} activeChannel {{ defaultCurrencyCode }} }} {ORDER}"), crate::json!({}), "activeOrder"))
     }
 
     fn get_cart(&self, cart_id: &str) -> Result<Call<Cart>, ProtocolError> {
         non_empty("cart id", cart_id)?;
-        Ok(self.order_call(Some(cart_id), format!("query {{ activeOrder {{ ...Cart }} activeChannel {{ defaultCurrencyCode }} }} {ORDER}"), json!({}), "activeOrder"))
+        Ok(self.order_call(Some(cart_id), format!("query {{ activeOrder {{ ...Cart }} activeChannel {{ defaultCurrencyCode }} }} {ORDER}"), crate::json!({}), "activeOrder"))
     }
 
     fn add_line(&self, cart_id: &str, line: &NewLine) -> Result<Call<Cart>, ProtocolError> {
@@ -326,7 +310,7 @@ impl CommerceAdapter for VendureAdapter {
             return Err(ProtocolError::Unsupported(Capability::Pickup));
         }
         let q = format!("mutation Add($v: ID!, $q: Int!) {{ addItemToOrder(productVariantId: $v, quantity: $q) {{ {ORDER_RESULT} }} }} {ORDER}");
-        Ok(self.order_call(Some(cart_id), q, json!({ "v": line.variant_id, "q": line.quantity }), "addItemToOrder"))
+        Ok(self.order_call(Some(cart_id), q, crate::json!({ "v": (&line.variant_id), "q": (line.quantity) }), "addItemToOrder"))
     }
 
     fn update_line(&self, cart_id: &str, line_id: &str, quantity: u32, _expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError> {
@@ -336,14 +320,14 @@ impl CommerceAdapter for VendureAdapter {
         non_empty("cart id", cart_id)?;
         non_empty("line id", line_id)?;
         let q = format!("mutation Adjust($l: ID!, $q: Int!) {{ adjustOrderLine(orderLineId: $l, quantity: $q) {{ {ORDER_RESULT} }} }} {ORDER}");
-        Ok(self.order_call(Some(cart_id), q, json!({ "l": line_id, "q": quantity }), "adjustOrderLine"))
+        Ok(self.order_call(Some(cart_id), q, crate::json!({ "l": line_id, "q": quantity }), "adjustOrderLine"))
     }
 
     fn remove_line(&self, cart_id: &str, line_id: &str, _expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError> {
         non_empty("cart id", cart_id)?;
         non_empty("line id", line_id)?;
         let q = format!("mutation Remove($l: ID!) {{ removeOrderLine(orderLineId: $l) {{ {ORDER_RESULT} }} }} {ORDER}");
-        Ok(self.order_call(Some(cart_id), q, json!({ "l": line_id }), "removeOrderLine"))
+        Ok(self.order_call(Some(cart_id), q, crate::json!({ "l": line_id }), "removeOrderLine"))
     }
 
     /// `login` on the guest's session (`guest_cart` is its token): Vendure
@@ -353,7 +337,7 @@ impl CommerceAdapter for VendureAdapter {
         let q = "mutation Login($u: String!, $p: String!) { login(username: $u, password: $p, rememberMe: true) { __typename ... on CurrentUser { id identifier } ... on ErrorResult { errorCode message } } }";
         let email = email.to_owned();
         let guest = guest_cart.map(str::to_owned);
-        Ok(Call::new(self.call(guest.as_deref(), q, json!({ "u": email, "p": password })), move |r| {
+        Ok(Call::new(self.call(guest.as_deref(), q, crate::json!({ "u": (&email), "p": password })), move |r| {
             let u: CurrentUserWire = graphql::field(r, "login", "session")?;
             if u.typename.as_deref() != Some("CurrentUser") {
                 return Err(ProtocolError::Api {

@@ -19,8 +19,7 @@ use super::*;
 use crate::cart::CartLine;
 use crate::catalog::{Image, Product, Variant, VariantOption};
 use crate::money::Money;
-use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
+use crate::json::{FromJson, ToJson, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WooCommerceAdapter {
@@ -41,7 +40,7 @@ impl WooCommerceAdapter {
         if body.is_some() {
             headers.push(("content-type".into(), "application/json".into()));
         }
-        HttpRequest { method, url: format!("{}{path}", self.base_url), headers, body: body.map(|b| b.to_string().into_bytes()) }
+        HttpRequest { method, url: format!("{}{path}", self.base_url), headers, body: body.map(|b| b.to_json().into_bytes()) }
     }
 
     fn cart_call(&self, method: Method, path: &str, cart_token: Option<&str>, body: Option<Value>) -> Call<Cart> {
@@ -100,15 +99,16 @@ pub fn unescape(s: &str) -> String {
     out
 }
 
-#[derive(Deserialize)]
 struct ErrorWire {
     code: String,
     message: String,
 }
 
-fn parse<T: DeserializeOwned>(r: &HttpResponse, what: &'static str) -> Result<T, ProtocolError> {
+crate::json_read!(ErrorWire { req code, req message });
+
+fn parse<T: FromJson>(r: &HttpResponse, what: &'static str) -> Result<T, ProtocolError> {
     if !(200..300).contains(&r.status) {
-        return Err(match serde_json::from_slice::<ErrorWire>(&r.body) {
+        return Err(match crate::json::from_slice::<ErrorWire>(&r.body) {
             Ok(e) if e.code.contains("out_of_stock") || e.code.contains("not_enough_stock") || e.code.contains("no_stock") => {
                 let message = unescape(&e.message);
                 // "… not enough stock (2 remaining)."
@@ -119,15 +119,16 @@ fn parse<T: DeserializeOwned>(r: &HttpResponse, what: &'static str) -> Result<T,
             Err(_) => ProtocolError::Http { status: r.status },
         });
     }
-    serde_json::from_slice(&r.body).map_err(|e| ProtocolError::Malformed { what, detail: e.to_string() })
+    crate::json::from_slice(&r.body).map_err(|e| ProtocolError::Malformed { what, detail: e.to_string() })
 }
 
-#[derive(Deserialize)]
 struct PricesWire {
     price: String,
     currency_code: String,
     currency_minor_unit: u32,
 }
+
+crate::json_read!(PricesWire { req price, req currency_code, req currency_minor_unit });
 
 impl PricesWire {
     fn money(&self, amount: &str, what: &'static str) -> Result<Money, ProtocolError> {
@@ -136,48 +137,42 @@ impl PricesWire {
     }
 }
 
-#[derive(Deserialize)]
 struct ImageWire {
     src: String,
-    #[serde(default)]
     alt: String,
 }
 
-#[derive(Deserialize)]
 struct CategoryWire {
     slug: String,
 }
 
-#[derive(Deserialize)]
 struct ProductWire {
     id: u64,
     name: String,
     slug: String,
-    #[serde(default)]
     sku: String,
-    #[serde(default)]
     short_description: String,
     prices: PricesWire,
-    #[serde(default)]
     images: Vec<ImageWire>,
-    #[serde(default)]
     categories: Vec<CategoryWire>,
-    #[serde(default)]
     variations: Vec<VariationWire>,
 }
 
-#[derive(Deserialize)]
 struct VariationWire {
     id: u64,
-    #[serde(default)]
     attributes: Vec<AttributeWire>,
 }
 
-#[derive(Deserialize)]
 struct AttributeWire {
     name: String,
     value: String,
 }
+
+crate::json_read!(ImageWire { req src, def alt });
+crate::json_read!(CategoryWire { req slug });
+crate::json_read!(ProductWire { req id, req name, req slug, def sku, def short_description, req prices, def images, def categories, def variations });
+crate::json_read!(VariationWire { req id, def attributes });
+crate::json_read!(AttributeWire { req name, req value });
 
 /// A simple product is its own variant; a variable product's variations
 /// carry the product's price (the Store API lists variations without
@@ -213,13 +208,11 @@ fn to_product(p: ProductWire) -> Result<Product, ProtocolError> {
     })
 }
 
-#[derive(Deserialize)]
 struct CartWire {
     items: Vec<ItemWire>,
     totals: CartTotalsWire,
 }
 
-#[derive(Deserialize)]
 struct CartTotalsWire {
     total_items: String,
     total_discount: String,
@@ -228,30 +221,31 @@ struct CartTotalsWire {
     currency_minor_unit: u32,
 }
 
-#[derive(Deserialize)]
 struct ItemWire {
     key: String,
     id: u64,
     quantity: u32,
     name: String,
-    #[serde(default)]
     images: Vec<ImageWire>,
     /// A variation's chosen attributes, e.g. `{"attribute": "Color", "value": "Blue"}`.
-    #[serde(default)]
     variation: Vec<ItemAttributeWire>,
     prices: PricesWire,
     totals: LineTotalsWire,
 }
 
-#[derive(Deserialize)]
 struct ItemAttributeWire {
     value: String,
 }
 
-#[derive(Deserialize)]
 struct LineTotalsWire {
     line_subtotal: String,
 }
+
+crate::json_read!(CartWire { req items, req totals });
+crate::json_read!(CartTotalsWire { req total_items, req total_discount, req total_price, req currency_code, req currency_minor_unit });
+crate::json_read!(ItemWire { req key, req id, req quantity, req name, def images, def variation, req prices, req totals });
+crate::json_read!(ItemAttributeWire { req value });
+crate::json_read!(LineTotalsWire { req line_subtotal });
 
 fn to_cart(token: String, c: CartWire) -> Result<Cart, ProtocolError> {
     let t = PricesWire { price: String::new(), currency_code: c.totals.currency_code.clone(), currency_minor_unit: c.totals.currency_minor_unit };
@@ -338,7 +332,7 @@ impl CommerceAdapter for WooCommerceAdapter {
             return Err(ProtocolError::Unsupported(Capability::Pickup));
         }
         let id = numeric_id("variant", &line.variant_id)?;
-        Ok(self.cart_call(Method::Post, "/cart/add-item", Some(cart_id), Some(json!({ "id": id, "quantity": line.quantity }))))
+        Ok(self.cart_call(Method::Post, "/cart/add-item", Some(cart_id), Some(crate::json!({ "id": id, "quantity": (line.quantity) }))))
     }
 
     fn update_line(&self, cart_id: &str, line_id: &str, quantity: u32, _expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError> {
@@ -347,13 +341,13 @@ impl CommerceAdapter for WooCommerceAdapter {
         }
         non_empty("cart id", cart_id)?;
         non_empty("line id", line_id)?;
-        Ok(self.cart_call(Method::Post, "/cart/update-item", Some(cart_id), Some(json!({ "key": line_id, "quantity": quantity }))))
+        Ok(self.cart_call(Method::Post, "/cart/update-item", Some(cart_id), Some(crate::json!({ "key": line_id, "quantity": quantity }))))
     }
 
     fn remove_line(&self, cart_id: &str, line_id: &str, _expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError> {
         non_empty("cart id", cart_id)?;
         non_empty("line id", line_id)?;
-        Ok(self.cart_call(Method::Post, "/cart/remove-item", Some(cart_id), Some(json!({ "key": line_id }))))
+        Ok(self.cart_call(Method::Post, "/cart/remove-item", Some(cart_id), Some(crate::json!({ "key": line_id }))))
     }
 
 }

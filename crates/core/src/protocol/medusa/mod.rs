@@ -25,8 +25,7 @@ use crate::cart::CartLine;
 use crate::catalog::{Image, Product, Variant, VariantOption};
 use crate::money::Money;
 use crate::store::{StockLevel, VariantStock};
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use crate::json::{FromJson, Value};
 
 /// Where the shop's Medusa is and what to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +65,7 @@ impl MedusaAdapter {
         self
     }
 
-    fn request(&self, method: Method, path: &str, body: Option<Value>) -> HttpRequest {
+    fn request(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> HttpRequest {
         let mut headers = vec![("accept".to_owned(), "application/json".to_owned()), ("x-publishable-api-key".to_owned(), self.publishable_key.clone())];
         if let Some(t) = &self.token {
             headers.push(("authorization".into(), format!("Bearer {t}")));
@@ -74,10 +73,10 @@ impl MedusaAdapter {
         if body.is_some() {
             headers.push(("content-type".into(), "application/json".into()));
         }
-        HttpRequest { method, url: format!("{}{path}", self.base_url), headers, body: body.map(|b| b.to_string().into_bytes()) }
+        HttpRequest { method, url: format!("{}{path}", self.base_url), headers, body }
     }
 
-    fn cart_call(&self, method: Method, path: &str, body: Option<Value>) -> Call<Cart> {
+    fn cart_call(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Call<Cart> {
         let sep = if path.contains('?') { '&' } else { '?' };
         Call::new(self.request(method, &format!("{path}{sep}fields={CART_FIELDS}"), body), |r| {
             let w: CartAnswer = parse(r, "cart")?;
@@ -87,25 +86,23 @@ impl MedusaAdapter {
 }
 
 /// A success body as `T`, or Medusa's error (`{type, message}`, sometimes a `code`).
-fn parse<T: DeserializeOwned>(r: &HttpResponse, what: &'static str) -> Result<T, ProtocolError> {
+fn parse<T: FromJson>(r: &HttpResponse, what: &'static str) -> Result<T, ProtocolError> {
     if !(200..300).contains(&r.status) {
         return Err(error(r));
     }
-    serde_json::from_slice(&r.body).map_err(|e| ProtocolError::Malformed { what, detail: e.to_string() })
+    crate::json::from_slice(&r.body).map_err(|e| ProtocolError::Malformed { what, detail: e.to_string() })
 }
 
-#[derive(Deserialize)]
 struct ErrorWire {
-    #[serde(default)]
     code: Option<String>,
-    #[serde(rename = "type", default)]
     kind: Option<String>,
-    #[serde(default)]
     message: Option<String>,
 }
 
+crate::json_read!(ErrorWire { opt code, opt kind as "type", opt message });
+
 fn error(r: &HttpResponse) -> ProtocolError {
-    match serde_json::from_slice::<ErrorWire>(&r.body) {
+    match crate::json::from_slice::<ErrorWire>(&r.body) {
         Ok(ErrorWire { code: Some(code), message, .. }) if code == "insufficient_inventory" => ProtocolError::InsufficientStock {
             available: None,
             message: message.unwrap_or_else(|| "not enough stock".into()),
@@ -122,9 +119,8 @@ fn malformed(what: &'static str, detail: impl Into<String>) -> ProtocolError {
 /// A Medusa amount (a JSON number in major units, or its decimal string).
 fn amount(v: &Value, currency: Currency, what: &'static str) -> Result<Money, ProtocolError> {
     let text = match v {
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.clone(),
-        other => return Err(malformed(what, format!("amount is {other}, expected a number"))),
+        Value::Number(n) | Value::String(n) => n.clone(),
+        other => return Err(malformed(what, format!("amount is {}, expected a number", other.kind()))),
     };
     Money::from_major(&text, currency).map_err(|e| malformed(what, e.to_string()))
 }
@@ -135,75 +131,65 @@ fn currency(code: &str, what: &'static str) -> Result<Currency, ProtocolError> {
 
 // ---------------------------------------------------------------- products
 
-#[derive(Deserialize)]
 struct ProductsAnswer {
     products: Vec<ProductWire>,
 }
 
-#[derive(Deserialize)]
 struct ProductAnswer {
     product: ProductWire,
 }
 
-#[derive(Deserialize)]
 struct ProductWire {
     id: String,
     handle: String,
     title: String,
-    #[serde(default)]
     description: Option<String>,
-    #[serde(default)]
     thumbnail: Option<String>,
-    #[serde(default)]
     images: Option<Vec<ImageWire>>,
-    #[serde(default)]
     categories: Option<Vec<CategoryWire>>,
-    #[serde(default)]
     variants: Option<Vec<VariantWire>>,
 }
 
-#[derive(Deserialize)]
 struct ImageWire {
     url: String,
 }
 
-#[derive(Deserialize)]
 struct CategoryWire {
     handle: String,
 }
 
-#[derive(Deserialize)]
 struct VariantWire {
     id: String,
-    #[serde(default)]
     title: Option<String>,
-    #[serde(default)]
     sku: Option<String>,
-    #[serde(default)]
     thumbnail: Option<String>,
-    #[serde(default)]
     options: Option<Vec<OptionValueWire>>,
-    #[serde(default)]
     calculated_price: Option<PriceWire>,
 }
 
-#[derive(Deserialize)]
 struct OptionValueWire {
     value: String,
-    #[serde(default)]
     option: Option<OptionWire>,
 }
 
-#[derive(Deserialize)]
 struct OptionWire {
     title: String,
 }
 
-#[derive(Deserialize)]
 struct PriceWire {
     calculated_amount: Value,
     currency_code: String,
 }
+
+crate::json_read!(ProductsAnswer { req products });
+crate::json_read!(ProductAnswer { req product });
+crate::json_read!(ProductWire { req id, req handle, req title, opt description, opt thumbnail, opt images, opt categories, opt variants });
+crate::json_read!(ImageWire { req url });
+crate::json_read!(CategoryWire { req handle });
+crate::json_read!(VariantWire { req id, opt title, opt sku, opt thumbnail, opt options, opt calculated_price });
+crate::json_read!(OptionValueWire { req value, opt option });
+crate::json_read!(OptionWire { req title });
+crate::json_read!(PriceWire { req calculated_amount, req currency_code });
 
 fn to_product(p: ProductWire) -> Result<Product, ProtocolError> {
     let mut images: Vec<Image> = p.images.unwrap_or_default().into_iter().map(|i| Image { url: i.url, alt: String::new() }).collect();
@@ -239,55 +225,47 @@ fn to_product(p: ProductWire) -> Result<Product, ProtocolError> {
 
 // ---------------------------------------------------------------- carts
 
-#[derive(Deserialize)]
 struct CartAnswer {
     cart: CartWire,
 }
 
-#[derive(Deserialize)]
 struct DeletedAnswer {
     parent: CartWire,
 }
 
-#[derive(Deserialize)]
 struct CartWire {
     id: String,
     currency_code: String,
-    #[serde(default)]
     items: Option<Vec<ItemWire>>,
     total: Value,
-    #[serde(default)]
     subtotal: Option<Value>,
-    #[serde(default)]
     item_subtotal: Option<Value>,
-    #[serde(default)]
     discount_total: Option<Value>,
 }
 
-#[derive(Deserialize)]
 struct ItemWire {
     id: String,
     variant_id: Option<String>,
-    #[serde(default)]
     product_id: Option<String>,
     title: String,
-    #[serde(default)]
     product_title: Option<String>,
-    #[serde(default)]
     variant_title: Option<String>,
-    #[serde(default)]
     thumbnail: Option<String>,
     quantity: Value,
     unit_price: Value,
-    #[serde(default)]
     subtotal: Option<Value>,
 }
+
+crate::json_read!(CartAnswer { req cart });
+crate::json_read!(DeletedAnswer { req parent });
+crate::json_read!(CartWire { req id, req currency_code, opt items, req total, opt subtotal, opt item_subtotal, opt discount_total });
+crate::json_read!(ItemWire { req id, opt variant_id, opt product_id, req title, opt product_title, opt variant_title, opt thumbnail, req quantity, req unit_price, opt subtotal });
 
 fn to_cart(c: CartWire) -> Result<Cart, ProtocolError> {
     let cur = currency(&c.currency_code, "cart")?;
     let mut lines = Vec::new();
     for it in c.items.unwrap_or_default() {
-        let quantity = it.quantity.as_u64().and_then(|q| u32::try_from(q).ok()).ok_or_else(|| malformed("cart", format!("line {} has quantity {}", it.id, it.quantity)))?;
+        let quantity = it.quantity.as_u64().and_then(|q| u32::try_from(q).ok()).ok_or_else(|| malformed("cart", format!("line {} has quantity {}", it.id, crate::json::ToJson::to_json(&it.quantity))))?;
         let unit_price = amount(&it.unit_price, cur, "cart")?;
         // Medusa's own line total when it sends one, so totals are Medusa's to the cent.
         let line_total = match it.subtotal.as_ref().filter(|v| !v.is_null()) {
@@ -317,41 +295,38 @@ fn to_cart(c: CartWire) -> Result<Cart, ProtocolError> {
 
 // ---------------------------------------------------------------- stock
 
-#[derive(Deserialize)]
 struct StockProductWire {
-    #[serde(default)]
     variants: Option<Vec<StockVariantWire>>,
 }
 
-#[derive(Deserialize)]
 struct StockVariantWire {
     id: String,
-    #[serde(default)]
     inventory_items: Option<Vec<InventoryLinkWire>>,
 }
 
-#[derive(Deserialize)]
 struct InventoryLinkWire {
-    #[serde(default)]
     inventory: Option<InventoryWire>,
 }
 
-#[derive(Deserialize)]
 struct InventoryWire {
-    #[serde(default)]
     location_levels: Option<Vec<LevelWire>>,
 }
 
-#[derive(Deserialize)]
 struct LevelWire {
     location_id: String,
     available_quantity: Value,
 }
 
-#[derive(Deserialize)]
 struct StockAnswer {
     products: Vec<StockProductWire>,
 }
+
+crate::json_read!(StockProductWire { opt variants });
+crate::json_read!(StockVariantWire { req id, opt inventory_items });
+crate::json_read!(InventoryLinkWire { opt inventory });
+crate::json_read!(InventoryWire { opt location_levels });
+crate::json_read!(LevelWire { req location_id, req available_quantity });
+crate::json_read!(StockAnswer { req products });
 
 /// Free units per location. A variant made of several inventory items (a
 /// kit) has as many as its scarcest item allows.
@@ -367,7 +342,7 @@ fn to_stock(variant_id: &str, a: StockAnswer) -> Result<VariantStock, ProtocolEr
         let mut these = Vec::new();
         for l in levels {
             // Medusa may answer a negative or fractional availability when over-reserved: none free.
-            let q = l.available_quantity.as_f64().ok_or_else(|| malformed("stock list", format!("available_quantity is {}", l.available_quantity)))?;
+            let q = l.available_quantity.as_f64().ok_or_else(|| malformed("stock list", format!("available_quantity is {}", crate::json::ToJson::to_json(&l.available_quantity))))?;
             these.push((l.location_id, if q.is_finite() && q > 0.0 { q.min(f64::from(u32::MAX)).floor() as u32 } else { 0 }));
         }
         if i == 0 {
@@ -388,25 +363,24 @@ fn to_stock(variant_id: &str, a: StockAnswer) -> Result<VariantStock, ProtocolEr
 
 // ---------------------------------------------------------------- customers
 
-#[derive(Deserialize)]
 struct TokenAnswer {
     token: String,
 }
 
-#[derive(Deserialize)]
 struct CustomerAnswer {
     customer: CustomerWire,
 }
 
-#[derive(Deserialize)]
 struct CustomerWire {
     id: String,
     email: String,
-    #[serde(default)]
     first_name: Option<String>,
-    #[serde(default)]
     last_name: Option<String>,
 }
+
+crate::json_read!(TokenAnswer { req token });
+crate::json_read!(CustomerAnswer { req customer });
+crate::json_read!(CustomerWire { req id, req email, opt first_name, opt last_name });
 
 impl From<CustomerWire> for CustomerInfo {
     fn from(c: CustomerWire) -> CustomerInfo {
@@ -460,7 +434,9 @@ impl CommerceAdapter for MedusaAdapter {
 
     fn create_cart(&self, _currency: Option<Currency>) -> Result<Call<Cart>, ProtocolError> {
         // The region decides the currency.
-        Ok(self.cart_call(Method::Post, "/store/carts", Some(serde_json::json!({ "region_id": self.region_id }))))
+        Ok(self.cart_call(Method::Post, "/store/carts", Some(crate::json::object(|o| {
+            o.field("region_id", &self.region_id);
+        }))))
     }
 
     fn get_cart(&self, cart_id: &str) -> Result<Call<Cart>, ProtocolError> {
@@ -474,7 +450,9 @@ impl CommerceAdapter for MedusaAdapter {
         if line.fulfillment != Fulfillment::Delivery {
             return Err(ProtocolError::Unsupported(Capability::Pickup));
         }
-        let body = serde_json::json!({ "variant_id": line.variant_id, "quantity": line.quantity });
+        let body = crate::json::object(|o| {
+            o.field("variant_id", &line.variant_id).field("quantity", &line.quantity);
+        });
         Ok(self.cart_call(Method::Post, &format!("/store/carts/{}/line-items", encode_component(cart_id)), Some(body)))
     }
 
@@ -485,7 +463,9 @@ impl CommerceAdapter for MedusaAdapter {
         non_empty("cart id", cart_id)?;
         non_empty("line id", line_id)?;
         let path = format!("/store/carts/{}/line-items/{}", encode_component(cart_id), encode_component(line_id));
-        Ok(self.cart_call(Method::Post, &path, Some(serde_json::json!({ "quantity": quantity }))))
+        Ok(self.cart_call(Method::Post, &path, Some(crate::json::object(|o| {
+            o.field("quantity", &quantity);
+        }))))
     }
 
     fn remove_line(&self, cart_id: &str, line_id: &str, _expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError> {
@@ -529,7 +509,9 @@ impl CommerceAdapter for MedusaAdapter {
     /// The second step of Medusa's sign-up, with the registration token.
     fn create_customer(&self, email: &str, name: &str) -> Result<Call<CustomerInfo>, ProtocolError> {
         non_empty("e-mail", email)?;
-        let body = serde_json::json!({ "email": email, "first_name": name });
+        let body = crate::json::object(|o| {
+            o.field("email", email).field("first_name", name);
+        });
         Ok(Call::new(self.request(Method::Post, "/store/customers", Some(body)), |r| {
             let w: CustomerAnswer = parse(r, "customer")?;
             Ok(w.customer.into())
@@ -549,7 +531,9 @@ impl MedusaAdapter {
     /// Medusa's auth answers only a token; who it is comes from `me` (and,
     /// after sign-up, `create_customer`).
     fn auth(&self, path: &str, email: &str, password: &str) -> Result<Call<CustomerSession>, ProtocolError> {
-        let body = serde_json::json!({ "email": email, "password": password });
+        let body = crate::json::object(|o| {
+            o.field("email", email).field("password", password);
+        });
         let email = email.to_owned();
         Ok(Call::new(self.request(Method::Post, path, Some(body)), move |r| {
             let w: TokenAnswer = parse(r, "session")?;
