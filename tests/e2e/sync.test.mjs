@@ -52,6 +52,27 @@ test('two tabs: a change in one appears in the other without reload', async () =
   await tabA.context().close();
 });
 
+test('two tabs opened before any cart exists: the first add shows in the other tab at once', async () => {
+  // A fresh profile, two product tabs opened from the catalog, no cart yet.
+  const tabA = await newPage(browser);
+  const tabB = watch(await tabA.context().newPage());
+  await tabA.goto(`${BASE}/product.html?handle=aperture-x100`);
+  await tabB.goto(`${BASE}/product.html?handle=nova-12`);
+  await tabA.locator('#buy[variant]:not([variant=""])').waitFor({ state: 'attached' });
+  await tabA.locator('#buy > button').click();
+  await assertText(badge(tabA), '1');
+  // B made no edit and did not reload: it adopts the cart A created and shows it.
+  await assertText(badge(tabB), '1', 5_000);
+  // B's own add goes into that same cart (A's count reaches 2 only then).
+  await tabB.locator('#buy[variant]:not([variant=""])').waitFor({ state: 'attached' });
+  await tabB.locator('#buy > button').click();
+  await assertText(badge(tabB), '2');
+  await assertText(badge(tabA), '2', 5_000);
+  assertNoProblems(tabA);
+  assertNoProblems(tabB);
+  await tabA.context().close();
+});
+
 test('two devices on one cart: a change on one is pushed to the other; offline edits arrive when back online', async () => {
   const phone = await newPage(browser);
   await addFromProductPage(phone, BASE, 'trail-boots');

@@ -1,7 +1,7 @@
 // The demo shop's own page code: what a theme or a headless storefront would
 // render itself. It only uses Crosscart's public API, and it writes text with
 // textContent, never innerHTML.
-import { listProducts, getProduct, formatMoney, checkout, getOrder, signIn, signUp, signOut, currentCustomer, claimHandoff } from '/sdk/crosscart.js';
+import { getProduct, formatMoney, checkout, getOrder, signIn, signUp, signOut, currentCustomer, claimHandoff } from '/sdk/crosscart.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -14,9 +14,24 @@ const el = (tag, props = {}, ...children) => {
 const statusUrl = (id, key) => `thank-you.html?status&order=${encodeURIComponent(id)}&key=${encodeURIComponent(key)}`;
 const minPrice = (p) => p.variants.reduce((a, v) => (v.price.amount < a.amount ? v.price : a), p.variants[0].price);
 
+// The catalog is the shop's own page, rendered from its commerce API as a
+// theme would, without waiting for Crosscart (which the cart count needs).
+const apiMoney = (m) => {
+  const f = new Intl.NumberFormat(document.documentElement.lang || 'en', { style: 'currency', currency: m.currency });
+  return f.format(m.amount / 10 ** f.resolvedOptions().maximumFractionDigits);
+};
+
 async function catalog() {
   const category = params.get('category');
-  const all = await listProducts();
+  let all;
+  try {
+    const r = await fetch('/v1/products');
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    all = (await r.json()).products;
+  } catch (e) {
+    $('products').replaceChildren(el('li', { textContent: `Could not load the catalog: ${e.message}` }));
+    return;
+  }
   const cats = [...new Set(all.map((p) => p.category))];
   $('categories').replaceChildren(
     el('a', { href: 'index.html', textContent: 'All' }),
@@ -26,11 +41,12 @@ async function catalog() {
     if ((new URL(a.href).searchParams.get('category') || null) === category) a.setAttribute('aria-current', 'page');
   }
   const shown = category ? all.filter((p) => p.category === category) : all;
-  const cards = await Promise.all(shown.map(async (p) => el('li', { className: 'card' },
+  const cards = shown.map((p, i) => el('li', { className: 'card' },
     el('a', { href: `product.html?handle=${encodeURIComponent(p.handle)}` },
-      el('img', { src: p.images[0]?.url ?? '', alt: '', width: 240, height: 240, loading: 'lazy' }),
+      // The first row is the page's largest paint: fetched at once, the rest lazily.
+      el('img', { src: p.images[0]?.url ?? '', alt: '', width: 240, height: 240, loading: i < 4 ? 'eager' : 'lazy', fetchPriority: i < 2 ? 'high' : 'auto' }),
       el('span', { className: 't', textContent: p.title }),
-      el('span', { className: 'p', textContent: await formatMoney(minPrice(p)) })))));
+      el('span', { className: 'p', textContent: apiMoney(minPrice(p)) }))));
   $('products').replaceChildren(...cards);
 }
 
@@ -68,6 +84,7 @@ async function product() {
   await show(p.variants[0]);
   $('product').hidden = false;
   $('product-status').hidden = true;
+  bundle.hidden = false; // below the product now, so it loads when scrolled near
 }
 
 function checkoutPage() {

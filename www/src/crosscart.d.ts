@@ -21,7 +21,8 @@ export interface Config {
   /** Medusa's region (`data-region-id`). */ regionId?: string;
   /** The shop's store directory for a backend without one: `{"stores": [...]}` (`data-stores-url`). */ storesUrl?: string;
 }
-export const ready: Promise<unknown>;
+/** Loads the SDK for the configured backend now (it otherwise loads when an element or a call needs it). */
+export function ready(): Promise<void>;
 export function configure(options: Config): Promise<void>;
 export function defineElements(): Promise<void>;
 export function getCart(): Promise<Cart | null>;

@@ -8,7 +8,7 @@
 //
 // `cargo xtask build` writes dist/crosscart.js from this file: it inlines
 // define.js and fills in the element list and the content-hashed file names.
-import { defineElements as define } from './define.js';
+import { defineElements as define, rememberView } from './define.js';
 
 // [[tag, [observed attributes], rootMargin or null], ...] (from crates/web/src/elements/spec.rs)
 const SPECS = /*@SPECS@*/[];
@@ -96,4 +96,7 @@ export const acceptOffer = call('acceptOffer');
 export const offerEvent = call('offerEvent');
 export const formatMoney = async (money) => (await load()).formatMoney(money);
 export const forgetCart = async () => (await load()).forgetCart();
-export const recordView = async (productId) => (await load()).recordView(productId);
+export const recordView = async (productId) => {
+  rememberView(productId);
+  (await load()).recordView(productId);
+};

@@ -41,7 +41,7 @@ impl TryFrom<FulfillmentWire> for Fulfillment {
             ("pickup", Some(store_id)) => Ok(Fulfillment::Pickup { store_id }),
             ("pickup", None) => Err("a pickup needs a store_id".into()),
             ("delivery", Some(_)) => Err("a delivery has no store_id".into()),
-            (other, _) => Err(format!("unknown fulfillment type {other:?}, expected delivery or pickup")),
+            (other, _) => Err(format!("unknown fulfillment type \"{other}\", expected delivery or pickup")),
         }
     }
 }

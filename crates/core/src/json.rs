@@ -518,10 +518,8 @@ impl Fields<'_> {
 
     /// A member that must be there.
     pub fn req<T: FromJson>(&self, key: &str) -> Result<T, JsonError> {
-        match self.find(key) {
-            Some(v) => T::from_json(v).map_err(|e| e.in_field(key)),
-            None => Err(JsonError::invalid(format!("missing field \"{key}\""))),
-        }
+        let v = self.required(key)?;
+        T::from_json(v).map_err(|e| e.in_field(key))
     }
 
     /// A member that may be missing (then `T::default()`).
@@ -530,6 +528,10 @@ impl Fields<'_> {
             Some(v) => T::from_json(v).map_err(|e| e.in_field(key)),
             None => Ok(T::default()),
         }
+    }
+
+    fn required(&self, key: &str) -> Result<&Value, JsonError> {
+        self.find(key).ok_or_else(|| JsonError::invalid(format!("missing field \"{key}\"")))
     }
 
     /// The raw member, if present.
@@ -598,21 +600,37 @@ impl<T: FromJson> FromJson for Option<T> {
     }
 }
 
+// Plain loops rather than `collect::<Result<_, _>>()`: the browser build
+// gets one small function per element type instead of an iterator adapter
+// (and not inlined into every field that holds a list).
 impl<T: FromJson> FromJson for Vec<T> {
+    #[inline(never)]
     fn from_json(v: &Value) -> Result<Self, JsonError> {
-        match v {
-            Value::Array(items) => items.iter().enumerate().map(|(i, x)| T::from_json(x).map_err(|e| e.in_item(i))).collect(),
-            other => expected("an array", other),
+        let Value::Array(items) = v else { return expected("an array", v) };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, x) in items.iter().enumerate() {
+            match T::from_json(x) {
+                Ok(t) => out.push(t),
+                Err(e) => return Err(e.in_item(i)),
+            }
         }
+        Ok(out)
     }
 }
 
 impl<T: FromJson> FromJson for BTreeMap<String, T> {
     fn from_json(v: &Value) -> Result<Self, JsonError> {
-        match v {
-            Value::Object(m) => m.iter().map(|(k, x)| Ok((k.clone(), T::from_json(x).map_err(|e| e.in_field(k))?))).collect(),
-            other => expected("an object", other),
+        let Value::Object(members) = v else { return expected("an object", v) };
+        let mut out = BTreeMap::new();
+        for (k, x) in members {
+            match T::from_json(x) {
+                Ok(t) => {
+                    out.insert(k.clone(), t);
+                }
+                Err(e) => return Err(e.in_field(k)),
+            }
         }
+        Ok(out)
     }
 }
 
@@ -651,7 +669,7 @@ pub fn write_str(out: &mut String, s: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        out.push_str(&s[run..i]);
+        out.push_str(s.get(run..i).unwrap_or_default());
         if esc.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.push_str("\\u00");
@@ -662,7 +680,7 @@ pub fn write_str(out: &mut String, s: &str) {
         }
         run = i + 1;
     }
-    out.push_str(&s[run..]);
+    out.push_str(s.get(run..).unwrap_or_default());
     out.push('"');
 }
 

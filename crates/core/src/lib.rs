@@ -16,6 +16,7 @@ pub mod money;
 pub mod offer;
 pub mod order;
 pub mod protocol;
+pub mod sorted;
 pub mod store;
 pub mod sync;
 

@@ -73,13 +73,13 @@ impl crate::json::ToJson for Currency {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
-    #[error("not an ISO 4217 currency code: {0:?}")]
+    #[error("not an ISO 4217 currency code: \"{0}\"")]
     BadCurrency(String),
     #[error("cannot combine {0} with {1}")]
     CurrencyMismatch(Currency, Currency),
     #[error("amount out of range")]
     Overflow,
-    #[error("not a decimal amount: {0:?}")]
+    #[error("not a decimal amount: \"{0}\"")]
     BadAmount(String),
 }
 

@@ -10,6 +10,9 @@
 // `load`: () => Promise<sdk>, where sdk has connect(tag, el, root) → id,
 //   disconnect(id) and changed(id, name); `sdk`: the SDK if already loaded.
 export function defineElements(specs, load, sdk) {
+  // <cc-viewed> remembers the view on this device at once, before any
+  // WebAssembly arrives: a shopper who moves on quickly still counts.
+  const early = { 'cc-viewed': (el) => rememberView(el.getAttribute('product')) };
   const mount = (el, tag) => {
     el.__cc = sdk.connect(tag, el, el.shadowRoot || el.attachShadow({ mode: 'open' }));
   };
@@ -18,6 +21,7 @@ export function defineElements(specs, load, sdk) {
     customElements.define(tag, class extends HTMLElement {
       static get observedAttributes() { return observed; }
       connectedCallback() {
+        early[tag]?.(this);
         if (this.__cc !== undefined || this.__ccWaiting) return;
         const start = () => {
           if (sdk) return mount(this, tag);
@@ -57,8 +61,26 @@ export function defineElements(specs, load, sdk) {
         sdk.disconnect(id);
       }
       attributeChangedCallback(name, oldValue, value) {
+        if (oldValue !== value && this.isConnected) early[tag]?.(this);
         if (this.__cc !== undefined && oldValue !== value) sdk.changed(this.__cc, name);
       }
     });
+  }
+}
+
+// The device's viewed products, most recent first: localStorage
+// `crosscart:viewed` = [{p: product id, at: ms}], at most 20. The same
+// format crates/web/src/elements/viewed.rs reads and writes.
+export function rememberView(productId) {
+  const p = typeof productId === 'string' ? productId.trim() : '';
+  if (!p || p.length > 128) return;
+  try {
+    let list = JSON.parse(localStorage.getItem('crosscart:viewed') || '[]');
+    if (!Array.isArray(list)) list = [];
+    list = list.filter((e) => e && typeof e.p === 'string' && typeof e.at === 'number' && e.p !== p);
+    list.unshift({ p, at: Date.now() });
+    localStorage.setItem('crosscart:viewed', JSON.stringify(list.slice(0, 20)));
+  } catch {
+    // Storage off or full: the view only makes a later offer more personal.
   }
 }

@@ -46,7 +46,7 @@ pub fn invoke(name: String, args: js_sys::Array) -> Answer {
             }
             "createHandoff" => store::create_handoff().await.map(|h| js::to_js(&h)).map_err(reject),
             "claimHandoff" => store::claim_handoff(&arg(&args, 0)).await.map(|c| js::to_js(&c)).map_err(reject),
-            other => Err(js::js_error("invalid_request", &format!("crosscart has no function {other:?}"))),
+            other => Err(js::js_error("invalid_request", &format!("crosscart has no function \"{other}\""))),
         }
     })
 }
@@ -60,7 +60,7 @@ pub fn invoke_orders(name: String, args: js_sys::Array) -> Answer {
                 let call = with_adapter!(get_order(&arg(&args, 0), &arg(&args, 1))).map_err(reject)?;
                 execute(call).await.map(|o| js::to_js(&o)).map_err(reject)
             }
-            other => Err(js::js_error("invalid_request", &format!("crosscart has no function {other:?}"))),
+            other => Err(js::js_error("invalid_request", &format!("crosscart has no function \"{other}\""))),
         }
     })
 }
@@ -78,7 +78,7 @@ pub fn invoke_catalog(name: String, args: js_sys::Array) -> Answer {
                 let call = with_adapter!(list_products(&q)).map_err(reject)?;
                 execute(call).await.map(|p| js::to_js(&p)).map_err(reject)
             }
-            other => Err(js::js_error("invalid_request", &format!("crosscart has no function {other:?}"))),
+            other => Err(js::js_error("invalid_request", &format!("crosscart has no function \"{other}\""))),
         }
     })
 }

@@ -73,7 +73,7 @@ pub fn ready() -> Result<(), JsValue> {
     let api = config::get().api;
     let asked = if api.is_empty() { "crosscart" } else { api.as_str() };
     if asked != config::BACKEND {
-        return Err(js::js_error("invalid_request", &format!("this build of crosscart talks to {:?}, the page asks for {asked:?}", config::BACKEND)));
+        return Err(js::js_error("invalid_request", &format!("this build of crosscart talks to \"{}\", the page asks for \"{asked}\"", config::BACKEND)));
     }
     Ok(())
 }
@@ -136,7 +136,7 @@ pub fn invoke(name: String, args: js_sys::Array) -> js_sys::Promise {
             }
             other => match chunks::invoke(other, args.clone()).await {
                 Some(answer) => answer,
-                None => Err(js::js_error("invalid_request", &format!("crosscart has no function {other:?}"))),
+                None => Err(js::js_error("invalid_request", &format!("crosscart has no function \"{other}\""))),
             },
         }
     })

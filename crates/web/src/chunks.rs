@@ -6,10 +6,11 @@
 //! (`cargo xtask build` runs the splitter). Without the feature (the
 //! `wasm-bindgen-test` suite) they are ordinary async functions in one module.
 //!
-//! The chunks: `bundles` (`<cc-bought-together>` and the model scorer),
+//! The chunks: `sync` (the replicated cart's engine, once a cart exists),
+//! `cart` (`<cc-cart>`'s view), `bundles` (`<cc-bought-together>` and the model scorer),
 //! `stock` (`<cc-store-stock>`, the k-d tree and gazetteer), `offers`
-//! (`<cc-post-checkout>`), `accounts` (sign-in, handoff), `orders`
-//! (checkout, order lookup) and `catalog` (products for the headless API).
+//! (`<cc-post-checkout>`) and `accounts` (the rest of the headless API:
+//! sign-in, handoff, checkout, order lookup, products).
 //! (Backends are not chunks but builds: see `config::Adapter`.) A failed load
 //! is an error the element shows; the next attempt fetches again.
 
@@ -46,16 +47,20 @@ macro_rules! split {
         #[cfg(feature = "split")]
         #[wasm_split_helpers::wasm_split($module, fallible)]
         pub fn $name($($arg: $ty),*) -> Result<$ret, ChunkError> {
-            Ok($body)
+            let value: $ret = $body;
+            Ok(value)
         }
         #[cfg(not(feature = "split"))]
         pub async fn $name($($arg: $ty),*) -> Result<$ret, ChunkError> {
-            Ok($body)
+            let value: $ret = $body;
+            Ok(value)
         }
     )*};
 }
 
 split! {
+    sync: fn sync_engine() -> &'static dyn crate::store::Engine { &crate::sync::Live }
+    cart: fn mount_cart(host: Rc<Host>) -> Live { crate::elements::cart::mount(host) }
     bundles: fn mount_bundle(host: Rc<Host>) -> Live { crate::elements::bought_together::mount(host) }
     bundles: fn invoke_bundles(name: String, args: js_sys::Array) -> Answer { crate::elements::bought_together::invoke(name, args) }
     stock: fn mount_stock(host: Rc<Host>) -> Live { crate::elements::store_stock::mount(host) }
@@ -65,13 +70,14 @@ split! {
     accounts: fn invoke_accounts(name: String, args: js_sys::Array) -> Answer { crate::account::invoke(name, args) }
     accounts: fn handoff_panel(slot: web_sys::Element) -> Live { crate::elements::handoff::panel(slot) }
     stock: fn store_names() -> Pin<Box<dyn Future<Output = Result<Vec<(String, String)>, ProtocolError>>>> { Box::pin(crate::stores::names_from_directory()) }
-    orders: fn invoke_orders(name: String, args: js_sys::Array) -> Answer { crate::account::invoke_orders(name, args) }
-    catalog: fn invoke_catalog(name: String, args: js_sys::Array) -> Answer { crate::account::invoke_catalog(name, args) }
+    accounts: fn invoke_orders(name: String, args: js_sys::Array) -> Answer { crate::account::invoke_orders(name, args) }
+    accounts: fn invoke_catalog(name: String, args: js_sys::Array) -> Answer { crate::account::invoke_catalog(name, args) }
 }
 
 /// Mounts an element whose code is in a chunk.
 pub async fn mount(tag: &str, host: Rc<Host>) -> Result<Live, ProtocolError> {
     Ok(match tag {
+        "cc-cart" => mount_cart(host).await?,
         "cc-bought-together" => mount_bundle(host).await?,
         "cc-store-stock" => mount_stock(host).await?,
         "cc-post-checkout" => mount_offer(host).await?,

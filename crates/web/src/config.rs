@@ -166,9 +166,11 @@ pub fn format_money(m: &Money) -> String {
 /// base, so pictures load when the API lives on another origin.
 pub fn resolve_api_url(url: &str) -> String {
     let base = get().api_base;
-    if url.starts_with('/') && !url.starts_with("//") && (base.starts_with("http://") || base.starts_with("https://")) {
-        let origin_end = base.find("://").map(|i| i + 3).and_then(|s| base[s..].find('/').map(|j| s + j)).unwrap_or(base.len());
-        format!("{}{}", &base[..origin_end], url)
+    let scheme = if base.starts_with("https://") { 8 } else if base.starts_with("http://") { 7 } else { 0 };
+    if url.starts_with('/') && !url.starts_with("//") && scheme > 0 {
+        // The origin: up to the first '/' after the scheme (bytes: no pattern search, no slicing panic).
+        let end = base.bytes().skip(scheme).position(|b| b == b'/').map_or(base.len(), |j| scheme + j);
+        format!("{}{}", base.get(..end).unwrap_or(&base), url)
     } else {
         url.to_owned()
     }

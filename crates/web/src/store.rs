@@ -10,6 +10,8 @@
 
 use crate::{config, transport::execute, with_adapter};
 use crosscart_core::protocol::{CommerceAdapter as _, NewLine, ProtocolError};
+use crosscart_core::sync::replica::Edit;
+use crosscart_core::sync::OpId;
 use crosscart_core::{Cart, Fulfillment};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -146,15 +148,116 @@ fn cart_is_gone(e: &ProtocolError) -> bool {
     matches!(e, ProtocolError::Api { status: 404 | 410, .. })
 }
 
+/// The replicated cart's engine (`crate::sync`), in the `sync` chunk: loaded
+/// the first time a cart is followed, so a page whose visitor has no cart
+/// never downloads it. Until it is here, edits go through plain REST calls
+/// (which the server records as operations all the same).
+pub trait Engine {
+    /// Follows `cart` (or refreshes its server copy) and shows it.
+    fn attach(&self, cart: &Cart);
+    /// Stops following (checked out, forgotten).
+    fn detach(&self);
+    /// Whether edits go through operations (a cart is followed).
+    fn active(&self) -> bool;
+    /// The customer's edit in this tab, as an operation.
+    fn edit(&self, edit: Edit) -> Result<OpId, ProtocolError>;
+    /// Waits until the server confirmed or refused the operation.
+    fn settle(&self, id: OpId, timeout_ms: i64) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ProtocolError>>>>;
+    /// Learns the operations the server recorded for a REST edit.
+    fn catch_up(&self);
+}
+
+thread_local! {
+    static ENGINE: std::cell::Cell<Option<&'static dyn Engine>> = const { std::cell::Cell::new(None) };
+    static ENGINE_LOADING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Until this page has a cart: hears another tab start one.
+    static WATCH: RefCell<Option<(web_sys::BroadcastChannel, wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>)>> = const { RefCell::new(None) };
+}
+
+fn engine() -> Option<&'static dyn Engine> {
+    ENGINE.with(std::cell::Cell::get)
+}
+
+/// Loads the engine (once; a failed load is tried again with the next cart),
+/// then hands it the cart on screen.
+fn load_engine() {
+    if ENGINE_LOADING.with(|l| l.replace(true)) {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async {
+        let loaded = crate::chunks::sync_engine().await;
+        ENGINE_LOADING.with(|l| l.set(false));
+        if let Ok(e) = loaded {
+            ENGINE.with(|c| c.set(Some(e)));
+            if let Some(cart) = with_state(|s| s.cart.clone()).filter(|c| stored_cart_id().as_deref() == Some(c.id.as_str())) {
+                e.attach(&cart);
+            }
+        }
+    });
+}
+
+/// Whether edits go through the replicated cart's operations.
+fn live() -> Option<&'static dyn Engine> {
+    engine().filter(|e| e.active())
+}
+
 fn set_cart(cart: Option<Cart>) {
     remember(cart.as_ref().map(|c| c.id.as_str()));
     match &cart {
-        Some(c) if with_adapter!(capabilities()).live_sync => crate::sync::attach(c),
+        Some(c) if with_adapter!(capabilities()).live_sync => match engine() {
+            Some(e) => e.attach(c),
+            None => {
+                publish(Some(c.clone()), 0, 0);
+                load_engine();
+            }
+        },
         Some(c) => publish(Some(c.clone()), 0, 0),
         None => {
-            crate::sync::detach();
+            if let Some(e) = engine() {
+                e.detach();
+            }
             publish(None, 0, 0);
+            watch_for_cart();
         }
+    }
+}
+
+/// The tabs' channel name (the engine's is the same).
+pub fn channel_name() -> String {
+    format!("crosscart:{}", config::get().api_base)
+}
+
+/// While this page has no cart, listens for another tab starting one (its
+/// first message on the tabs' channel names it) and takes it up at once.
+fn watch_for_cart() {
+    if WATCH.with(|w| w.borrow().is_some()) {
+        return;
+    }
+    let Ok(channel) = web_sys::BroadcastChannel::new(&channel_name()) else { return };
+    let on_message = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|ev: web_sys::MessageEvent| {
+        // Tabs share localStorage, so the starting tab has already stored
+        // the id: what matters is whether this page shows a cart yet.
+        if with_state(|s| s.cart.is_some()) {
+            return; // the engine follows the cart now
+        }
+        let Some(text) = ev.data().as_string() else { return };
+        let Ok(msg) = crosscart_core::json::parse(text.as_bytes()) else { return };
+        // `{"started"|"ops"|"server": {"cart_id": …}}`
+        let id = ["started", "ops", "server"].iter().find_map(|k| msg.get(k)?.get("cart_id")?.as_str().map(str::to_owned));
+        if let Some(id) = id {
+            adopt(&id);
+        }
+    });
+    channel.set_onmessage(Some(wasm_bindgen::JsCast::unchecked_ref(on_message.as_ref())));
+    WATCH.with(|w| *w.borrow_mut() = Some((channel, on_message)));
+}
+
+/// Tells the other tabs this page started a cart.
+fn announce(cart_id: &str) {
+    let msg = crosscart_core::json!({ "started": { "cart_id": cart_id } });
+    if let Ok(channel) = web_sys::BroadcastChannel::new(&channel_name()) {
+        let _ = channel.post_message(&wasm_bindgen::JsValue::from_str(&crosscart_core::json::ToJson::to_json(&msg)));
+        channel.close();
     }
 }
 
@@ -183,12 +286,28 @@ pub fn adopt(cart_id: &str) {
     }
 }
 
+/// localStorage key of the last cart the server priced, per API.
+pub fn cache_key() -> String {
+    format!("crosscart:cartcache:{}", config::get().api_base)
+}
+
+/// The last cart the server priced, for an instant first render.
+fn cached_cart(cart_id: &str) -> Option<Cart> {
+    let raw = config::local_storage()?.get_item(&cache_key()).ok()??;
+    crosscart_core::json::from_slice::<Cart>(raw.as_bytes()).ok().filter(|c| c.id == cart_id)
+}
+
 /// Loads the remembered cart once; later calls do nothing until [`reload`].
 /// The copy saved by the last visit is shown at once, then refreshed.
 pub fn ensure_loaded() {
     if with_state(|s| s.status == Status::Idle) {
-        if let Some(cached) = stored_cart_id().and_then(|id| crate::sync::cached_cart(&id)) {
-            set_cart(Some(cached));
+        match stored_cart_id() {
+            Some(id) => {
+                if let Some(cached) = cached_cart(&id) {
+                    set_cart(Some(cached));
+                }
+            }
+            None => watch_for_cart(),
         }
         reload();
     }
@@ -251,6 +370,7 @@ impl Drop for Busy {
 async fn create_cart() -> Result<Cart, ProtocolError> {
     let cart = execute(with_adapter!(create_cart(config::get().currency))?).await?;
     remember(Some(&cart.id));
+    announce(&cart.id);
     Ok(cart)
 }
 
@@ -260,9 +380,11 @@ pub async fn add(variant_id: &str, quantity: u32, fulfillment: Fulfillment, bund
     // A plain add to a followed cart is an operation: instant, shared with the
     // other tabs, and kept until the server has it (also offline). Bundles
     // and pickups need the server's answer first (discount, reservation).
-    if bundle.is_none() && fulfillment == Fulfillment::Delivery && crate::sync::active() {
-        let op = crate::sync::edit(crosscart_core::sync::replica::Edit::Add { variant_id: variant_id.to_owned(), fulfillment, quantity })?;
-        crate::sync::settle(&op, 5000).await?;
+    if bundle.is_none() && fulfillment == Fulfillment::Delivery
+        && let Some(e) = live()
+    {
+        let op = e.edit(Edit::Add { variant_id: variant_id.to_owned(), fulfillment, quantity })?;
+        e.settle(op, 5000).await?;
         return current();
     }
     add_line(NewLine { variant_id: variant_id.to_owned(), quantity, fulfillment, bundle, allow_transfer: false }).await
@@ -290,7 +412,9 @@ pub async fn add_line(line: NewLine) -> Result<Cart, ProtocolError> {
     };
     set_cart(Some(cart.clone()));
     // The server recorded this as its own operation: let the replica learn it.
-    crate::sync::catch_up();
+    if let Some(e) = live() {
+        e.catch_up();
+    }
     Ok(cart)
 }
 
@@ -298,9 +422,9 @@ pub async fn add_line(line: NewLine) -> Result<Cart, ProtocolError> {
 /// presses on two devices both count; otherwise the quantity is set.
 pub async fn increment(line_id: &str) -> Result<Cart, ProtocolError> {
     let line = current()?.line(line_id).cloned().ok_or_else(|| ProtocolError::InvalidRequest("no such line in the cart".into()))?;
-    if crate::sync::active() {
-        let op = crate::sync::edit(crosscart_core::sync::replica::Edit::Add { variant_id: line.variant_id, fulfillment: line.fulfillment, quantity: 1 })?;
-        crate::sync::settle(&op, 5000).await?;
+    if let Some(e) = live() {
+        let op = e.edit(Edit::Add { variant_id: line.variant_id, fulfillment: line.fulfillment, quantity: 1 })?;
+        e.settle(op, 5000).await?;
         return current();
     }
     set_quantity(line_id, line.quantity + 1).await
@@ -318,10 +442,10 @@ pub async fn set_quantity(line_id: &str, quantity: u32) -> Result<Cart, Protocol
     };
     // A quantity change on a followed cart is an operation that has seen
     // everything this tab knows (see `crosscart_core::sync`).
-    if crate::sync::active() {
+    if let Some(e) = live() {
         let line = current.line(line_id).ok_or_else(|| ProtocolError::InvalidRequest("no such line in the cart".into()))?;
-        let op = crate::sync::edit(crosscart_core::sync::replica::Edit::Set { variant_id: line.variant_id.clone(), fulfillment: line.fulfillment.clone(), quantity })?;
-        crate::sync::settle(&op, 5000).await?;
+        let op = e.edit(Edit::Set { variant_id: line.variant_id.clone(), fulfillment: line.fulfillment.clone(), quantity })?;
+        e.settle(op, 5000).await?;
         return self::current();
     }
     let call = |cart: &Cart| {
@@ -394,7 +518,9 @@ pub async fn claim_handoff(code: &str) -> Result<Cart, ProtocolError> {
 
 /// Makes `cart_id` this device's cart (a claimed handoff, an accepted offer).
 pub async fn switch_to(cart_id: &str) -> Result<Cart, ProtocolError> {
-    crate::sync::detach();
+    if let Some(e) = engine() {
+        e.detach();
+    }
     remember(Some(cart_id));
     fetch_current().await?.ok_or_else(|| ProtocolError::InvalidRequest("the cart is gone".into()))
 }
@@ -417,7 +543,9 @@ pub async fn sign_in(email: &str, password: &str, sign_up: Option<&str>) -> Resu
         session = execute(guest_sign_in()?).await?;
     }
     config::set_session_token(Some(&session.token));
-    crate::sync::detach();
+    if let Some(e) = engine() {
+        e.detach();
+    }
     // A backend that does not merge carts and cannot list a customer's carts
     // (Medusa): the guest cart becomes theirs, or this device resumes the
     // cart it remembers for them.
@@ -456,6 +584,8 @@ pub async fn sign_out() -> Result<(), ProtocolError> {
 /// Drops the page's memory of its cart (for tests and for "log out").
 pub fn forget() {
     remember(None);
-    crate::sync::detach();
+    if let Some(e) = engine() {
+        e.detach();
+    }
     update(|s| *s = CartState::default());
 }

@@ -18,7 +18,7 @@ use crosscart_core::sync::replica::{Edit, Effect, Replica, Snapshot};
 use crosscart_core::sync::{LineKey, Op, OpId, RejectedOp, ReplicatedLine};
 use std::collections::HashMap;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
+use crosscart_core::sorted::SortedSet;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -39,7 +39,7 @@ thread_local! {
     /// Ops the server refused, with why, for [`settle`].
     static REJECTED: RefCell<HashMap<OpId, RejectedOp>> = RefCell::new(HashMap::new());
     /// Ops whose element is waiting in [`settle`] (it reports their refusal itself).
-    static WAITING: RefCell<BTreeSet<OpId>> = const { RefCell::new(BTreeSet::new()) };
+    static WAITING: RefCell<SortedSet<OpId>> = const { RefCell::new(SortedSet::new()) };
 }
 
 fn now() -> i64 {
@@ -59,15 +59,6 @@ fn ops_key(cart_id: &str) -> String {
     format!("crosscart:ops:{}:{cart_id}", config::get().api_base)
 }
 
-fn cache_key() -> String {
-    format!("crosscart:cartcache:{}", config::get().api_base)
-}
-
-/// The last cart the server priced, for an instant first render.
-pub fn cached_cart(cart_id: &str) -> Option<Cart> {
-    let raw = config::local_storage()?.get_item(&cache_key()).ok()??;
-    json::from_slice::<Cart>(raw.as_bytes()).ok().filter(|c| c.id == cart_id)
-}
 
 fn stored_snapshot(cart_id: &str) -> Option<Snapshot> {
     let raw = config::local_storage()?.get_item(&ops_key(cart_id)).ok()??;
@@ -93,7 +84,7 @@ fn persist(s: &Session) {
     // Other tabs' ids stay theirs: only the ops are shared.
     snap.next_seq = 0;
     let _ = st.set_item(&ops_key(&s.cart_id), &snap.to_json());
-    let _ = st.set_item(&cache_key(), &s.server_cart.to_json());
+    let _ = st.set_item(&store::cache_key(), &s.server_cart.to_json());
 }
 
 /// Between this SDK's own tabs, so the shape is free: `{"ops": {...}}`,
@@ -175,7 +166,7 @@ fn post(msg: &Message) {
 /// same `price_lines` the server uses while a change is on its way. Returns
 /// it with the number of units in lines the server has not priced yet
 /// (added offline).
-fn overlay(server: &Cart, lines: &[ReplicatedLine], touched: &BTreeSet<LineKey>) -> (Cart, u64) {
+fn overlay(server: &Cart, lines: &[ReplicatedLine], touched: &SortedSet<LineKey>) -> (Cart, u64) {
     let mut cart = server.clone();
     let mut changed = false;
     cart.lines.retain_mut(|l| {
@@ -209,7 +200,7 @@ fn overlay(server: &Cart, lines: &[ReplicatedLine], touched: &BTreeSet<LineKey>)
 }
 
 fn publish(s: &Session) {
-    let touched: BTreeSet<LineKey> = s.replica.ops().map(|o| o.change.line()).collect();
+    let touched: SortedSet<LineKey> = s.replica.ops().map(|o| o.change.line()).collect();
     let (cart, unpriced) = overlay(&s.server_cart, &s.replica.lines(), &touched);
     store::publish(Some(cart), unpriced, s.replica.unconfirmed());
 }
@@ -544,7 +535,7 @@ fn wire_once() {
         return;
     }
     let Some(window) = web_sys::window() else { return };
-    if let Ok(ch) = web_sys::BroadcastChannel::new(&format!("crosscart:{}", config::get().api_base)) {
+    if let Ok(ch) = web_sys::BroadcastChannel::new(&store::channel_name()) {
         let cb = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|ev: web_sys::MessageEvent| {
             if let Some(d) = ev.data().as_string() {
                 on_message(&d);
@@ -581,4 +572,28 @@ fn wire_once() {
         follow();
     });
     js::leader(&format!("crosscart-follow:{}", config::get().api_base), &on_leader);
+}
+
+/// The engine the store drives (see `store::Engine`); its code is this chunk's.
+pub struct Live;
+
+impl store::Engine for Live {
+    fn attach(&self, cart: &Cart) {
+        attach(cart);
+    }
+    fn detach(&self) {
+        detach();
+    }
+    fn active(&self) -> bool {
+        active()
+    }
+    fn edit(&self, e: Edit) -> Result<OpId, ProtocolError> {
+        edit(e)
+    }
+    fn settle(&self, id: OpId, timeout_ms: i64) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ProtocolError>>>> {
+        Box::pin(async move { settle(&id, timeout_ms).await })
+    }
+    fn catch_up(&self) {
+        catch_up();
+    }
 }

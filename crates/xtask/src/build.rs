@@ -75,6 +75,287 @@ fn split(input: &Path, out: &Path) -> Result<std::collections::HashMap<String, V
     Ok(result.prefetch_map.into_iter().collect())
 }
 
+/// Code a shared chunk must hold to stay a file of its own; smaller ones
+/// are folded into the main module (see [`fold_small_chunks`]).
+const MIN_SHARED_CHUNK: usize = 512;
+
+/// The function names in a module's name section, with its code size.
+fn names_and_code(bytes: &[u8]) -> Result<(Vec<String>, usize)> {
+    use wasmparser::{KnownCustom, Name, Parser, Payload};
+    let mut names = Vec::new();
+    let mut code = 0;
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload.map_err(|e| e.to_string())? {
+            Payload::CodeSectionEntry(body) => {
+                let r = body.range();
+                code += (r.end - r.start) as usize;
+            }
+            Payload::CustomSection(c) => {
+                if let KnownCustom::Name(reader) = c.as_known() {
+                    for sub in reader {
+                        if let Ok(Name::Function(map)) = sub {
+                            for n in map.into_iter().flatten() {
+                                names.push(n.name.to_owned());
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((names, code))
+}
+
+/// wasm_split puts the code every combination of split points shares into
+/// a chunk of its own; with many split points that is dozens of files of a
+/// few hundred bytes (drop glue, small generic helpers), each a request.
+/// This exports the functions of the small ones from `input`, which makes
+/// them roots of the main module, so the next split keeps them there.
+/// Returns how many functions it anchored.
+fn fold_small_chunks(input: &Path, split_dir: &Path) -> Result<usize> {
+    use wasmparser::{KnownCustom, Name, Parser, Payload};
+    let mut wanted = std::collections::HashSet::new();
+    for entry in std::fs::read_dir(split_dir).map_err(|e| e.to_string())?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("chunk_") && name.ends_with(".wasm") {
+            let (names, code) = names_and_code(&std::fs::read(entry.path()).map_err(|e| e.to_string())?)?;
+            if code < MIN_SHARED_CHUNK {
+                wanted.extend(names);
+            }
+        }
+    }
+    let bytes = std::fs::read(input).map_err(|e| e.to_string())?;
+    // Input function index by (unique) name.
+    let mut by_name: std::collections::HashMap<String, Option<u32>> = std::collections::HashMap::new();
+    let mut exports: Vec<(String, u8, u32)> = Vec::new();
+    let mut export_range = None;
+    for payload in Parser::new(0).parse_all(&bytes) {
+        match payload.map_err(|e| e.to_string())? {
+            Payload::ExportSection(reader) => {
+                export_range = Some(reader.range());
+                for e in reader {
+                    let e = e.map_err(|e| e.to_string())?;
+                    exports.push((e.name.to_owned(), e.kind as u8, e.index));
+                }
+            }
+            Payload::CustomSection(c) => {
+                if let KnownCustom::Name(reader) = c.as_known() {
+                    for sub in reader {
+                        if let Ok(Name::Function(map)) = sub {
+                            for n in map.into_iter().flatten() {
+                                by_name.entry(n.name.to_owned()).and_modify(|i| *i = None).or_insert(Some(n.index));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let range = export_range.ok_or("the module has no export section")?;
+    let range = range.start as usize..range.end as usize;
+    let mut anchored: Vec<u32> = wanted.iter().filter_map(|n| by_name.get(n).copied().flatten()).collect();
+    anchored.sort_unstable();
+    anchored.dedup();
+    if anchored.is_empty() {
+        return Ok(0);
+    }
+    let kinds = |k: wasmparser::ExternalKind| k as u8;
+    let func = kinds(wasmparser::ExternalKind::Func);
+    for i in &anchored {
+        exports.push((format!("__cc_keep_{i}"), func, *i));
+    }
+    let leb = |out: &mut Vec<u8>, mut n: u64| loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    };
+    let mut payload = Vec::new();
+    leb(&mut payload, exports.len() as u64);
+    for (name, kind, index) in &exports {
+        leb(&mut payload, name.len() as u64);
+        payload.extend_from_slice(name.as_bytes());
+        // wasmparser numbers ExternalKind as the binary format does (func 0, table 1, memory 2, global 3, tag 4).
+        payload.push(*kind);
+        leb(&mut payload, u64::from(*index));
+    }
+    // Replace the section: its id byte and size come just before the payload range.
+    let mut header_start = range.start - 1;
+    while bytes[header_start - 1] & 0x80 != 0 {
+        header_start -= 1;
+    }
+    header_start -= 1; // the section id
+    if bytes[header_start] != 7 {
+        return Err("could not find the export section's header".into());
+    }
+    let mut out = Vec::with_capacity(bytes.len() + payload.len());
+    out.extend_from_slice(&bytes[..header_start]);
+    out.push(7);
+    leb(&mut out, payload.len() as u64);
+    out.extend_from_slice(&payload);
+    out.extend_from_slice(&bytes[range.end..]);
+    std::fs::write(input, out).map_err(|e| e.to_string())?;
+    Ok(anchored.len())
+}
+
+/// A chunk that is only data: memory contents some splits share (a few
+/// strings), as `(memory import limits, [(address, bytes)])`.
+fn data_only(bytes: &[u8]) -> Result<Option<(u64, Vec<(u32, Vec<u8>)>)>> {
+    use wasmparser::{DataKind, Operator, Parser, Payload, TypeRef};
+    let mut min_pages = None;
+    let mut segments = Vec::new();
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload.map_err(|e| e.to_string())? {
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    match import.map_err(|e| e.to_string())?.ty {
+                        TypeRef::Memory(m) => min_pages = Some(m.initial),
+                        _ => return Ok(None),
+                    }
+                }
+            }
+            Payload::DataSection(reader) => {
+                for d in reader {
+                    let d = d.map_err(|e| e.to_string())?;
+                    let DataKind::Active { memory_index: 0, offset_expr } = d.kind else { return Ok(None) };
+                    let mut ops = offset_expr.get_operators_reader();
+                    let Ok(Operator::I32Const { value }) = ops.read() else { return Ok(None) };
+                    segments.push((value as u32, d.data.to_vec()));
+                }
+            }
+            Payload::FunctionSection(_) | Payload::ExportSection(_) | Payload::ElementSection(_) | Payload::GlobalSection(_) | Payload::TableSection(_) | Payload::StartSection { .. } => return Ok(None),
+            _ => {}
+        }
+    }
+    Ok(min_pages.map(|m| (m, segments)))
+}
+
+fn leb(out: &mut Vec<u8>, mut n: u64) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// One module writing all the given segments into the shared memory.
+fn data_module(min_pages: u64, segments: &[(u32, Vec<u8>)]) -> Vec<u8> {
+    let mut out = b"\0asm\x01\0\0\0".to_vec();
+    let section = |out: &mut Vec<u8>, id: u8, payload: Vec<u8>| {
+        out.push(id);
+        leb(out, payload.len() as u64);
+        out.extend_from_slice(&payload);
+    };
+    let mut imports = Vec::new();
+    leb(&mut imports, 1);
+    for name in ["__wasm_split", "memory"] {
+        leb(&mut imports, name.len() as u64);
+        imports.extend_from_slice(name.as_bytes());
+    }
+    imports.extend_from_slice(&[0x02, 0x00]); // a memory, no maximum
+    leb(&mut imports, min_pages);
+    section(&mut out, 2, imports);
+    let mut data = Vec::new();
+    leb(&mut data, segments.len() as u64);
+    for (address, bytes) in segments {
+        data.extend_from_slice(&[0x00, 0x41]); // active in memory 0, offset i32.const
+        // Signed LEB of the address (i32.const).
+        let mut v = i64::from(*address as i32);
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            let done = (v == 0 && byte & 0x40 == 0) || (v == -1 && byte & 0x40 != 0);
+            data.push(if done { byte } else { byte | 0x80 });
+            if done {
+                break;
+            }
+        }
+        data.push(0x0b); // end
+        leb(&mut data, bytes.len() as u64);
+        data.extend_from_slice(bytes);
+    }
+    section(&mut out, 11, data);
+    out
+}
+
+/// wasm_split gives each set of split points that share a few strings a
+/// data-only chunk of its own (tens of files of a few dozen bytes each, a
+/// request apiece). Their data goes to fixed addresses reserved for it, so
+/// loading it early is harmless: this merges them into one `chunk_data`
+/// that every split needing any of them loads, and rewrites the loader.
+fn merge_data_chunks(dir: &Path, link: &mut String, prefetch: &mut std::collections::HashMap<String, Vec<String>>) -> Result<usize> {
+    let mut merged: Vec<String> = Vec::new();
+    let mut segments = Vec::new();
+    let mut pages = 0;
+    let mut names: Vec<String> = std::fs::read_dir(dir).map_err(|e| e.to_string())?.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with("chunk_") && n.ends_with(".wasm")).collect();
+    names.sort();
+    for name in names {
+        let path = dir.join(&name);
+        if let Some((min, segs)) = data_only(&std::fs::read(&path).map_err(|e| e.to_string())?)? {
+            pages = pages.max(min);
+            segments.extend(segs);
+            std::fs::remove_file(&path).map_err(|e| e.to_string())?;
+            merged.push(name.trim_end_matches(".wasm").to_owned());
+        }
+    }
+    if merged.len() < 2 {
+        // Nothing worth merging: put a single one back as it was.
+        if let Some(one) = merged.first() {
+            write(&dir.join(format!("{one}.wasm")), &data_module(pages, &segments))?;
+        }
+        return Ok(0);
+    }
+    write(&dir.join("chunk_data.wasm"), &data_module(pages, &segments))?;
+    // The loader: drop each merged chunk's definition, define chunk_data once, and depend on it instead.
+    let mut template = None;
+    for stem in &merged {
+        let var = format!("const __{stem} = makeLoad(");
+        let start = link.find(&var).ok_or_else(|| format!("the chunk loader does not define {stem}"))?;
+        let end = start + link[start..].find(", []);\n").ok_or_else(|| format!("the chunk loader's {stem} has an unexpected shape"))? + ", []);\n".len();
+        template.get_or_insert_with(|| link[start..end].replace(&format!("__{stem}"), "__chunk_data").replace(&format!("./{stem}.wasm"), "./chunk_data.wasm"));
+        link.replace_range(start..end, "");
+    }
+    let template = template.unwrap_or_default();
+    let first_export = link.find("export const ").ok_or("the chunk loader exports no split")?;
+    link.insert_str(first_export, &template);
+    // Dependency lists (`\n, [__chunk_8, __chunk_13]`): merged chunks become one `__chunk_data`.
+    let mut rewritten = String::with_capacity(link.len());
+    let mut rest = link.as_str();
+    while let Some(i) = rest.find("\n, [") {
+        let open = i + "\n, [".len();
+        let close = open + rest[open..].find(']').ok_or("a dependency list of the chunk loader is not closed")?;
+        let mut deps: Vec<String> = Vec::new();
+        for d in rest[open..close].split(", ").filter(|d| !d.is_empty()) {
+            let d = if merged.iter().any(|m| d == format!("__{m}")) { "__chunk_data".to_owned() } else { d.to_owned() };
+            if !deps.contains(&d) {
+                deps.push(d);
+            }
+        }
+        rewritten.push_str(&rest[..open]);
+        rewritten.push_str(&deps.join(", "));
+        rest = &rest[close..];
+    }
+    rewritten.push_str(rest);
+    *link = rewritten;
+    for files in prefetch.values_mut() {
+        let had = files.iter().any(|f| merged.contains(f));
+        files.retain(|f| !merged.contains(f));
+        if had {
+            files.push("chunk_data".into());
+        }
+    }
+    Ok(merged.len())
+}
+
 /// Builds, splits, binds, optimises and hashes one backend into `dist/<backend>/`.
 fn build_backend(root: &Path, wasm_opt: &Path, dist: &Path, work: &Path, backend: &'static str) -> Result<BackendFiles> {
     let mut cargo = Command::new(crate::cargo());
@@ -89,7 +370,12 @@ fn build_backend(root: &Path, wasm_opt: &Path, dist: &Path, work: &Path, backend
     std::fs::create_dir_all(&split_dir).map_err(|e| e.to_string())?;
     let input = dir.join("input.wasm");
     std::fs::copy(&built, &input).map_err(|e| format!("copy {}: {e}", built.display()))?;
-    let prefetch = split(&input, &split_dir)?;
+    let mut prefetch = split(&input, &split_dir)?;
+    if fold_small_chunks(&input, &split_dir)? > 0 {
+        std::fs::remove_dir_all(&split_dir).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(&split_dir).map_err(|e| e.to_string())?;
+        prefetch = split(&input, &split_dir)?;
+    }
     run(Command::new("wasm-bindgen")
         .args(["--target", "web", "--no-typescript", "--keep-lld-exports", "--out-name", "crosscart_web", "--out-dir"])
         .arg(&out)
@@ -105,14 +391,24 @@ fn build_backend(root: &Path, wasm_opt: &Path, dist: &Path, work: &Path, backend
     chunk_names.sort_by_key(|n| (!n.starts_with("split_"), n.len(), n.clone()));
     let mut wasm_files: Vec<String> = chunk_names.clone();
     wasm_files.push("crosscart_web_bg.wasm".into());
+    eprintln!("$ wasm-opt -Oz on {} modules", wasm_files.len());
     for f in &wasm_files {
         let p = out.join(f);
-        run(Command::new(wasm_opt).arg("-Oz").args(WASM_FEATURES).args(["--strip-debug", "--strip-producers", "-o"]).arg(&p).arg(&p))?;
+        // Quiet unless it fails: it warns once per module about the name section.
+        let done = Command::new(wasm_opt).arg("-Oz").args(WASM_FEATURES).args(["--strip-debug", "--strip-producers", "-o"]).arg(&p).arg(&p).output()
+            .map_err(|e| format!("cannot run {}: {e}", wasm_opt.display()))?;
+        if !done.status.success() {
+            return Err(format!("wasm-opt {f} failed with {}: {}", done.status, String::from_utf8_lossy(&done.stderr)));
+        }
     }
 
     // Content-hashed names, references rewritten.
     let target = dist.join(backend);
     let mut link = read_text(&split_dir.join("__wasm_split.js"))?;
+    if merge_data_chunks(&out, &mut link, &mut prefetch)? > 0 {
+        chunk_names.retain(|n| out.join(n).exists());
+        chunk_names.push("chunk_data.wasm".into());
+    }
     let mut glue = read_text(&out.join("crosscart_web.js"))?;
     let mut chunks = Vec::new();
     for name in &chunk_names {
@@ -181,11 +477,11 @@ fn build_backend(root: &Path, wasm_opt: &Path, dist: &Path, work: &Path, backend
 fn loader(root: &Path, builds: &[BackendFiles]) -> Result<String> {
     let source = read_text(&root.join("www/src/crosscart.js"))?;
     let define = read_text(&root.join("crates/web/js/define.js"))?;
-    let import = "import { defineElements as define } from './define.js';";
-    if !source.contains(import) || !define.contains("export function defineElements(") {
+    let import = "import { defineElements as define, rememberView } from './define.js';";
+    if !source.contains(import) || !define.contains("export function defineElements(") || !define.contains("export function rememberView(") {
         return Err("www/src/crosscart.js and crates/web/js/define.js no longer fit together".into());
     }
-    let define = define.replace("export function defineElements(", "function define(");
+    let define = define.replace("export function defineElements(", "function define(").replace("export function rememberView(", "function rememberView(");
     let mut specs = String::from("[");
     for (i, s) in spec::ELEMENTS.iter().enumerate() {
         let attrs: Vec<String> = s.attributes.iter().map(|a| format!("\"{a}\"")).collect();
@@ -252,7 +548,7 @@ fn print_sizes(dist: &Path, builds: &[BackendFiles]) -> Result {
     row(&mut out, "gazetteer.tsv (when a shopper types a place)", sizes(dist, "gazetteer.tsv")?);
     for b in builds {
         let _ = writeln!(out, "{} backend:", b.backend);
-        let first: Vec<(&str, String)> = std::iter::once(("glue", b.glue.clone())).chain(b.snippets.iter().map(|s| ("snippet", s.clone()))).chain([("main module: cart elements, sync", b.main.clone()), ("chunk loader", b.link.clone())]).collect();
+        let first: Vec<(&str, String)> = std::iter::once(("glue", b.glue.clone())).chain(b.snippets.iter().map(|s| ("snippet", s.clone()))).chain([("main module: loader glue, cart state, add-to-cart, count", b.main.clone()), ("chunk loader", b.link.clone())]).collect();
         let mut total = (0, 0, 0);
         for (what, file) in &first {
             let s = sizes(dist, file)?;

@@ -147,11 +147,12 @@ fn ensure_reference() -> Result<(PathBuf, PathBuf)> {
     Ok((python, dir.join("data/rule_mining_algs-0.1.1-py3-none-any.whl")))
 }
 
-const BENCH_USAGE: &str = "usage: cargo xtask bench fbt [DATASET] | cargo xtask bench stock | cargo xtask bench sync";
+const BENCH_USAGE: &str = "usage: cargo xtask bench fbt [DATASET] | cargo xtask bench size [--no-medusa] | cargo xtask bench stock | cargo xtask bench sync";
 
 fn bench(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
         Some("fbt") => bench_fbt(&args[1..]),
+        Some("size") => bench_size(&args[1..]),
         Some("stock") => bench_stock(),
         Some("sync") => bench_sync(),
         _ => Err(BENCH_USAGE.into()),
@@ -174,6 +175,44 @@ fn bench_stock() -> Result {
     })();
     let _ = std::fs::remove_dir_all(&work);
     result
+}
+
+/// The peers' npm packages `bench size` measures beside ours, pinned.
+const PEER_SDKS: &[&str] = &["@commercelayer/drop-in.js@2.27.0", "@nosto/web-components@11.6.0", "@shopify/buy-button-js@3.0.6", "lighthouse@13"];
+
+/// `cargo xtask bench size [--no-medusa]`: what a cart page and a page with
+/// every element download (brotli, from the release server), for the
+/// reference backend and a real Medusa, beside the peers' SDKs measured in
+/// the same run; then Lighthouse on the demo pages. Fails over budget.
+fn bench_size(args: &[String]) -> Result {
+    let with_medusa = match args {
+        [] => true,
+        [flag] if flag == "--no-medusa" => false,
+        _ => return Err(BENCH_USAGE.into()),
+    };
+    prepare_browser_bench()?;
+    let peers_dir = root().join("target/bench-peers");
+    if !peers_dir.join("node_modules/.bin/lighthouse").exists() {
+        std::fs::create_dir_all(&peers_dir).map_err(|e| e.to_string())?;
+        std::fs::write(peers_dir.join("package.json"), "{\"private\": true}\n").map_err(|e| e.to_string())?;
+        run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--ignore-scripts", "--no-save"]).args(PEER_SDKS).current_dir(&peers_dir))?;
+    }
+    let server = start_test_server(&release_bin())?;
+    let medusa = if with_medusa { Some(peers::start_medusa(r"/^http:\/\/127\.0\.0\.1:\d+$/")?) } else { None };
+    let mut cmd = Command::new("node");
+    cmd.arg(root().join("tests/e2e/bench-size.mjs")).arg(&server.base).current_dir(root().join("tests/e2e")).env("CHROMIUM", CHROMIUM).env("CROSSCART_PEER_SDKS", peers_dir.join("node_modules"));
+    if let Some(m) = &medusa {
+        cmd.env("CROSSCART_MEDUSA", &m.seed);
+    }
+    let sizes = run(&mut cmd);
+    drop(medusa);
+    let lighthouse = run(Command::new("node")
+        .arg(root().join("tests/e2e/bench-lighthouse.mjs"))
+        .arg(&server.base)
+        .current_dir(root().join("tests/e2e"))
+        .env("CHROMIUM", CHROMIUM)
+        .env("LIGHTHOUSE", peers_dir.join("node_modules/.bin/lighthouse")));
+    sizes.and(lighthouse)
 }
 
 /// `cargo xtask bench sync`: cross-tab propagation in Chromium, cross-device
@@ -526,6 +565,15 @@ fn peer_suites(tally: &mut Tally) -> Result {
                 .env("CROSSCART_MEDUSA", &medusa.seed)
                 .env("CHROMIUM", CHROMIUM),
         )
+    })
+    .and_then(|()| {
+        // A Medusa page loads only the Medusa build, within the same budgets.
+        let server = start_test_server(&build_cli()?)?;
+        suite(
+            tally,
+            "size budgets: what a page downloads, reference and Medusa",
+            Command::new("node").arg("bench-size.mjs").arg(&server.base).current_dir(root().join("tests/e2e")).env("CHROMIUM", CHROMIUM).env("CROSSCART_MEDUSA", &medusa.seed),
+        )
     });
     drop(medusa);
     eprintln!("Medusa suites: {:.0} s wall time, setup and teardown included", started.elapsed().as_secs_f64());
@@ -603,6 +651,11 @@ fn test() -> Result {
                 .env("CROSSCART_BIN", &bin)
                 .env("CHROMIUM", CHROMIUM),
         )?;
+        suite(
+            &mut tally,
+            "size budgets: what a page downloads, reference backend",
+            Command::new("node").arg("bench-size.mjs").arg(&server.base).current_dir(root.join("tests/e2e")).env("CHROMIUM", CHROMIUM),
+        )?;
         drop(server);
         peer_suites(&mut tally)
     })();
@@ -642,7 +695,7 @@ fn main() -> ExitCode {
         "setup" => setup(),
         "bench" => bench(&std::env::args().skip(2).collect::<Vec<_>>()),
         "simulate" => simulate(&std::env::args().skip(2).collect::<Vec<_>>()),
-        _ => Err("usage: cargo xtask <build|demo|test|bench fbt [DATASET]|bench stock|bench sync|simulate offers [CUSTOMERS]|setup>".into()),
+        _ => Err("usage: cargo xtask <build|demo|test|bench fbt [DATASET]|bench size [--no-medusa]|bench stock|bench sync|simulate offers [CUSTOMERS]|setup>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -24,7 +24,8 @@ pub mod replica;
 
 use crate::cart::{Fulfillment, MAX_LINE_QUANTITY};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorted::SortedMap;
+use std::collections::BTreeMap;
 
 /// A replica's id (a browser profile, a server): 1–64 of `A-Z a-z 0-9 - _`.
 pub type ReplicaId = String;
@@ -52,9 +53,9 @@ crate::json_object!(Seen { def contiguous, skip extra });
 impl Seen {
     /// The context of an author who has seen exactly `ops`.
     pub fn covering<'a>(ops: impl IntoIterator<Item = &'a Op>) -> Seen {
-        let mut by_replica: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+        let mut by_replica: SortedMap<&str, Vec<u64>> = SortedMap::new();
         for op in ops {
-            by_replica.entry(&op.id.replica).or_default().push(op.id.seq);
+            by_replica.get_or_insert_with(&op.id.replica, Vec::new).push(op.id.seq);
         }
         let mut seen = Seen::default();
         for (replica, mut seqs) in by_replica {
@@ -122,7 +123,7 @@ impl crate::json::FromJson for Change {
         let kind = match o.req::<String>("type")?.as_str() {
             "add" => ChangeKind::Add,
             "set" => ChangeKind::Set,
-            other => return Err(crate::json::JsonError::invalid(format!("unknown change type {other:?}, expected add or set"))),
+            other => return Err(crate::json::JsonError::invalid(format!("unknown change type \"{other}\", expected add or set"))),
         };
         let w = ChangeWire { kind, variant_id: o.req("variant_id")?, fulfillment: o.or_default("fulfillment")?, quantity: o.req("quantity")?, seen: o.or_default("seen")? };
         Change::try_from(w).map_err(crate::json::JsonError::invalid)
@@ -283,13 +284,14 @@ pub fn materialize<'a>(ops: impl IntoIterator<Item = &'a Op>) -> Vec<ReplicatedL
         winner: Option<&'a Op>,
         adds: Vec<&'a Op>,
     }
-    let mut lines: BTreeMap<LineKey, Acc<'a>> = BTreeMap::new();
-    let mut seen_ids = BTreeSet::new();
+    // By id, so a duplicate (same id, same op) is dropped; a server's log
+    // holds thousands of ops from several replicas, so sort once, never insert.
+    let mut ops: Vec<&'a Op> = ops.into_iter().collect();
+    ops.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    ops.dedup_by(|a, b| a.id == b.id);
+    let mut lines: SortedMap<LineKey, Acc<'a>> = SortedMap::new();
     for op in ops {
-        if !seen_ids.insert(&op.id) {
-            continue; // a duplicate changes nothing
-        }
-        let acc = lines.entry(op.change.line()).or_insert(Acc { first: (op.lamport, &op.id), winner: None, adds: Vec::new() });
+        let acc = lines.get_or_insert_with(op.change.line(), || Acc { first: (op.lamport, &op.id), winner: None, adds: Vec::new() });
         acc.first = acc.first.min((op.lamport, &op.id));
         match &op.change {
             Change::Add { .. } => acc.adds.push(op),
@@ -315,7 +317,8 @@ pub fn materialize<'a>(ops: impl IntoIterator<Item = &'a Op>) -> Vec<ReplicatedL
             (quantity > 0).then_some((acc.first, ReplicatedLine { key, quantity }))
         })
         .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    // Op ids are unique, so the keys are too: an unstable sort gives the same order.
+    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     out.into_iter().map(|(_, l)| l).collect()
 }
 

@@ -11,7 +11,8 @@
 use super::{materialize, Change, Op, OpError, OpId, ReplicaId, ReplicatedLine, Seen};
 use crate::cart::Fulfillment;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorted::{SortedMap, SortedSet};
+use std::collections::BTreeMap;
 
 /// Most ops in one request to the server (well inside its 16 KiB body limit).
 pub const MAX_BATCH: usize = 32;
@@ -56,10 +57,11 @@ pub struct Replica {
     id: ReplicaId,
     lamport: u64,
     next_seq: u64,
-    ops: BTreeMap<OpId, Op>,
+    ops: SortedMap<OpId, Op>,
+    /// The same type as `Seen::contiguous`, which it becomes.
     contiguous: BTreeMap<ReplicaId, u64>,
-    out_of_order: BTreeSet<OpId>,
-    confirmed: BTreeSet<OpId>,
+    out_of_order: SortedSet<OpId>,
+    confirmed: SortedSet<OpId>,
     in_flight: Option<Vec<OpId>>,
     online: bool,
     retry_at: Option<i64>,
@@ -77,15 +79,16 @@ impl Replica {
             id: s.replica,
             lamport: s.lamport,
             next_seq: s.next_seq.max(1),
-            ops: BTreeMap::new(),
+            ops: SortedMap::new(),
             contiguous: BTreeMap::new(),
-            out_of_order: BTreeSet::new(),
-            confirmed: s.confirmed.into_iter().collect(),
+            out_of_order: SortedSet::new(),
+            confirmed: SortedSet::new(),
             in_flight: None,
             online: true,
             retry_at: None,
             backoff_ms: FIRST_BACKOFF_MS,
         };
+        r.confirmed.extend(s.confirmed);
         for op in s.ops {
             if op.validate().is_ok() {
                 r.insert(op);
@@ -261,7 +264,8 @@ impl Replica {
         if batch.is_empty() {
             return Vec::new();
         }
-        batch.sort_by(|a, b| (a.lamport, &a.id).cmp(&(b.lamport, &b.id)));
+        // Ids are unique, so the order is total: an unstable sort gives the same.
+        batch.sort_unstable_by(|a, b| (a.lamport, &a.id).cmp(&(b.lamport, &b.id)));
         batch.truncate(MAX_BATCH);
         let batch: Vec<Op> = batch.into_iter().cloned().collect();
         self.in_flight = Some(batch.iter().map(|o| o.id.clone()).collect());

@@ -15,7 +15,7 @@ use crate::dom::{self, el};
 use crate::{config, events, js, store, transport::execute, with_adapter};
 use crosscart_core::cart::{price_lines, BundleDiscount};
 use crosscart_core::fbt::Model;
-use crosscart_core::i18n::{t, Msg};
+use crosscart_core::i18n::{t, BundleMsg, Msg};
 use crosscart_core::json::{ObjectWriter, ToJson};
 use crosscart_core::protocol::{ProductQuery, ProtocolError};
 use crosscart_core::{CartLine, Fulfillment, Product, Variant};
@@ -247,14 +247,14 @@ fn render(view: &Rc<View>) {
                     &el("div")
                         .part("error")
                         .attr("role", "alert")
-                        .child(el("p").child(dom::document().create_text_node(&format!("{} ", t(locale, Msg::RecommendationsFailed)))).child(el("span").part("error-detail").text(err)))
+                        .child(el("p").child(dom::document().create_text_node(&format!("{} ", t(locale, BundleMsg::RecommendationsFailed)))).child(el("span").part("error-detail").text(err)))
                         .child(dom::button("retry", "retry", t(locale, Msg::Retry)))
                         .done(),
                 );
             }
             Load::Ready { rows, discount } => {
                 if let Some(d) = discount {
-                    let _ = view.body.append_child(&el("p").part("offer").text(&format!("−{}% {}", d.percent, t(locale, Msg::BundleOffer))).done());
+                    let _ = view.body.append_child(&el("p").part("offer").text(&format!("−{}% {}", d.percent, t(locale, BundleMsg::BundleOffer))).done());
                 }
                 let items = el("ul").part("items").done();
                 for (p, v, is_anchor) in rows {
@@ -262,7 +262,7 @@ fn render(view: &Rc<View>) {
                     let title = if v.title.is_empty() { p.title.clone() } else { format!("{} — {}", p.title, v.title) };
                     let title_el = el("span").part("title").done();
                     if *is_anchor {
-                        let _ = title_el.append_child(&el("span").part("anchor-label").text(t(locale, Msg::ThisItem)).done());
+                        let _ = title_el.append_child(&el("span").part("anchor-label").text(t(locale, BundleMsg::ThisItem)).done());
                     }
                     let _ = title_el.append_child(&dom::document().create_text_node(&title));
                     let mut label = el("label").child(el("input").part("checkbox").act("toggle").attr("type", "checkbox"));
@@ -273,7 +273,7 @@ fn render(view: &Rc<View>) {
                     let _ = items.append_child(&el("li").part("item").attr("data-product-id", &p.id).attr("data-key", &p.id).child(label).done());
                 }
                 let _ = view.body.append_child(&items);
-                let footer = el("div").part("footer").child(el("span").part("total")).child(dom::button("add", "add", t(locale, Msg::AddSelected))).done();
+                let footer = el("div").part("footer").child(el("span").part("total")).child(dom::button("add", "add", t(locale, BundleMsg::AddSelected))).done();
                 let _ = view.body.append_child(&footer);
             }
         }
@@ -291,7 +291,7 @@ fn render(view: &Rc<View>) {
         let (n, sum, discounted) = total(view, rows, *discount);
         if let Ok(Some(total_el)) = view.body.query_selector("[part=total]") {
             dom::clear(&total_el);
-            let _ = total_el.append_child(&dom::document().create_text_node(&format!("{} ({}): ", t(locale, Msg::BundleTotal), crosscart_core::i18n::item_count(locale, n as u64))));
+            let _ = total_el.append_child(&dom::document().create_text_node(&format!("{} ({}): ", t(locale, BundleMsg::BundleTotal), crosscart_core::i18n::item_count(locale, n as u64))));
             let amount = sum.map(|m| format_money(&m)).unwrap_or_default();
             match discounted {
                 Some(d) => {
@@ -368,8 +368,8 @@ pub fn mount(host: Rc<Host>) -> Live {
     let status = el("p").part("status").attr("role", "status").attr("aria-live", "polite").done();
     let base = el("section")
         .part("base")
-        .attr("aria-label", t(locale, Msg::BoughtTogether))
-        .child(el("h2").part("heading").text(t(locale, Msg::BoughtTogether)))
+        .attr("aria-label", t(locale, BundleMsg::BoughtTogether))
+        .child(el("h2").part("heading").text(t(locale, BundleMsg::BoughtTogether)))
         .child(&body)
         .child(&status)
         .done();
@@ -487,7 +487,7 @@ pub fn invoke(name: String, args: js_sys::Array) -> crate::chunks::Answer {
                 let inner = model(&url).await.map_err(crate::api::reject)?;
                 Ok(BoughtTogetherModel { inner: Box::new(Loaded(inner)) }.into())
             }
-            other => Err(js::js_error("invalid_request", &format!("crosscart has no function {other:?}"))),
+            other => Err(js::js_error("invalid_request", &format!("crosscart has no function \"{other}\""))),
         }
     })
 }

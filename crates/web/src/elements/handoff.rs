@@ -7,7 +7,7 @@ use super::{describe, Live, Mounted, Ticker};
 use crate::config::resolve_api_url;
 use crate::dom::{self, el};
 use crate::store;
-use crosscart_core::i18n::{t, Msg};
+use crosscart_core::i18n::{t, HandoffMsg, Msg};
 use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::Element;
@@ -38,14 +38,14 @@ pub fn panel(slot: Element) -> Live {
         // The server's clock minus ours when it answered.
         let skew = code.now - js_sys::Date::now() as i64;
         let expiry = el("p").part("handoff-expiry").attr("role", "timer").done();
-        let renew = dom::button("handoff-new", "handoff-new", t(locale, Msg::NewCode)).attr("hidden", "").done();
+        let renew = dom::button("handoff-new", "handoff-new", t(locale, HandoffMsg::NewCode)).attr("hidden", "").done();
         let box_ = el("div")
             .part("handoff-panel")
             .attr("role", "group")
             .attr("aria-label", t(locale, Msg::ContinueElsewhere))
             .child(el("p").part("handoff-code").attr("aria-live", "polite").text(&code.code))
-            .child(el("img").part("handoff-qr").attr("src", &resolve_api_url(&code.qr)).attr("alt", t(locale, Msg::HandoffQr)).attr("width", "200").attr("height", "200"))
-            .child(el("p").part("handoff-hint").text(t(locale, Msg::HandoffHint)))
+            .child(el("img").part("handoff-qr").attr("src", &resolve_api_url(&code.qr)).attr("alt", t(locale, HandoffMsg::HandoffQr)).attr("width", "200").attr("height", "200"))
+            .child(el("p").part("handoff-hint").text(t(locale, HandoffMsg::HandoffHint)))
             .child(&expiry)
             .child(&renew)
             .child(dom::button("handoff-close", "handoff-close", t(locale, Msg::Close)))
@@ -56,11 +56,11 @@ pub fn panel(slot: Element) -> Live {
         let update = move || {
             let left = expires_at - (js_sys::Date::now() as i64 + skew);
             if left <= 0 {
-                dom::set_text(&expiry, t(locale, Msg::HandoffExpired));
+                dom::set_text(&expiry, t(locale, HandoffMsg::HandoffExpired));
                 dom::show(&renew, true);
             } else {
                 let secs = left / 1000;
-                dom::set_text(&expiry, &format!("{} {}:{:02}", t(locale, Msg::ExpiresIn), secs / 60, secs % 60));
+                dom::set_text(&expiry, &format!("{} {}:{:02}", t(locale, HandoffMsg::ExpiresIn), secs / 60, secs % 60));
             }
         };
         update();

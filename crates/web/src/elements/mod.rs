@@ -136,7 +136,6 @@ pub fn connect(tag: &str, element: HtmlElement, root: ShadowRoot) -> u32 {
     let live: Option<Live> = match tag {
         "cc-add-to-cart" => Some(add_to_cart::mount(host.clone())),
         "cc-cart-count" => Some(cart_count::mount(host.clone())),
-        "cc-cart" => Some(cart::mount(host.clone())),
         "cc-viewed" => Some(viewed::mount(host.clone())),
         _ => None,
     };

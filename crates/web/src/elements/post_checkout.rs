@@ -17,7 +17,7 @@ use super::{describe, Host, Live, Mounted, Ticker};
 use crate::config::{self, format_money, resolve_api_url};
 use crate::dom::{self, el};
 use crate::{events, js, store, transport::execute, with_adapter};
-use crosscart_core::i18n::{self, t, Msg};
+use crosscart_core::i18n::{self, t, Msg, OfferMsg};
 use crosscart_core::json::{ObjectWriter, ToJson};
 use crosscart_core::offer::{self, Offer, OfferEvent, OfferStatus};
 use crosscart_core::protocol::ProtocolError;
@@ -227,10 +227,10 @@ fn draw(view: &View) {
         let title = if i.variant_title.is_empty() { i.title.clone() } else { format!("{} — {}", i.title, i.variant_title) };
         let mut title_el = el("span").part("item-title").text(&title);
         if i.reason == offer::Reason::Viewed {
-            title_el = title_el.child(el("span").part("why").text(t(locale, Msg::YouViewed)));
+            title_el = title_el.child(el("span").part("why").text(t(locale, OfferMsg::YouViewed)));
         }
         if !i.available {
-            title_el = title_el.child(el("span").part("sold-out").text(t(locale, Msg::SoldOut)));
+            title_el = title_el.child(el("span").part("sold-out").text(t(locale, OfferMsg::SoldOut)));
         }
         let mut input = el("input").attr("type", "checkbox").part("checkbox").act("toggle");
         if !i.available {
@@ -244,13 +244,13 @@ fn draw(view: &View) {
         label = label.child(title_el).child(prices);
         let _ = items.append_child(&el("li").part("item").attr("data-variant-id", &i.variant_id).attr("data-key", &i.variant_id).child(label).done());
     }
-    let _ = view.dialog.append_child(&el("p").part("confirmation").text(&format!("✓ {} — {}", i18n::order_number(locale, o.order_number), t(locale, Msg::OrderConfirmedShort))).done());
-    let _ = view.dialog.append_child(&el("h2").part("title").attr("id", "cc-offer-title").text(t(locale, Msg::OfferTitle)).done());
+    let _ = view.dialog.append_child(&el("p").part("confirmation").text(&format!("✓ {} — {}", i18n::order_number(locale, o.order_number), t(locale, OfferMsg::OrderConfirmedShort))).done());
+    let _ = view.dialog.append_child(&el("h2").part("title").attr("id", "cc-offer-title").text(t(locale, OfferMsg::OfferTitle)).done());
     let _ = view.dialog.append_child(&el("p").part("deal").attr("id", "cc-offer-deal").done());
     let _ = view.dialog.append_child(&items);
     if o.loyalty.earned > 0 || o.loyalty.balance.is_some() {
-        let balance = o.loyalty.balance.map(|b| format!(" · {}: {}", t(locale, Msg::PointsBalance), i18n::points(locale, b))).unwrap_or_default();
-        let _ = view.dialog.append_child(&el("p").part("points").text(&format!("{}: {}{balance}", t(locale, Msg::PointsEarned), o.loyalty.earned)).done());
+        let balance = o.loyalty.balance.map(|b| format!(" · {}: {}", t(locale, OfferMsg::PointsBalance), i18n::points(locale, b))).unwrap_or_default();
+        let _ = view.dialog.append_child(&el("p").part("points").text(&format!("{}: {}{balance}", t(locale, OfferMsg::PointsEarned), o.loyalty.earned)).done());
     }
     let _ = view.dialog.append_child(&el("p").part("status").attr("role", "status").attr("aria-live", "polite").done());
     let _ = view.dialog.append_child(&el("div").part("actions").done());
@@ -264,11 +264,11 @@ fn draw_actions(view: &View) {
     dom::clear(&actions);
     if view.accepted.get() {
         let href = view.host.attr_value("cart-url").unwrap_or_else(|| "cart.html".into());
-        let _ = actions.append_child(&el("a").part("view-cart").attr("href", &href).text(t(locale, Msg::ViewCart)).done());
+        let _ = actions.append_child(&el("a").part("view-cart").attr("href", &href).text(t(locale, OfferMsg::ViewCart)).done());
         let _ = actions.append_child(&dom::button("dismiss", "dismiss", t(locale, Msg::Close)).done());
     } else {
-        let _ = actions.append_child(&dom::button("accept", "accept", t(locale, Msg::AddToNewCart)).done());
-        let _ = actions.append_child(&dom::button("dismiss", "dismiss", t(locale, Msg::NoThanks)).done());
+        let _ = actions.append_child(&dom::button("accept", "accept", t(locale, OfferMsg::AddToNewCart)).done());
+        let _ = actions.append_child(&dom::button("dismiss", "dismiss", t(locale, OfferMsg::NoThanks)).done());
     }
 }
 
@@ -282,7 +282,7 @@ fn tick(view: &View) {
             dom::show(&deal, false);
         } else if ended {
             dom::show(&deal, true);
-            dom::set_text(&deal, t(locale, Msg::OfferEnded));
+            dom::set_text(&deal, t(locale, OfferMsg::OfferEnded));
         } else {
             dom::show(&deal, true);
             let text = offer::countdown_text(view.remaining());
@@ -291,7 +291,7 @@ fn tick(view: &View) {
                 None => {
                     dom::clear(&deal);
                     let _ = deal.append_child(&el("strong").text(&format!("−{} % ", o.percent_off)).done());
-                    let _ = deal.append_child(&dom::document().create_text_node(&format!("{}. {} ", t(locale, Msg::OfferOff), t(locale, Msg::OfferEndsIn))));
+                    let _ = deal.append_child(&dom::document().create_text_node(&format!("{}. {} ", t(locale, OfferMsg::OfferOff), t(locale, OfferMsg::OfferEndsIn))));
                     let _ = deal.append_child(&el("span").part("timer").attr("role", "timer").attr("aria-live", "off").text(&text).done());
                 }
             }
@@ -339,7 +339,7 @@ fn accept(view: &Rc<View>) {
     let Some((o, _)) = view.offer.borrow().clone() else { return };
     let chosen: Vec<String> = o.items.iter().filter(|i| i.available && view.is_checked(&i.variant_id)).map(|i| i.variant_id.clone()).collect();
     if chosen.is_empty() {
-        set_status(view, t(locale, Msg::ChooseOne));
+        set_status(view, t(locale, OfferMsg::ChooseOne));
         return;
     }
     if view.busy.replace(true) {
@@ -364,7 +364,7 @@ fn accept(view: &Rc<View>) {
                 view.accepted.set(true);
                 let items = o.items.iter().filter(|i| chosen.contains(&i.variant_id)).map(|i| events::BundleItem { product_id: &i.product_id, variant_id: &i.variant_id }).collect();
                 events::emit(view.host.target(), events::OFFER_ACCEPT, &OfferDetail { offer: &o, items, cart: Some(&cart) }, false);
-                set_status(&view, t(locale, Msg::OfferAccepted));
+                set_status(&view, t(locale, OfferMsg::OfferAccepted));
                 draw_actions(&view);
             }
             Err(e) => {
@@ -441,12 +441,12 @@ pub fn invoke(name: String, args: js_sys::Array) -> crate::chunks::Answer {
                 let event = match args.get(2).as_string().as_deref() {
                     Some("impression") => OfferEvent::Impression,
                     Some("dismiss") => OfferEvent::Dismiss,
-                    other => return Err(js::js_error("invalid_request", &format!("unknown offer event {other:?}; use impression or dismiss"))),
+                    other => return Err(js::js_error("invalid_request", &format!("unknown offer event {}; use impression or dismiss", other.unwrap_or("(none)")))),
                 };
                 let call = with_adapter!(offer_event(&order, key.as_deref(), event)).map_err(reject)?;
                 execute(call).await.map(|()| wasm_bindgen::JsValue::UNDEFINED).map_err(reject)
             }
-            other => Err(js::js_error("invalid_request", &format!("crosscart has no function {other:?}"))),
+            other => Err(js::js_error("invalid_request", &format!("crosscart has no function \"{other}\""))),
         }
     })
 }

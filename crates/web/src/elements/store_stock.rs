@@ -15,7 +15,7 @@ use crate::js::IntlZone;
 use crate::stores::{self, Located};
 use crate::transport::execute;
 use crate::{config, events, js, store, with_adapter};
-use crosscart_core::i18n::{self, t, Locale, Msg};
+use crosscart_core::i18n::{self, t, Locale, Msg, StockMsg};
 use crosscart_core::json::{ObjectWriter, ToJson};
 use crosscart_core::protocol::{NewLine, ProtocolError};
 use crosscart_core::store::{nearby, open_status, pickup_ready, GeoIndex, GeoPoint, Level, OpenStatus, Pickup, StockQuery, Store};
@@ -101,9 +101,9 @@ fn initial_location(lat: Option<String>, lon: Option<String>) -> Where {
 
 fn level_text(locale: Locale, row: &Row) -> String {
     match row.level {
-        Level::InStock => t(locale, Msg::InStock).into(),
-        Level::Low => format!("{} · {}", t(locale, Msg::LowStock), i18n::only_left(locale, row.available)),
-        Level::Out => t(locale, Msg::OutOfStock).into(),
+        Level::InStock => t(locale, StockMsg::InStock).into(),
+        Level::Low => format!("{} · {}", t(locale, StockMsg::LowStock), i18n::only_left(locale, row.available)),
+        Level::Out => t(locale, StockMsg::OutOfStock).into(),
     }
 }
 
@@ -204,7 +204,7 @@ fn resolve_variant(view: &Rc<View>) {
                 let locale = config::get().locale;
                 match async { execute(with_adapter!(get_product(&p))?).await }.await {
                     Ok(prod) => *view.variant.borrow_mut() = prod.variants.first().map(|v| v.id.clone()),
-                    Err(e) => *view.load.borrow_mut() = Load::Failed(format!("{} {}", t(locale, Msg::StockFailed), describe(&e))),
+                    Err(e) => *view.load.borrow_mut() = Load::Failed(format!("{} {}", t(locale, StockMsg::StockFailed), describe(&e))),
                 }
                 reload(&view, false);
                 render(&view);
@@ -237,7 +237,7 @@ fn reload(view: &Rc<View>, force: bool) {
         if view.generation.get() == this_load {
             *view.load.borrow_mut() = match result {
                 Ok(rows) => Load::Ready(rows),
-                Err(e) => Load::Failed(format!("{} {}", t(locale, Msg::StockFailed), describe(&e))),
+                Err(e) => Load::Failed(format!("{} {}", t(locale, StockMsg::StockFailed), describe(&e))),
             };
             render(&view);
         }
@@ -260,7 +260,7 @@ fn store_row(view: &View, row: &Row, best: bool, can_pickup: bool) -> Element {
             Pickup::Transfer => "transfer",
             Pickup::Unavailable => "unavailable",
         });
-    let li = if best { li.child(el("span").part("best-label").text(t(locale, Msg::ClosestWithIt))) } else { li };
+    let li = if best { li.child(el("span").part("best-label").text(t(locale, StockMsg::ClosestWithIt))) } else { li };
     let name = el("span").part("name").text(&row.store.name);
     let name = if mine { name.child(el("span").part("badge").text("★")) } else { name };
     let mut li = li
@@ -276,8 +276,8 @@ fn store_row(view: &View, row: &Row, best: bool, can_pickup: bool) -> Element {
     // location) shows the stock but never offers to reserve.
     if row.pickup != Pickup::Unavailable && can_pickup {
         let busy = view.reserving.borrow().as_deref() == Some(row.store.id.as_str());
-        let mut b = dom::button(if best { "reserve reserve-best" } else { "reserve" }, "reserve", t(locale, if busy { Msg::Reserving } else { Msg::Reserve }))
-            .attr("aria-label", &format!("{}: {}", t(locale, Msg::Reserve), row.store.name))
+        let mut b = dom::button(if best { "reserve reserve-best" } else { "reserve" }, "reserve", t(locale, if busy { StockMsg::Reserving } else { StockMsg::Reserve }))
+            .attr("aria-label", &format!("{}: {}", t(locale, StockMsg::Reserve), row.store.name))
             .attr("aria-busy", if busy { "true" } else { "false" });
         if view.reserving.borrow().is_some() {
             b = b.attr("disabled", "");
@@ -291,11 +291,11 @@ fn render(view: &Rc<View>) {
     let locale = config::get().locale;
     let location = view.location.borrow().clone();
     let note = match &location {
-        Where::Locating => t(locale, Msg::Locating).to_owned(),
-        Where::Denied => t(locale, Msg::LocationDenied).to_owned(),
-        Where::Unavailable => t(locale, Msg::LocationUnavailable).to_owned(),
-        Where::Invalid => t(locale, Msg::InvalidLocation).to_owned(),
-        Where::NoPlace(q) => format!("“{q}”: {}", t(locale, Msg::NoPlace)),
+        Where::Locating => t(locale, StockMsg::Locating).to_owned(),
+        Where::Denied => t(locale, StockMsg::LocationDenied).to_owned(),
+        Where::Unavailable => t(locale, StockMsg::LocationUnavailable).to_owned(),
+        Where::Invalid => t(locale, StockMsg::InvalidLocation).to_owned(),
+        Where::NoPlace(q) => format!("“{q}”: {}", t(locale, StockMsg::NoPlace)),
         _ => String::new(),
     };
     dom::set_text(&view.message, if note.is_empty() { view.note.borrow().clone() } else { note }.as_str());
@@ -307,7 +307,7 @@ fn render(view: &Rc<View>) {
     match &location {
         Where::At(at) => {
             dom::show(&view.list_heading, true);
-            dom::set_text(&view.list_heading, &format!("{} {}", t(locale, Msg::StoresNear), if at.label.is_empty() { t(locale, Msg::YourLocation) } else { &at.label }));
+            dom::set_text(&view.list_heading, &format!("{} {}", t(locale, StockMsg::StoresNear), if at.label.is_empty() { t(locale, StockMsg::YourLocation) } else { &at.label }));
         }
         _ => dom::show(&view.list_heading, false),
     }
@@ -316,7 +316,7 @@ fn render(view: &Rc<View>) {
         Load::Idle => None,
         Load::Loading => Some(el("p").part("status").attr("role", "status").text(t(locale, Msg::Loading)).done()),
         Load::Failed(text) => Some(el("div").part("error").attr("role", "alert").child(el("p").part("message").text(text)).child(dom::button("retry", "retry", t(locale, Msg::Retry))).done()),
-        Load::Ready(rows) if rows.is_empty() => Some(el("p").part("status").attr("role", "status").text(t(locale, Msg::NoStores)).done()),
+        Load::Ready(rows) if rows.is_empty() => Some(el("p").part("status").attr("role", "status").text(t(locale, StockMsg::NoStores)).done()),
         Load::Ready(rows) => {
             let best_first = rows.first().is_some_and(|r| r.pickup == Pickup::Now);
             let can_pickup = with_adapter!(capabilities()).pickup;
@@ -420,15 +420,15 @@ fn reserve(view: &Rc<View>, store_id: &str) {
             Ok(cart) => {
                 stores::remember_store(&row.store.id);
                 *view.my_store.borrow_mut() = Some(row.store.id.clone());
-                *view.note.borrow_mut() = format!("{}: {}", t(locale, Msg::Reserved), row.store.name);
+                *view.note.borrow_mut() = format!("{}: {}", t(locale, StockMsg::Reserved), row.store.name);
                 let line = cart.lines.iter().find(|l| l.variant_id == v && matches!(&l.fulfillment, Fulfillment::Pickup { store_id } if *store_id == row.store.id));
                 let change = events::CartChange { action: "add", variant_id: &v, line_id: line.map(|l| l.id.as_str()), quantity: q, cart: &cart };
                 events::emit(target, events::CART_CHANGE, &change, false);
             }
             Err(e) => {
                 let text = match &e {
-                    ProtocolError::InsufficientStock { available: Some(available), .. } => format!("{} {}", t(locale, Msg::ReserveFailed), i18n::only_left(locale, *available)),
-                    other => format!("{} {}", t(locale, Msg::ReserveFailed), describe(other)),
+                    ProtocolError::InsufficientStock { available: Some(available), .. } => format!("{} {}", t(locale, StockMsg::ReserveFailed), i18n::only_left(locale, *available)),
+                    other => format!("{} {}", t(locale, StockMsg::ReserveFailed), describe(other)),
                 };
                 events::error(target, "reserve", e.code(), &text);
                 *view.note.borrow_mut() = text;
@@ -455,16 +455,16 @@ pub fn mount(host: Rc<Host>) -> Live {
         .part("search")
         .child(
             el("label")
-                .child(el("span").text(t(locale, Msg::PostalOrCity)))
+                .child(el("span").text(t(locale, StockMsg::PostalOrCity)))
                 .child(el("input").part("input").attr("type", "search").attr("name", "place").attr("autocomplete", "postal-code").attr("maxlength", "80")),
         )
-        .child(el("button").part("find").attr("type", "submit").text(t(locale, Msg::FindStores)))
-        .child(dom::button("locate", "locate", t(locale, Msg::UseMyLocation)))
+        .child(el("button").part("find").attr("type", "submit").text(t(locale, StockMsg::FindStores)))
+        .child(dom::button("locate", "locate", t(locale, StockMsg::UseMyLocation)))
         .done();
     let base = el("section")
         .part("base")
         .attr("aria-labelledby", "cc-store-title")
-        .child(el("h2").part("heading").attr("id", "cc-store-title").text(t(locale, Msg::PickupInStore)))
+        .child(el("h2").part("heading").attr("id", "cc-store-title").text(t(locale, StockMsg::PickupInStore)))
         .child(&form)
         .child(&message)
         .child(&alternatives)
@@ -596,7 +596,7 @@ pub fn invoke(name: String, args: js_sys::Array) -> crate::chunks::Answer {
                 let stores: Vec<Store> = js::from_js(&args.get(0)).map_err(|e| js::js_error("invalid_stores", &e.to_string()))?;
                 Ok(StoreFinder::from_stores(stores).into())
             }
-            other => Err(js::js_error("invalid_request", &format!("crosscart has no function {other:?}"))),
+            other => Err(js::js_error("invalid_request", &format!("crosscart has no function \"{other}\""))),
         }
     })
 }
