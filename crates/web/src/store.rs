@@ -172,6 +172,17 @@ thread_local! {
     static ENGINE_LOADING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Until this page has a cart: hears another tab start one.
     static WATCH: RefCell<Option<(web_sys::BroadcastChannel, wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>)>> = const { RefCell::new(None) };
+    /// This page, in its own announcements (it hears them too).
+    static PAGE: String = format!("{:x}", (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64);
+    /// Carts this page let go (checked out, forgotten): never adopted again.
+    static LEFT: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Remembers that this page let its cart go.
+fn let_go() {
+    if let Some(id) = with_state(|s| s.cart.as_ref().map(|c| c.id.clone())) {
+        LEFT.with(|l| l.borrow_mut().push(id));
+    }
 }
 
 fn engine() -> Option<&'static dyn Engine> {
@@ -213,6 +224,7 @@ fn set_cart(cart: Option<Cart>) {
         },
         Some(c) => publish(Some(c.clone()), 0, 0),
         None => {
+            let_go();
             if let Some(e) = engine() {
                 e.detach();
             }
@@ -242,10 +254,17 @@ fn watch_for_cart() {
         }
         let Some(text) = ev.data().as_string() else { return };
         let Ok(msg) = crosscart_core::json::parse(text.as_bytes()) else { return };
-        // `{"started"|"ops"|"server": {"cart_id": …}}`
-        let id = ["started", "ops", "server"].iter().find_map(|k| msg.get(k)?.get("cart_id")?.as_str().map(str::to_owned));
-        if let Some(id) = id {
-            adopt(&id);
+        // `{"started": {"cart_id": …, "page": …}}` from another page, for a
+        // cart this page never let go (a late message about a checked-out
+        // cart must not bring it back).
+        let Some(started) = msg.get("started") else { return };
+        if started.get("page").and_then(|p| p.as_str()).is_some_and(|p| PAGE.with(|me| me == p)) {
+            return;
+        }
+        if let Some(id) = started.get("cart_id").and_then(|v| v.as_str()) {
+            if !LEFT.with(|l| l.borrow().iter().any(|x| x == id)) {
+                adopt(id);
+            }
         }
     });
     channel.set_onmessage(Some(wasm_bindgen::JsCast::unchecked_ref(on_message.as_ref())));
@@ -254,7 +273,8 @@ fn watch_for_cart() {
 
 /// Tells the other tabs this page started a cart.
 fn announce(cart_id: &str) {
-    let msg = crosscart_core::json!({ "started": { "cart_id": cart_id } });
+    let page = PAGE.with(Clone::clone);
+    let msg = crosscart_core::json!({ "started": { "cart_id": cart_id, "page": page } });
     if let Ok(channel) = web_sys::BroadcastChannel::new(&channel_name()) {
         let _ = channel.post_message(&wasm_bindgen::JsValue::from_str(&crosscart_core::json::ToJson::to_json(&msg)));
         channel.close();
@@ -583,6 +603,7 @@ pub async fn sign_out() -> Result<(), ProtocolError> {
 
 /// Drops the page's memory of its cart (for tests and for "log out").
 pub fn forget() {
+    let_go();
     remember(None);
     if let Some(e) = engine() {
         e.detach();
