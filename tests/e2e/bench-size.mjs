@@ -15,6 +15,7 @@
 //   node bench-size.mjs BASE_URL [RESULT.json]
 import { launch } from './helpers.mjs';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { brotliCompressSync } from 'node:zlib';
 
@@ -38,9 +39,12 @@ const ANCHORS = PEERS.map(([name, recorded, dir, pattern]) => {
 
 const medusa = process.env.CROSSCART_MEDUSA ? JSON.parse(readFileSync(process.env.CROSSCART_MEDUSA, 'utf8')) : null;
 
+// The shop page comes from its own origin on loopback (as a shop's would,
+// and so Chromium lets it reach a loopback backend); the SDK from the
+// server's /sdk/, cross-origin, as from a CDN.
 const head = (backend) => backend === 'medusa'
-  ? `<meta name="crosscart:locale" content="en"><script type="module" src="/sdk/crosscart.js" data-api="medusa" data-api-url="${medusa.base_url}" data-publishable-key="${medusa.publishable_key}" data-region-id="${medusa.region_id}" data-stores-url="/__bench/stores.json"></script>`
-  : '<meta name="crosscart:api-base" content=""><script type="module" src="/sdk/crosscart.js"></script>';
+  ? `<meta name="crosscart:locale" content="en"><script type="module" src="${base}/sdk/crosscart.js" data-api="medusa" data-api-url="${medusa.base_url}" data-publishable-key="${medusa.publishable_key}" data-region-id="${medusa.region_id}" data-stores-url="/stores.json"></script>`
+  : `<meta name="crosscart:api-base" content="${base}"><script type="module" src="${base}/sdk/crosscart.js"></script>`;
 const variant = (backend) => (backend === 'medusa' ? medusa.variants['TB-40'] : 'v-nova-12-1');
 const product = (backend) => (backend === 'medusa' ? medusa.products['trail-boots'] : 'p-nova-12');
 
@@ -66,8 +70,13 @@ async function measure(backend, name) {
   const context = await browser.newContext({ locale: 'en-US' });
   const page = await context.newPage();
   const stores = backend === 'medusa' ? readFileSync(new URL('../peers/medusa/storefront/stores.json', import.meta.url), 'utf8').replaceAll('{{STORE_LOCATION}}', medusa.store_location_id) : '';
-  await page.route('**/__bench/page.html', (r) => r.fulfill({ contentType: 'text/html', body: pages[name](backend) }));
-  await page.route('**/__bench/stores.json', (r) => r.fulfill({ contentType: 'application/json', body: stores }));
+  const shop = createServer((req, res) => {
+    const [type, body] = req.url === '/stores.json' ? ['application/json', stores] : ['text/html', pages[name](backend)];
+    res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+    res.end(body);
+  });
+  await new Promise((resolve) => shop.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${shop.address().port}`;
   const fetched = new Map();
   page.on('requestfinished', async (req) => {
     const url = new URL(req.url());
@@ -86,19 +95,29 @@ async function measure(backend, name) {
     };
     requestAnimationFrame(poll);
   });
-  await page.goto(`${base}/__bench/page.html`);
-  await page.waitForFunction(() => window.__cc.mounted !== undefined, null, { timeout: 30_000 });
+  const said = [];
+  page.on('console', (m) => said.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => said.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => said.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => { if (r.status() >= 400) said.push(`HTTP ${r.status()}: ${r.url()}`); });
+  const until = (what, fn, arg) => page.waitForFunction(fn, arg, { timeout: 30_000 }).catch(async (e) => {
+    const errors = await page.evaluate(() => [...document.querySelectorAll('*')].filter((el) => el.shadowRoot).map((el) => `${el.localName}: ${el.shadowRoot.textContent.trim().slice(0, 200)}`)).catch(() => []);
+    throw new Error(`${backend} ${name} page: ${what} did not happen within 30 s\n  ${[...said, ...errors].join('\n  ')}`, { cause: e });
+  });
+  await page.goto(`${origin}/page.html`);
+  await until('an element mounted', () => window.__cc.mounted !== undefined);
   // An add goes through and the count shows it: the cart works, with everything it loads for that.
   await page.locator('#add').click();
-  await page.waitForFunction(() => document.querySelector('cc-cart-count')?.shadowRoot?.querySelector('[part=badge]')?.textContent === '1', null, { timeout: 30_000 });
+  await until('the count showing 1 after an add', () => document.querySelector('cc-cart-count')?.shadowRoot?.querySelector('[part=badge]')?.textContent === '1');
   if (name === 'everything') {
     for (const tag of ['cc-store-stock', 'cc-bought-together', 'cc-post-checkout', 'cc-cart']) {
-      await page.waitForFunction((t) => document.querySelector(t)?.shadowRoot?.childElementCount > 0, tag, { timeout: 30_000 });
+      await until(`${tag} mounted`, (t) => document.querySelector(t)?.shadowRoot?.childElementCount > 0, tag);
     }
   }
   await page.waitForLoadState('networkidle');
   const timing = await page.evaluate(() => window.__cc);
   await context.close();
+  shop.close();
   const files = [...fetched.entries()].map(([path, f]) => ({ path, ...f })).sort((a, b) => b.bytes - a.bytes);
   const total = files.reduce((s, f) => s + f.bytes, 0);
   return { backend, page: name, files, total, defined_ms: Math.round(timing.defined), mounted_ms: Math.round(timing.mounted) };
