@@ -298,6 +298,9 @@ struct ServeArgs {
     /// At or below this many units a store shows "low stock" (kept in the database).
     #[arg(long)]
     low_stock: Option<u32>,
+    /// Units one cart may hold for pickup at once, all lines together (default 10; kept in the database).
+    #[arg(long)]
+    max_held_per_cart: Option<u32>,
     /// An open cart with items unchanged this long is abandoned: `30m`, `1h`, `24h` (kept in the database).
     #[arg(long, value_parser = parse_duration_ms)]
     abandoned_after: Option<i64>,
@@ -335,7 +338,7 @@ fn parse_duration_ms(s: &str) -> Result<i64, String> {
 }
 
 async fn serve(a: ServeArgs) -> Result<(), String> {
-    let ServeArgs { addr, database, demo, catalog, www, currency, bundle_discount, reservation_hold, low_stock, abandoned_after, abandoned_webhook, loyalty_points, offer_experiment } = a;
+    let ServeArgs { addr, database, demo, catalog, www, currency, bundle_discount, reservation_hold, low_stock, max_held_per_cart, abandoned_after, abandoned_webhook, loyalty_points, offer_experiment } = a;
     if let Some(url) = abandoned_webhook.as_deref().filter(|u| !u.is_empty())
         && !url.starts_with("http://") {
             return Err(format!("--abandoned-webhook must be an http:// URL (got {url:?}); to reach an https endpoint, point it at a local relay"));
@@ -365,6 +368,9 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
     }
     if let Some(ms) = reservation_hold {
         db.run(move |c| crosscart_server::db::set_reservation_hold_ms(c, ms)).await.map_err(|e| e.message)?;
+    }
+    if let Some(n) = max_held_per_cart {
+        db.run(move |c| crosscart_server::db::set_max_held_per_cart(c, n)).await.map_err(|e| e.message)?;
     }
     if let Some(n) = low_stock {
         db.run(move |c| crosscart_server::db::set_low_stock_threshold(c, n)).await.map_err(|e| e.message)?;

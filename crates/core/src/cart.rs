@@ -232,8 +232,9 @@ pub struct Totals {
 /// A bundle (lines sharing a `bundle` tag) earns `bundle_percent` off each of
 /// its lines while at least two of them are in the cart; remove one and the
 /// rest pay full price again. A line from an accepted post-checkout offer
-/// keeps its `offer_percent`; the larger of the two discounts applies, never
-/// both. The reference protocol has no taxes or
+/// keeps its `offer_percent` off one unit (the offer was for one; raising
+/// the quantity buys the rest at full price); the larger of the two
+/// discounts applies, never both. The reference protocol has no taxes or
 /// shipping yet, so total = subtotal − discount.
 pub fn price_lines(currency: Currency, lines: &mut [CartLine], bundle_percent: u8) -> Result<Totals, CartError> {
     let mut bundle_sizes: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
@@ -248,8 +249,11 @@ pub fn price_lines(currency: Currency, lines: &mut [CartLine], bundle_percent: u
         }
         line.line_total = line.unit_price.checked_mul(line.quantity)?;
         let bundled = line.bundle.as_ref().is_some_and(|t| bundle_sizes.get(t).copied().unwrap_or(0) >= 2);
-        let percent = if bundled { bundle_percent.max(line.offer_percent) } else { line.offer_percent };
-        line.discount = if percent > 0 { Some(percent_of(line.line_total, percent)?) } else { None };
+        let bundle = if bundled && bundle_percent > 0 { percent_of(line.line_total, bundle_percent)?.amount } else { 0 };
+        // An offer was for one unit: more of the same pay full price.
+        let offer = if line.offer_percent > 0 { percent_of(line.unit_price, line.offer_percent)?.amount } else { 0 };
+        let amount = bundle.max(offer);
+        line.discount = (amount > 0).then(|| Money::new(amount, currency));
     }
     let subtotal = Money::sum(currency, lines.iter().map(|l| l.line_total))?;
     let discounts: Vec<Money> = lines.iter().filter_map(|l| l.discount).collect();
@@ -343,9 +347,19 @@ mod tests {
         ];
         let t = price_lines(Currency::EUR, &mut ls, 5).unwrap();
         let got: Vec<i64> = ls.iter().map(|l| l.discount.map_or(0, |d| d.amount)).collect();
-        // 10 % alone; max(10, 5) on a bundled line; 5 % bundle; max(3, 5); 5 %.
-        assert_eq!(got, [200, 100, 50, 50, 100]);
-        assert_eq!(t.total.amount, 7000 - 500);
+        // 10 % off one of the two units; max(10, 5) on a bundled line; 5 % bundle; max(3, 5); 5 %.
+        assert_eq!(got, [100, 100, 50, 50, 100]);
+        assert_eq!(t.total.amount, 7000 - 400);
+    }
+
+    /// Issue 14 (L9): an accepted offer's discount stayed on the line at any
+    /// quantity (999 units at −90 %). It is for one unit.
+    #[test]
+    fn an_offer_discount_covers_one_unit_whatever_the_quantity() {
+        let mut ls = vec![CartLine { offer_percent: 90, ..line(999, 2900) }];
+        let t = price_lines(Currency::EUR, &mut ls, 0).unwrap();
+        assert_eq!(ls[0].discount.map(|d| d.amount), Some(2610));
+        assert_eq!(t.total.amount, 999 * 2900 - 2610);
     }
 
     fn check_percent(amount: i64, percent: u8, expected: i64) {

@@ -93,7 +93,7 @@ pub async fn sign_up(State(st): State<AppState>, ApiJson(body): ApiJson<SignUp>)
     check_email(&email)?;
     check_password(&body.password)?;
     check_name(&body.name)?;
-    let hash = db::hash_password(&body.password)?;
+    let hash = passwords::hash(body.password.clone()).await?;
     let (id, token) = (random_hex(12), random_hex(32));
     let session = st
         .db
@@ -107,17 +107,32 @@ pub async fn sign_up(State(st): State<AppState>, ApiJson(body): ApiJson<SignUp>)
 }
 
 /// `POST /v1/sessions`: sign in; the guest cart merges into the customer's cart.
+/// The password is checked outside the database lock (`passwords`), and an
+/// e-mail with too many wrong passwords is refused for a while.
 pub async fn sign_in(State(st): State<AppState>, ApiJson(body): ApiJson<SignIn>) -> Result<Response, ApiError> {
+    let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "the e-mail or the password is wrong");
     if body.email.len() > 254 || body.password.len() > 256 {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "the e-mail or the password is wrong"));
+        return Err(wrong());
     }
+    let email = body.email.trim().to_lowercase();
+    st.sign_in_limiter.check(&email, now_ms())?;
+    let lookup = body.email.trim().to_owned();
+    let found = st.db.run(move |c| db::customer_credentials(c, &lookup)).await?;
+    // An unknown e-mail costs the same hash as a known one, so timing tells nothing.
+    let (customer, hash) = match found {
+        Some((customer, hash)) => (Some(customer), hash),
+        None => (None, passwords::DUMMY.to_owned()),
+    };
+    let matches = passwords::verify(body.password.clone(), hash).await?;
+    let Some(customer) = customer.filter(|_| matches) else {
+        st.sign_in_limiter.failed(&email, now_ms());
+        return Err(wrong());
+    };
     let token = random_hex(32);
     let merged_from = body.cart_id.clone();
     let session = st
         .db
         .run(move |c| {
-            let customer = db::verify_customer(c, body.email.trim(), &body.password)?
-                .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "the e-mail or the password is wrong"))?;
             let cart_id = db::start_session(c, &customer.id, &token, body.cart_id.as_deref(), now_ms(), SESSION_MS)?;
             Ok(Session { customer, token, cart_id })
         })
@@ -127,6 +142,96 @@ pub async fn sign_in(State(st): State<AppState>, ApiJson(body): ApiJson<SignIn>)
         st.hub.notify(id);
     }
     Ok(session_answer(StatusCode::OK, session))
+}
+
+/// Argon2id off the async workers and outside any shared lock. At most
+/// [`passwords::PERMITS`] run at once (each takes about 19 MiB), and at most
+/// [`passwords::QUEUE`] wait: beyond that the request is refused at once
+/// (503, retry), so a flood of guesses costs bounded memory and leaves the
+/// rest of the shop its CPU.
+pub mod passwords {
+    use crate::error::ApiError;
+    use axum::http::StatusCode;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::sync::Semaphore;
+
+    pub const PERMITS: usize = 2;
+    pub const QUEUE: usize = 16;
+    static RUNNING: Semaphore = Semaphore::const_new(PERMITS);
+    static WAITING: AtomicUsize = AtomicUsize::new(0);
+
+    /// A valid hash of nothing anyone knows, verified for unknown e-mails.
+    pub const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5UczYQ4jZ1B8cYBbXXqxBk3d5kLLWaTfRcMCv0i1I5M";
+
+    async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+        if WAITING.fetch_add(1, Ordering::SeqCst) >= QUEUE {
+            WAITING.fetch_sub(1, Ordering::SeqCst);
+            return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "too many sign-ins at once; try again in a moment"));
+        }
+        let permit = RUNNING.acquire().await;
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+        let _permit = permit.map_err(ApiError::internal)?;
+        tokio::task::spawn_blocking(work).await.map_err(ApiError::internal)
+    }
+
+    /// An Argon2id hash (PHC string) of `password` with a fresh random salt.
+    pub async fn hash(password: String) -> Result<String, ApiError> {
+        bounded(move || {
+            use argon2::password_hash::{PasswordHasher, SaltString};
+            let mut salt = [0u8; 16];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut salt);
+            let salt = SaltString::encode_b64(&salt).map_err(ApiError::internal)?;
+            Ok(argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map_err(ApiError::internal)?.to_string())
+        })
+        .await?
+    }
+
+    /// Whether `password` matches the stored `hash`.
+    pub async fn verify(password: String, hash: String) -> Result<bool, ApiError> {
+        bounded(move || {
+            use argon2::password_hash::{PasswordHash, PasswordVerifier};
+            PasswordHash::new(&hash).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        })
+        .await
+    }
+}
+
+/// Wrong passwords per e-mail: after [`SignInLimiter::MAX_FAILURES`] in a
+/// window, sign-in for that e-mail is refused (429) until the window ends.
+#[derive(Default)]
+pub struct SignInLimiter {
+    failures: std::sync::Mutex<HashMap<String, (u32, i64)>>,
+}
+
+impl SignInLimiter {
+    pub const MAX_FAILURES: u32 = 10;
+    pub const WINDOW_MS: i64 = 15 * 60 * 1000;
+    /// E-mails tracked at most (the oldest windows are dropped first).
+    const MAX_TRACKED: usize = 100_000;
+
+    pub fn check(&self, email: &str, now: i64) -> Result<(), ApiError> {
+        let map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match map.get(email) {
+            Some(&(n, since)) if n >= Self::MAX_FAILURES && now - since < Self::WINDOW_MS => {
+                Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "too many wrong passwords for this e-mail; wait 15 minutes and try again"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn failed(&self, email: &str, now: i64) {
+        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= Self::MAX_TRACKED {
+            map.retain(|_, (_, since)| now - *since < Self::WINDOW_MS);
+        }
+        if map.len() < Self::MAX_TRACKED || map.contains_key(email) {
+            let entry = map.entry(email.to_owned()).or_insert((0, now));
+            if now - entry.1 >= Self::WINDOW_MS {
+                *entry = (0, now);
+            }
+            entry.0 += 1;
+        }
+    }
 }
 
 /// `DELETE /v1/sessions`: sign out (this token only).

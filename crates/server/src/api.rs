@@ -59,7 +59,7 @@ pub fn check_id<'a>(what: &str, id: &'a str) -> Result<&'a str, ApiError> {
 pub fn check_email(email: &str) -> Result<(), ApiError> {
     let email = email.trim();
     let ok = email.len() <= 254
-        && !email.contains(char::is_whitespace)
+        && !email.contains(|c: char| c.is_whitespace() || c.is_control())
         && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'));
     if ok { Ok(()) } else { Err(ApiError::unprocessable("invalid_email", "enter an e-mail address like name@example.com")) }
 }
@@ -210,6 +210,17 @@ pub async fn add_line(State(st): State<AppState>, Path(id): Path<String>, ApiJso
     }
     if body.bundle.as_deref().is_some_and(|b| !cart::valid_bundle_tag(b)) {
         return Err(ApiError::unprocessable("invalid_bundle", "a bundle tag is 1 to 64 letters, digits, '-' or '_'"));
+    }
+    // The bundle discount is for what this shop's orders pair: a line joins
+    // a bundle only if its product was mined together with one already in
+    // it; otherwise it is added at full price, untagged.
+    let mut body = body;
+    if let Some(tag) = body.bundle.clone() {
+        let (cart_id, variant) = (id.clone(), body.variant_id.clone());
+        let (product, mates) = st.db.run(move |c| db::bundle_mates(c, &cart_id, &variant, &tag)).await?;
+        if !mates.is_empty() && !product.as_deref().is_some_and(|p| mates.iter().any(|m| st.recommender.bought_together(p, m))) {
+            body.bundle = None;
+        }
     }
     let cart = st
         .db

@@ -69,15 +69,26 @@ impl Db {
         Ok(Db { conn: Arc::new(Mutex::new(conn)) })
     }
 
-    /// Runs `f` on the connection off the async executor.
+    /// Runs `f` on the connection off the async executor. A panic in `f`
+    /// fails only this request: it is caught while the lock is held (so the
+    /// lock is never poisoned), and an open transaction is rolled back.
     pub async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| ApiError::internal("database lock poisoned"))?;
-            f(&mut guard)
+            // Poisoned only if a panic escaped elsewhere; the connection is still sound.
+            let mut guard = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut guard))) {
+                Ok(result) => result,
+                Err(_) => {
+                    if !guard.is_autocommit() {
+                        let _ = guard.execute_batch("ROLLBACK");
+                    }
+                    Err(ApiError::internal("the request failed inside the database call; nothing was changed"))
+                }
+            }
         })
         .await
         .map_err(ApiError::internal)?
@@ -129,6 +140,18 @@ pub fn reservation_hold_ms(conn: &Connection) -> Result<i64, ApiError> {
 
 pub fn set_reservation_hold_ms(conn: &Connection, ms: i64) -> Result<(), ApiError> {
     set_setting(conn, "reservation_hold_ms", &ms.to_string())
+}
+
+/// Units one cart may hold for pickup at once, all lines together (default 10):
+/// one free cart must not be able to empty a product's click & collect stock.
+pub const DEFAULT_MAX_HELD_PER_CART: u32 = 10;
+
+pub fn max_held_per_cart(conn: &Connection) -> Result<u32, ApiError> {
+    Ok(setting(conn, "max_held_per_cart")?.and_then(|v| v.parse::<u32>().ok()).filter(|v| *v > 0).unwrap_or(DEFAULT_MAX_HELD_PER_CART))
+}
+
+pub fn set_max_held_per_cart(conn: &Connection, units: u32) -> Result<(), ApiError> {
+    set_setting(conn, "max_held_per_cart", &units.max(1).to_string())
 }
 
 /// After how long without a change an open cart with items is abandoned (default 1 hour).
@@ -363,6 +386,17 @@ fn free_units(conn: &Connection, source: Source, store_id: &str, variant_id: &st
 /// never exceed the stock. With `allow_transfer`, a store short of stock
 /// that takes transfers holds warehouse units instead.
 fn reserve(tx: &Transaction<'_>, line_id: &str, store_id: &str, variant_id: &str, quantity: u32, allow_transfer: bool, now_ms: i64) -> Result<(), ApiError> {
+    let cap = max_held_per_cart(tx)?;
+    let held_elsewhere: i64 = tx.query_row(
+        "SELECT coalesce(sum(r.quantity), 0) FROM reservations r JOIN cart_lines l ON l.id = r.line_id
+         WHERE l.cart_id = (SELECT cart_id FROM cart_lines WHERE id = ?1) AND r.line_id != ?1 AND r.expires_at > ?2",
+        params![line_id, now_ms],
+        |r| r.get(0),
+    )?;
+    let room = (i64::from(cap) - held_elsewhere).max(0) as u32;
+    if quantity > room {
+        return Err(ApiError::insufficient_stock(room, format!("a cart can hold at most {cap} units for pickup at once; {room} more can be held")));
+    }
     let at_store = free_units(tx, Source::Store, store_id, variant_id, Some(line_id), now_ms)?;
     let source = if quantity <= at_store {
         Source::Store
@@ -591,7 +625,8 @@ pub fn cart_ops(conn: &Connection, cart_id: &str) -> Result<Vec<Op>, ApiError> {
 /// Operations committed after `cursor`, with their cursors.
 pub fn ops_since(conn: &Connection, cart_id: &str, cursor: u64) -> Result<Vec<(u64, Op)>, ApiError> {
     let mut stmt = conn.prepare_cached("SELECT cursor, body FROM cart_ops WHERE cart_id = ?1 AND cursor > ?2 ORDER BY cursor")?;
-    let rows = stmt.query_map(params![cart_id, cursor as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    // A cursor beyond any stored one (even beyond i64) means "nothing newer", never a wrap to everything.
+    let rows = stmt.query_map(params![cart_id, i64::try_from(cursor).unwrap_or(i64::MAX)], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
     rows.map(|row| {
         let (c, body) = row?;
         Ok((c as u64, serde_json::from_str(&body).map_err(json_err)?))
@@ -625,7 +660,8 @@ fn insert_op(tx: &Transaction<'_>, cart_id: &str, op: &Op) -> Result<bool, ApiEr
 /// operation so far (for a `Set`).
 fn append_server_op(tx: &Transaction<'_>, cart_id: &str, now_ms: i64, change: impl FnOnce(Seen) -> Change) -> Result<Op, ApiError> {
     let ops = cart_ops(tx, cart_id)?;
-    let lamport = ops.iter().map(|o| o.lamport).max().unwrap_or(0) + 1;
+    // Client clocks are bounded (`Op::validate`), so this cannot overflow; refuse rather than wrap if it ever could.
+    let lamport = ops.iter().map(|o| o.lamport).max().unwrap_or(0).checked_add(1).ok_or_else(|| ApiError::internal("the cart's clock is exhausted"))?;
     let seq: i64 = tx.query_row("UPDATE carts SET server_seq = server_seq + 1 WHERE id = ?1 RETURNING server_seq", [cart_id], |r| r.get(0))?;
     let op = Op { id: OpId { replica: SERVER_REPLICA.to_owned(), seq: seq as u64 }, lamport, at: now_ms, change: change(Seen::covering(&ops)) };
     insert_op(tx, cart_id, &op)?;
@@ -711,6 +747,20 @@ pub struct Applied {
     pub rejected: Vec<RejectedOp>,
 }
 
+/// The product of `variant_id`, and the products of the cart's lines
+/// already tagged with bundle `tag`.
+pub fn bundle_mates(conn: &Connection, cart_id: &str, variant_id: &str, tag: &str) -> Result<(Option<String>, Vec<String>), ApiError> {
+    let product = conn.query_row("SELECT product_id FROM variants WHERE id = ?1", [variant_id], |r| r.get(0)).optional()?;
+    let mates = conn
+        .prepare_cached("SELECT v.product_id FROM cart_lines l JOIN variants v ON v.id = l.variant_id WHERE l.cart_id = ?1 AND l.bundle = ?2")?
+        .query_map(params![cart_id, tag], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok((product, mates))
+}
+
+/// How far ahead of a cart's clock an operation's lamport may be.
+pub const MAX_CLOCK_JUMP: u64 = 1 << 32;
+
 /// Applies operations from a replica, idempotently: an operation already
 /// kept changes nothing. Each is checked (shape, variant, store, line limit);
 /// a refused one is reported, the rest are kept. Committed before answering.
@@ -723,6 +773,10 @@ pub fn apply_ops(conn: &mut Connection, cart_id: &str, ops: &[Op], now_ms: i64) 
         .prepare_cached("SELECT variant_id, pickup_store_id FROM cart_lines WHERE cart_id = ?1")?
         .query_map([cart_id], |r| Ok(LineKey { variant_id: r.get(0)?, pickup_store: r.get(1)? }))?
         .collect::<Result<_, _>>()?;
+    // A replica's clock may run ahead of the cart's by this much, no more:
+    // an op that claims to come from the far future would win every
+    // conflict (and once wrapped the server's own corrections).
+    let mut clock: u64 = tx.query_row("SELECT COALESCE(MAX(lamport), 0) FROM cart_ops WHERE cart_id = ?1", [cart_id], |r| r.get::<_, i64>(0))?.max(0) as u64;
     for op in ops {
         let refuse = |code: &str, message: String| RejectedOp { id: op.id.clone(), code: code.to_owned(), message };
         if op.id.replica == SERVER_REPLICA {
@@ -731,6 +785,10 @@ pub fn apply_ops(conn: &mut Connection, cart_id: &str, ops: &[Op], now_ms: i64) 
         }
         if let Err(e) = op.validate() {
             applied.rejected.push(refuse("invalid_op", e.to_string()));
+            continue;
+        }
+        if op.lamport > clock.saturating_add(MAX_CLOCK_JUMP) {
+            applied.rejected.push(refuse("invalid_op", format!("the operation's clock is {} ahead of the cart's; at most {MAX_CLOCK_JUMP}", op.lamport - clock)));
             continue;
         }
         let (variant_id, fulfillment) = match &op.change {
@@ -746,6 +804,7 @@ pub fn apply_ops(conn: &mut Connection, cart_id: &str, ops: &[Op], now_ms: i64) 
             continue;
         }
         keys.insert(key);
+        clock = clock.max(op.lamport);
         changed |= insert_op(&tx, cart_id, op)?;
         applied.acked.push(op.id.clone());
     }
@@ -816,20 +875,6 @@ fn consume_reservations(tx: &Transaction<'_>, cart: &Cart, now_ms: i64) -> Resul
 
 // ---------------------------------------------------------------- customers
 
-/// An Argon2id hash (PHC string) of `password` with a fresh random salt.
-pub fn hash_password(password: &str) -> Result<String, ApiError> {
-    use argon2::password_hash::{PasswordHasher, SaltString};
-    let mut salt = [0u8; 16];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(ApiError::internal)?;
-    Ok(argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map_err(ApiError::internal)?.to_string())
-}
-
-fn password_matches(password: &str, hash: &str) -> bool {
-    use argon2::password_hash::{PasswordHash, PasswordVerifier};
-    PasswordHash::new(hash).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-}
-
 pub fn create_customer(conn: &mut Connection, id: &str, email: &str, name: &str, password_hash: &str, now_ms: i64) -> Result<Customer, ApiError> {
     let tx = write_tx(conn)?;
     let taken = tx.query_row("SELECT 1 FROM customers WHERE email = ?1", [email], |_| Ok(())).optional()?.is_some();
@@ -841,20 +886,12 @@ pub fn create_customer(conn: &mut Connection, id: &str, email: &str, name: &str,
     Ok(Customer { id: id.to_owned(), email: email.to_owned(), name: name.to_owned() })
 }
 
-/// The customer with this e-mail and password, if both are right. An unknown
-/// e-mail costs the same hash as a known one, so timing tells nothing.
-pub fn verify_customer(conn: &Connection, email: &str, password: &str) -> Result<Option<Customer>, ApiError> {
-    let row: Option<(String, String, String, String)> = conn
-        .query_row("SELECT id, email, name, password_hash FROM customers WHERE email = ?1", [email], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .optional()?;
-    match row {
-        Some((id, email, name, hash)) => Ok(password_matches(password, &hash).then_some(Customer { id, email, name })),
-        None => {
-            const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5UczYQ4jZ1B8cYBbXXqxBk3d5kLLWaTfRcMCv0i1I5M";
-            let _ = password_matches(password, DUMMY);
-            Ok(None)
-        }
-    }
+/// The customer with this e-mail and their password hash (checked by the
+/// caller, outside the database lock).
+pub fn customer_credentials(conn: &Connection, email: &str) -> Result<Option<(Customer, String)>, ApiError> {
+    Ok(conn
+        .query_row("SELECT id, email, name, password_hash FROM customers WHERE email = ?1", [email], |r| Ok((Customer { id: r.get(0)?, email: r.get(1)?, name: r.get(2)? }, r.get(3)?)))
+        .optional()?)
 }
 
 /// The customer a session token belongs to, while it lasts.

@@ -6,47 +6,66 @@
 //! aloud or photographed over a shoulder is useless afterwards. The claimer gets
 //! the cart and a grant for that one cart, valid 30 minutes (enough to finish at
 //! a counter). A customer's cart can be claimed only at a store counter (the
-//! clerk completes the order); on the web, the customer signs in instead. Failed
-//! claims are limited (100 a minute across the shop) against guessing.
+//! clerk completes the order); on the web, the customer signs in instead. Wrong
+//! codes (claims and QR lookups) are limited per client address, 20 a minute,
+//! against guessing — per client, so a guesser locks out only itself.
 
 use crate::api::{check_id, now_ms, random_hex, ApiJson};
 use crate::db;
 use crate::error::ApiError;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::Extension;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use crosscart_core::Cart;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Mutex;
 
 pub const CODE_TTL_MS: i64 = 10 * 60 * 1000;
 pub const GRANT_TTL_MS: i64 = 30 * 60 * 1000;
 /// No 0/O, 1/I/L, or U: easy to read aloud and to type.
 const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
-const MAX_FAILED_PER_MINUTE: u32 = 100;
+const MAX_FAILED_PER_MINUTE: u32 = 20;
+/// Clients tracked at most; beyond, windows that ended are dropped first.
+const MAX_TRACKED: usize = 100_000;
 
-/// Counts failed claims per minute, shop-wide.
+/// The client's address, when the server was started with it
+/// (`into_make_service_with_connect_info`, as `serve` does).
+pub type Client = Option<Extension<ConnectInfo<SocketAddr>>>;
+
+fn address(client: &Client) -> IpAddr {
+    client.as_ref().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0 .0.ip())
+}
+
+/// Counts wrong codes per client address and minute.
 #[derive(Default)]
 pub struct Limiter {
-    window: Mutex<(i64, u32)>,
+    windows: Mutex<HashMap<IpAddr, (i64, u32)>>,
 }
 
 impl Limiter {
-    fn check(&self, now: i64) -> Result<(), ApiError> {
-        let w = self.window.lock().unwrap_or_else(|e| e.into_inner());
-        if now / 60_000 == w.0 && w.1 >= MAX_FAILED_PER_MINUTE {
+    fn check(&self, client: &Client, now: i64) -> Result<(), ApiError> {
+        let w = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if w.get(&address(client)).is_some_and(|&(minute, n)| minute == now / 60_000 && n >= MAX_FAILED_PER_MINUTE) {
             return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "too many wrong codes; wait a minute and try again"));
         }
         Ok(())
     }
-    fn failed(&self, now: i64) {
-        let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
-        if now / 60_000 != w.0 {
-            *w = (now / 60_000, 0);
+    fn failed(&self, client: &Client, now: i64) {
+        let mut w = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let minute = now / 60_000;
+        if w.len() >= MAX_TRACKED {
+            w.retain(|_, (m, _)| *m == minute);
         }
-        w.1 += 1;
+        let entry = w.entry(address(client)).or_insert((minute, 0));
+        if entry.0 != minute {
+            *entry = (minute, 0);
+        }
+        entry.1 += 1;
     }
 }
 
@@ -106,11 +125,18 @@ pub async fn create(State(st): State<AppState>, Path(id): Path<String>, headers:
 }
 
 /// `GET /v1/handoff/{code}/qr.svg`: the code's link as a QR code (while it is valid).
-pub async fn qr(State(st): State<AppState>, Path(code): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let code = normalize_code(code.trim_end_matches(".svg")).ok_or_else(|| ApiError::not_found("handoff code"))?;
+pub async fn qr(State(st): State<AppState>, client: Client, Path(code): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+    // A miss here tells a guesser as much as a wrong claim: the same limit.
+    let now = now_ms();
+    st.handoff_limiter.check(&client, now)?;
+    let Some(code) = normalize_code(code.trim_end_matches(".svg")) else {
+        st.handoff_limiter.failed(&client, now);
+        return Err(ApiError::not_found("handoff code"));
+    };
     let c = code.clone();
-    let valid = st.db.run(move |conn| db::handoff_open(conn, &c, now_ms())).await?;
+    let valid = st.db.run(move |conn| db::handoff_open(conn, &c, now)).await?;
     if !valid {
+        st.handoff_limiter.failed(&client, now);
         return Err(ApiError::not_found("handoff code"));
     }
     let url = format!("{}/handoff.html?code={}", origin(&headers), display(&code));
@@ -148,14 +174,14 @@ pub struct Claimed {
 }
 
 /// `POST /v1/handoff/{code}/claim`: once, before it expires.
-pub async fn claim(State(st): State<AppState>, Path(code): Path<String>, ApiJson(body): ApiJson<ClaimBody>) -> Result<Response, ApiError> {
+pub async fn claim(State(st): State<AppState>, client: Client, Path(code): Path<String>, ApiJson(body): ApiJson<ClaimBody>) -> Result<Response, ApiError> {
     let now = now_ms();
-    st.handoff_limiter.check(now)?;
+    st.handoff_limiter.check(&client, now)?;
     if !matches!(body.channel.as_str(), "web" | "store") {
         return Err(ApiError::unprocessable("invalid_channel", "channel is web or store"));
     }
     let Some(code) = normalize_code(&code) else {
-        st.handoff_limiter.failed(now);
+        st.handoff_limiter.failed(&client, now);
         return Err(ApiError::not_found("handoff code"));
     };
     let grant = random_hex(32);
@@ -169,7 +195,7 @@ pub async fn claim(State(st): State<AppState>, Path(code): Path<String>, ApiJson
         }
         Err(e) => {
             if e.status == StatusCode::NOT_FOUND {
-                st.handoff_limiter.failed(now);
+                st.handoff_limiter.failed(&client, now);
             }
             Err(e)
         }

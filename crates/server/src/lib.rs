@@ -48,8 +48,10 @@ pub struct AppState {
     pub recommender: std::sync::Arc<recommend::Recommender>,
     /// Followers of each cart's changes (Server-Sent Events).
     pub hub: std::sync::Arc<sync::Hub>,
-    /// Failed handoff claims, against guessing codes.
+    /// Wrong handoff codes per client, against guessing.
     pub handoff_limiter: std::sync::Arc<handoff::Limiter>,
+    /// Wrong passwords per e-mail, against guessing.
+    pub sign_in_limiter: std::sync::Arc<accounts::SignInLimiter>,
 }
 
 #[derive(Debug, Clone)]
@@ -64,7 +66,7 @@ pub struct Config {
 pub fn router(db: Db, config: &Config) -> Router {
     let recommender = std::sync::Arc::new(recommend::Recommender::start(db.clone()));
     abandon::start(db.clone());
-    let state = AppState { db, currency: config.currency, recommender, hub: Default::default(), handoff_limiter: Default::default() };
+    let state = AppState { db, currency: config.currency, recommender, hub: Default::default(), handoff_limiter: Default::default(), sign_in_limiter: Default::default() };
     let api = Router::new()
         .route("/", get(api::info))
         .route("/openapi.yaml", get(api::openapi))
@@ -99,6 +101,7 @@ pub fn router(db: Db, config: &Config) -> Router {
                 .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::IF_MATCH, header::IF_NONE_MATCH, header::ACCEPT, "x-order-key".parse().expect("static header name"), "last-event-id".parse().expect("static header name")])
                 .expose_headers([header::ETAG]),
         )
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .with_state(state.clone());
 
     let mut app = Router::new()
@@ -159,6 +162,8 @@ fn static_dir(dir: &Path) -> Router {
     Router::new()
         .fallback_service(ServeDir::new(dir).append_index_html_on_directories(true))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DEMO_CSP)))
+        // Order keys travel in the thank-you page's URL: never in a Referer.
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
 }
@@ -170,7 +175,8 @@ pub async fn serve(addr: SocketAddr, db: Db, config: Config) -> std::io::Result<
     let local = listener.local_addr()?;
     println!("crosscart listening on http://{local}");
     let app = router(db, &config);
-    axum::serve(listener, app)
+    // The client's address reaches the handlers (per-client limits).
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

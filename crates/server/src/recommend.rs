@@ -102,6 +102,19 @@ impl Recommender {
         self.dirty.notify_one();
     }
 
+    /// The newest model, if one was mined yet (never waits).
+    pub fn current(&self) -> Option<Arc<ModelFile>> {
+        self.current.borrow().clone()
+    }
+
+    /// Whether the newest model pairs `a` and `b` (either is among the
+    /// other's mined complements): what a bundle discount may be given for.
+    pub fn bought_together(&self, a: &str, b: &str) -> bool {
+        let Some(model) = self.current() else { return false };
+        let Ok(loaded) = Model::load(&model.bytes) else { return false };
+        loaded.complements(a).iter().any(|c| c.item == b) || loaded.complements(b).iter().any(|c| c.item == a)
+    }
+
     /// The newest model, waiting briefly for the first one after a start.
     pub async fn model(&self) -> Result<Arc<ModelFile>, ApiError> {
         let mut rx = self.current.clone();

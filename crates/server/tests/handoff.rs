@@ -86,18 +86,44 @@ async fn a_customers_cart_goes_only_to_a_store_counter_which_completes_it() {
     assert_eq!(order["channel"], "store");
 }
 
+/// Medium (issue 14): the limit was one counter for the whole shop, so
+/// one guesser locked every customer out. Now wrong codes count per client
+/// address, claims and QR lookups alike; another client is unaffected.
 #[tokio::test]
-async fn guessing_codes_is_cut_off() {
+async fn guessing_codes_is_cut_off_for_the_guesser_only() {
     let (_d, path) = temp_db();
     let s = Server::start(&path).await;
-    let mut limited = false;
-    for i in 0..120 {
-        let guess = format!("ABC{:03}", i).replace('0', "2").replace('1', "3");
-        let (status, _) = post(&s.url(&format!("/v1/handoff/{guess}/claim")), json!({})).await;
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            limited = true;
-            break;
+    // A genuine code, for a cart with something in it.
+    let cart = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    post(&s.url(&format!("/v1/carts/{cart}/lines")), json!({"variant_id": "v-nova-12-1", "quantity": 1})).await;
+    let (status, handoff) = post(&s.url(&format!("/v1/carts/{cart}/handoff")), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{handoff}");
+    let code = handoff["code"].as_str().unwrap().replace('-', "");
+
+    let guesser = reqwest::Client::new(); // 127.0.0.1
+    let mut wrong = 0;
+    let limited = loop {
+        let guess = format!("ZZZ{:03}", wrong).replace('0', "2").replace('1', "3");
+        let res = if wrong % 2 == 0 {
+            guesser.post(s.url(&format!("/v1/handoff/{guess}/claim"))).json(&json!({})).send().await.unwrap()
+        } else {
+            guesser.get(s.url(&format!("/v1/handoff/{guess}/qr.svg"))).send().await.unwrap()
+        };
+        if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            break true;
         }
-    }
-    assert!(limited, "more than 100 wrong codes a minute are refused");
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        wrong += 1;
+        if wrong > 40 {
+            break false;
+        }
+    };
+    assert!(limited && wrong == 20, "claims and QR misses together are cut off after 20 a minute (got {wrong})");
+    // The guesser cannot use even a genuine code now (it cannot tell one from a guess)…
+    let res = guesser.get(s.url(&format!("/v1/handoff/{code}/qr.svg"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    // …but a shopper on another address claims theirs.
+    let shopper = reqwest::Client::builder().local_address(std::net::IpAddr::from([127, 0, 0, 2])).build().unwrap();
+    let res = shopper.post(s.url(&format!("/v1/handoff/{code}/claim"))).json(&json!({})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
 }

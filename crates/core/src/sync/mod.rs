@@ -163,13 +163,19 @@ pub struct Op {
 
 crate::json_object!(Op { req id, req lamport, def at, req change });
 
+/// The largest sequence number or lamport clock an operation may carry
+/// (2^53 - 1, the largest integer JavaScript holds exactly).
+pub const MAX_CLOCK: u64 = (1 << 53) - 1;
+
 /// Why an operation is refused (by the server, or when read from storage).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OpError {
     #[error("a replica id is 1 to 64 letters, digits, '-' or '_'")]
     BadReplica,
-    #[error("an operation's sequence number starts at 1")]
+    #[error("an operation's sequence number is between 1 and 2^53 - 1")]
     BadSeq,
+    #[error("an operation's clock (lamport) is at most 2^53 - 1")]
+    BadClock,
     #[error("quantity must be between {min} and {MAX_LINE_QUANTITY}, got {got}")]
     BadQuantity { min: u32, got: u32 },
     #[error("a variant id is 1 to 128 bytes")]
@@ -185,14 +191,22 @@ impl Op {
         if !id_ok(&self.id.replica) {
             return Err(OpError::BadReplica);
         }
-        if self.id.seq == 0 {
+        // Numbers a JavaScript client can hold exactly, and far from any
+        // overflow in whoever adds to them (the server's `max + 1`).
+        if !(1..=MAX_CLOCK).contains(&self.id.seq) {
             return Err(OpError::BadSeq);
+        }
+        if self.lamport > MAX_CLOCK {
+            return Err(OpError::BadClock);
         }
         let (variant, quantity, min) = match &self.change {
             Change::Add { variant_id, quantity, .. } => (variant_id, *quantity, 1),
             Change::Set { variant_id, quantity, seen, .. } => {
                 if seen.extra.len() > 1000 || !seen.contiguous.keys().all(|r| id_ok(r)) {
                     return Err(OpError::TooMuchContext);
+                }
+                if seen.contiguous.values().chain(seen.extra.iter().map(|id| &id.seq)).any(|&n| n > MAX_CLOCK) {
+                    return Err(OpError::BadSeq);
                 }
                 (variant_id, *quantity, 0)
             }

@@ -233,3 +233,19 @@ fn wire_decoding_is_strict_and_keeps_the_tagged_shape() {
     assert!(c(r#"{"type":"add","variant_id":"v","quantity":1,"seen":{}}"#).is_err());
     assert!(c(r#"{"type":"remove","variant_id":"v","quantity":1}"#).is_err());
 }
+
+/// Client clocks and sequence numbers beyond 2^53 - 1 are refused, so no
+/// one adding to them (the server's `max + 1`) can overflow.
+#[test]
+fn absurd_clocks_and_sequence_numbers_are_refused() {
+    let op = |seq: u64, lamport: u64| Op { id: OpId { replica: "r1".into(), seq }, lamport, at: 0, change: Change::Add { variant_id: "v1".into(), quantity: 1, fulfillment: Fulfillment::Delivery } };
+    assert_eq!(op(1, MAX_CLOCK).validate(), Ok(()));
+    assert_eq!(op(1, u64::MAX).validate(), Err(OpError::BadClock));
+    assert_eq!(op(1, MAX_CLOCK + 1).validate(), Err(OpError::BadClock));
+    assert_eq!(op(u64::MAX, 1).validate(), Err(OpError::BadSeq));
+    assert_eq!(op(0, 1).validate(), Err(OpError::BadSeq));
+    let mut seen = Seen::default();
+    seen.contiguous.insert("r2".into(), u64::MAX);
+    let set = Op { id: OpId { replica: "r1".into(), seq: 1 }, lamport: 1, at: 0, change: Change::Set { variant_id: "v1".into(), quantity: 1, fulfillment: Fulfillment::Delivery, seen } };
+    assert_eq!(set.validate(), Err(OpError::BadSeq));
+}

@@ -1,0 +1,211 @@
+//! Regression tests for the adversarial findings (issue 14), over HTTP on
+//! loopback against a real SQLite file. Each failed on the main branch
+//! before its fix.
+
+mod common;
+
+use common::*;
+use crosscart_server::Db;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+fn pickup_op(seq: u64, lamport: Value, quantity: u32) -> Value {
+    json!({"id": {"replica": "attacker", "seq": seq}, "lamport": lamport, "change": {"type": "add", "variant_id": "v-nova-12-1", "quantity": quantity, "fulfillment": {"type": "pickup", "store_id": "lviv"}}})
+}
+
+fn held(cart: &Value) -> u64 {
+    cart["lines"].as_array().unwrap().iter().filter(|l| l["variant_id"] == "v-nova-12-1").map(|l| l["quantity"].as_u64().unwrap()).sum()
+}
+
+/// High: an op with lamport 2^64 - 1 made the server's correction wrap, so
+/// a line kept more units than its hold (and a debug server panicked and
+/// answered 500 to everything after). Absurd and far-future clocks are
+/// refused; the hold and the line agree; the server stays healthy.
+#[tokio::test]
+async fn an_op_from_the_far_future_cannot_outrun_the_servers_correction() {
+    let (_d, path) = temp_db();
+    let s = Server::start_with(&path, |c| {
+        let tx = crosscart_server::db::write_tx(c)?;
+        crosscart_server::db::set_stock(&tx, "lviv", "v-nova-12-1", 2)?;
+        tx.commit()?;
+        Ok(())
+    })
+    .await;
+    let cart = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    let ops = s.url(&format!("/v1/carts/{cart}/ops"));
+    for (seq, lamport) in [(1, json!(u64::MAX)), (2, json!((1u64 << 53) - 1)), (3, json!(1u64 << 40))] {
+        let (status, answer) = post(&ops, json!({ "ops": [pickup_op(seq, lamport.clone(), 14)] })).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["rejected"][0]["code"], "invalid_op", "lamport {lamport}: {answer}");
+        assert_eq!(held(&answer["cart"]), 0);
+    }
+    // An honest op is corrected to what the store has, and stays corrected.
+    let (_, answer) = post(&ops, json!({ "ops": [pickup_op(4, json!(5), 14)] })).await;
+    assert_eq!(held(&answer["cart"]), 2, "{answer}");
+    let (_, answer) = post(&ops, json!({ "ops": [pickup_op(5, json!(1000), 14)] })).await;
+    assert_eq!(held(&answer["cart"]), 2, "{answer}");
+    let (status, stock) = get(&s.url("/v1/variants/v-nova-12-1/stock")).await;
+    assert_eq!(status, StatusCode::OK);
+    let lviv = stock["stock"].as_array().unwrap().iter().find(|x| x["store_id"] == "lviv").cloned().unwrap_or_default();
+    assert_eq!(lviv["quantity"].as_u64(), Some(0), "both units held for this cart, none beyond: {stock}");
+    // Anything else still works.
+    let (status, _) = get(&s.url("/health")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = post(&s.url(&format!("/v1/carts/{cart}/lines")), json!({"variant_id": "v-nova-12-1", "quantity": 1})).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// High: any panic inside a database call poisoned the connection's lock,
+/// and every later request (`/health` too) answered 500 until a restart.
+#[tokio::test]
+async fn a_panic_in_a_database_call_fails_only_that_call() {
+    let (_d, path) = temp_db();
+    let db = Db::open(&path).unwrap();
+    let failed: Result<(), _> = db
+        .run(|c| {
+            let tx = crosscart_server::db::write_tx(c)?;
+            tx.execute("CREATE TABLE scratch (x INTEGER)", [])?;
+            panic!("a bug in a handler");
+        })
+        .await;
+    assert_eq!(failed.unwrap_err().status, StatusCode::INTERNAL_SERVER_ERROR);
+    // The lock is usable, and the half-done transaction was rolled back.
+    let tables: i64 = db.run(|c| Ok(c.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name = 'scratch'", [], |r| r.get(0))?)).await.unwrap();
+    assert_eq!(tables, 0);
+}
+
+async fn sign_in_status(s: &Server, email: &str, password: &str) -> (StatusCode, Value) {
+    post(&s.url("/v1/sessions"), json!({"email": email, "password": password})).await
+}
+
+/// High: wrong-password sign-ins ran Argon2 inside the one database lock,
+/// so a flood of guesses stalled every request. Now hashing runs outside
+/// it, two at a time with a short queue (the rest are told to retry), so
+/// the catalog answers while the flood is still being hashed.
+#[tokio::test]
+async fn a_flood_of_wrong_passwords_does_not_stall_the_shop() {
+    let (_d, path) = temp_db();
+    let s = std::sync::Arc::new(Server::start(&path).await);
+    let flood: Vec<_> = (0..48)
+        .map(|i| {
+            let s = s.clone();
+            tokio::spawn(async move { sign_in_status(&s, &format!("guess{i}@example.com"), "wrong password").await.0 })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let (status, _) = get(&s.url("/v1/products")).await;
+    assert_eq!(status, StatusCode::OK);
+    let catalog_done = std::time::Instant::now();
+    let mut statuses = Vec::new();
+    let mut last_guess_done = catalog_done;
+    for f in flood {
+        statuses.push(f.await.unwrap());
+        last_guess_done = std::time::Instant::now();
+    }
+    assert!(last_guess_done > catalog_done, "the catalog answered while guesses were still being hashed");
+    assert!(statuses.iter().all(|s| [StatusCode::UNAUTHORIZED, StatusCode::SERVICE_UNAVAILABLE].contains(s)), "{statuses:?}");
+    assert!(statuses.contains(&StatusCode::SERVICE_UNAVAILABLE), "beyond the queue, guesses are refused at once: {statuses:?}");
+}
+
+/// Medium: no sign-in rate limit. After ten wrong passwords for one e-mail,
+/// even the right one is refused for a while; other e-mails are unaffected.
+#[tokio::test]
+async fn wrong_passwords_lock_that_e_mail_for_a_while() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let (status, _) = post(&s.url("/v1/customers"), json!({"email": "ana@example.com", "password": "correct horse battery", "name": "Ana"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = post(&s.url("/v1/customers"), json!({"email": "bo@example.com", "password": "correct horse battery", "name": "Bo"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    for _ in 0..10 {
+        assert_eq!(sign_in_status(&s, "ana@example.com", "wrong password").await.0, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body) = sign_in_status(&s, "ANA@example.com ", "correct horse battery").await;
+    assert_eq!((status, error_code(&body)), (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"), "{body}");
+    assert_eq!(sign_in_status(&s, "bo@example.com", "correct horse battery").await.0, StatusCode::OK);
+}
+
+/// Medium (L10): any lines a client tagged with one bundle tag got the
+/// bundle discount. Now a line joins a bundle only if this shop's orders
+/// pair its product with one already in it; the real pair still earns it.
+#[tokio::test]
+async fn a_bundle_discount_needs_a_mined_pair() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    // What the shop's orders pair with the laptop (waits for the first model).
+    let (status, recs) = get(&s.url("/v1/recommendations?products=p-aero-14&limit=20")).await;
+    assert_eq!(status, StatusCode::OK, "{recs}");
+    let paired: Vec<String> = recs["recommendations"].as_array().unwrap().iter().map(|r| r["product"]["id"].as_str().unwrap().to_owned()).collect();
+    assert!(!paired.contains(&"p-usb-c-cable-2m".to_owned()), "the attack needs an unpaired product: {paired:?}");
+    let partner = recs["recommendations"][0]["product"]["variants"][0]["id"].as_str().unwrap().to_owned();
+
+    let add = |cart: String, variant: String, quantity: u32, tag: &'static str| {
+        let url = s.url(&format!("/v1/carts/{cart}/lines"));
+        async move { post(&url, json!({"variant_id": variant, "quantity": quantity, "bundle": tag})).await }
+    };
+    let cart = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    add(cart.clone(), "v-aero-14-2".into(), 5, "any").await;
+    let (status, answer) = add(cart.clone(), "v-usb-c-cable-2m-1".into(), 1, "any").await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(answer["discount"].is_null(), "no discount for a pair the orders never made: {answer}");
+    assert_eq!(answer["total"], answer["subtotal"]);
+
+    let cart = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    add(cart.clone(), "v-aero-14-2".into(), 1, "real").await;
+    let (_, answer) = add(cart, partner, 1, "real").await;
+    assert!(answer["discount"]["amount"].as_i64().unwrap_or(0) > 0, "a mined pair keeps its bundle discount: {answer}");
+}
+
+/// Medium (L18): one anonymous cart could hold a product's whole click &
+/// collect stock for the hold time. A cart holds at most 10 units (all its
+/// pickup lines together); the rest stays free for other shoppers.
+#[tokio::test]
+async fn one_cart_cannot_hold_all_the_pickup_stock() {
+    let (_d, path) = temp_db();
+    let s = Server::start_with(&path, |c| {
+        let tx = crosscart_server::db::write_tx(c)?;
+        crosscart_server::db::set_stock(&tx, "lviv", "v-nova-12-1", 30)?;
+        crosscart_server::db::set_stock(&tx, "kyiv", "v-nova-12-1", 30)?;
+        tx.commit()?;
+        Ok(())
+    })
+    .await;
+    let hoarder = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    let add = |cart: &str, store: &str, quantity: u32| {
+        let url = s.url(&format!("/v1/carts/{cart}/lines"));
+        let body = json!({"variant_id": "v-nova-12-1", "quantity": quantity, "fulfillment": {"type": "pickup", "store_id": store}});
+        async move { post(&url, body).await }
+    };
+    let (status, answer) = add(&hoarder, "lviv", 30).await;
+    assert_eq!((status, error_code(&answer)), (StatusCode::CONFLICT, "insufficient_stock"), "{answer}");
+    assert_eq!(answer["error"]["available"], 10, "{answer}");
+    assert_eq!(add(&hoarder, "lviv", 6).await.0, StatusCode::OK);
+    let (status, answer) = add(&hoarder, "kyiv", 5).await;
+    assert_eq!(status, StatusCode::CONFLICT, "the cap counts every store: {answer}");
+    assert_eq!(add(&hoarder, "kyiv", 4).await.0, StatusCode::OK);
+    // Through operations too: the server corrects the line to what the cap allows.
+    let op = json!({"id": {"replica": "r1", "seq": 1}, "lamport": 1, "change": {"type": "add", "variant_id": "v-nova-12-1", "quantity": 20, "fulfillment": {"type": "pickup", "store_id": "lviv"}}});
+    let (_, answer) = post(&s.url(&format!("/v1/carts/{hoarder}/ops")), json!({"ops": [op]})).await;
+    assert_eq!(held(&answer["cart"]), 10, "{answer}");
+    // Another shopper still finds stock.
+    let other = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    assert_eq!(add(&other, "lviv", 10).await.0, StatusCode::OK);
+}
+
+/// Low findings, each a one-line fix: a cursor beyond i64 no longer wraps
+/// to "every op" (I6), control characters in an e-mail are refused (I7),
+/// API answers say `nosniff` (X4).
+#[tokio::test]
+async fn low_findings_stay_fixed() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let cart = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    post(&s.url(&format!("/v1/carts/{cart}/lines")), json!({"variant_id": "v-nova-12-1", "quantity": 1})).await;
+    let (status, page) = get(&s.url(&format!("/v1/carts/{cart}/ops?since=9223372036854775808"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["ops"].as_array().map(Vec::len), Some(0), "{page}");
+    let (status, body) = post(&s.url("/v1/orders"), json!({"cart_id": cart, "email": "a\u{0}b@example.com"})).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_email"));
+    let res = reqwest::get(s.url("/v1/products")).await.unwrap();
+    assert_eq!(res.headers().get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"));
+}
