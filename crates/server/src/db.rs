@@ -639,13 +639,14 @@ pub fn op_cursor(conn: &Connection, cart_id: &str) -> Result<u64, ApiError> {
     Ok(conn.query_row("SELECT op_cursor FROM carts WHERE id = ?1", [cart_id], |r| r.get::<_, i64>(0))? as u64)
 }
 
+/// Whether the cart keeps an operation with this id.
+fn op_known(tx: &Transaction<'_>, cart_id: &str, id: &OpId) -> Result<bool, ApiError> {
+    Ok(tx.query_row("SELECT 1 FROM cart_ops WHERE cart_id = ?1 AND replica = ?2 AND seq = ?3", params![cart_id, id.replica, id.seq as i64], |_| Ok(())).optional()?.is_some())
+}
+
 /// Keeps `op` unless the cart has it already; returns whether it was new.
 fn insert_op(tx: &Transaction<'_>, cart_id: &str, op: &Op) -> Result<bool, ApiError> {
-    let known = tx
-        .query_row("SELECT 1 FROM cart_ops WHERE cart_id = ?1 AND replica = ?2 AND seq = ?3", params![cart_id, op.id.replica, op.id.seq as i64], |_| Ok(()))
-        .optional()?
-        .is_some();
-    if known {
+    if op_known(tx, cart_id, &op.id)? {
         return Ok(false);
     }
     let cursor: i64 = tx.query_row("UPDATE carts SET op_cursor = op_cursor + 1 WHERE id = ?1 RETURNING op_cursor", [cart_id], |r| r.get(0))?;
@@ -659,6 +660,10 @@ fn insert_op(tx: &Transaction<'_>, cart_id: &str, op: &Op) -> Result<bool, ApiEr
 /// Appends an operation by the server; `change` gets the context of every
 /// operation so far (for a `Set`).
 fn append_server_op(tx: &Transaction<'_>, cart_id: &str, now_ms: i64, change: impl FnOnce(Seen) -> Change) -> Result<Op, ApiError> {
+    // The server's own corrections get some room beyond the replicas' cap.
+    if op_cursor(tx, cart_id)? >= MAX_OPS_PER_CART + MAX_OPS_PER_CART / 4 {
+        return Err(cart_full());
+    }
     let ops = cart_ops(tx, cart_id)?;
     // Client clocks are bounded (`Op::validate`), so this cannot overflow; refuse rather than wrap if it ever could.
     let lamport = ops.iter().map(|o| o.lamport).max().unwrap_or(0).checked_add(1).ok_or_else(|| ApiError::internal("the cart's clock is exhausted"))?;
@@ -758,6 +763,15 @@ pub fn bundle_mates(conn: &Connection, cart_id: &str, variant_id: &str, tag: &st
     Ok((product, mates))
 }
 
+/// Operations one cart keeps at most (every edit re-reads them): far beyond
+/// any shopper's cart, and a bound on what one client can make the server
+/// read per edit. Beyond it, edits are refused; the cart can be checked out.
+pub const MAX_OPS_PER_CART: u64 = 2_000;
+
+fn cart_full() -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "cart_full", format!("this cart has had {MAX_OPS_PER_CART} changes, the most one cart takes; check it out or start a new one"))
+}
+
 /// How far ahead of a cart's clock an operation's lamport may be.
 pub const MAX_CLOCK_JUMP: u64 = 1 << 32;
 
@@ -776,6 +790,7 @@ pub fn apply_ops(conn: &mut Connection, cart_id: &str, ops: &[Op], now_ms: i64) 
     // A replica's clock may run ahead of the cart's by this much, no more:
     // an op that claims to come from the far future would win every
     // conflict (and once wrapped the server's own corrections).
+    let mut count = op_cursor(&tx, cart_id)?;
     let mut clock: u64 = tx.query_row("SELECT COALESCE(MAX(lamport), 0) FROM cart_ops WHERE cart_id = ?1", [cart_id], |r| r.get::<_, i64>(0))?.max(0) as u64;
     for op in ops {
         let refuse = |code: &str, message: String| RejectedOp { id: op.id.clone(), code: code.to_owned(), message };
@@ -785,6 +800,11 @@ pub fn apply_ops(conn: &mut Connection, cart_id: &str, ops: &[Op], now_ms: i64) 
         }
         if let Err(e) = op.validate() {
             applied.rejected.push(refuse("invalid_op", e.to_string()));
+            continue;
+        }
+        if count >= MAX_OPS_PER_CART && !op_known(&tx, cart_id, &op.id)? {
+            let full = cart_full();
+            applied.rejected.push(refuse(full.code, full.message));
             continue;
         }
         if op.lamport > clock.saturating_add(MAX_CLOCK_JUMP) {
@@ -805,7 +825,9 @@ pub fn apply_ops(conn: &mut Connection, cart_id: &str, ops: &[Op], now_ms: i64) 
         }
         keys.insert(key);
         clock = clock.max(op.lamport);
-        changed |= insert_op(&tx, cart_id, op)?;
+        let new = insert_op(&tx, cart_id, op)?;
+        count += u64::from(new);
+        changed |= new;
         applied.acked.push(op.id.clone());
     }
     if changed {

@@ -66,7 +66,8 @@ pub struct Config {
 pub fn router(db: Db, config: &Config) -> Router {
     let recommender = std::sync::Arc::new(recommend::Recommender::start(db.clone()));
     abandon::start(db.clone());
-    let state = AppState { db, currency: config.currency, recommender, hub: Default::default(), handoff_limiter: Default::default(), sign_in_limiter: Default::default() };
+    let hub = std::sync::Arc::new(sync::Hub::new(db.clone()));
+    let state = AppState { db, currency: config.currency, recommender, hub, handoff_limiter: Default::default(), sign_in_limiter: Default::default() };
     let api = Router::new()
         .route("/", get(api::info))
         .route("/openapi.yaml", get(api::openapi))
@@ -168,17 +169,63 @@ fn static_dir(dir: &Path) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
 }
 
+/// Connections served at once; beyond, new ones wait in the kernel's
+/// backlog until one closes (so file descriptors never run out).
+pub const MAX_CONNECTIONS: usize = 4096;
+/// A client must send a request's headers within this, and an idle
+/// keep-alive connection is closed after it: a half-sent request cannot
+/// hold a connection.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Binds `addr` and serves until ctrl-c. Prints the bound address first, so a
 /// caller that asked for port 0 can learn the real one.
 pub async fn serve(addr: SocketAddr, db: Db, config: Config) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     println!("crosscart listening on http://{local}");
-    let app = router(db, &config);
-    // The client's address reaches the handlers (per-client limits).
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    serve_on(listener, router(db, &config), async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves: at most
+/// [`MAX_CONNECTIONS`] at once, headers within [`HEADER_READ_TIMEOUT`], the
+/// client's address as `ConnectInfo<SocketAddr>`. (The tests serve through
+/// this too.)
+pub async fn serve_on(listener: tokio::net::TcpListener, app: Router, shutdown: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+    let builder = std::sync::Arc::new(builder);
+    tokio::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.map_err(std::io::Error::other)?,
+            _ = &mut shutdown => return Ok(()),
+        };
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors or similar: wait instead of spinning.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => return Ok(()),
+        };
+        let _ = stream.set_nodelay(true);
+        // The client's address reaches the handlers (per-client limits).
+        let service = app.clone().layer(axum::Extension(axum::extract::ConnectInfo(remote)));
+        let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| service.clone().oneshot(req.map(axum::body::Body::new)));
+        let builder = builder.clone();
+        tokio::spawn(async move {
+            let _ = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).await;
+            drop(slot);
+        });
+    }
 }

@@ -8,7 +8,7 @@ use crate::db;
 use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -16,7 +16,8 @@ use crosscart_core::sync::{Op, OpsPage, SyncAnswer};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
@@ -24,28 +25,139 @@ use tokio::sync::broadcast;
 /// `crosscart_core::sync::replica::MAX_BATCH`, which fits the 16 KiB body limit).
 pub const MAX_OPS_PER_REQUEST: usize = 100;
 
-/// Who follows which cart: a wake-up per committed change.
-#[derive(Default)]
+/// Followers one cart may have at once (tabs and devices of one shopper
+/// are a handful; a tab per profile follows, the others listen to it).
+pub const MAX_FOLLOWERS_PER_CART: usize = 50;
+/// Followers of all carts together.
+pub const MAX_FOLLOWERS: usize = 10_000;
+
+/// One committed change as every follower of the cart is sent it: read
+/// from the database once, whatever the number of followers.
+#[derive(Debug)]
+pub enum Published {
+    /// `event: ops` for a follower whose cursor is `after`.
+    Ops { after: u64, last: u64, data: String },
+    /// The cart was checked out or is gone: `event: closed`.
+    Closed(&'static str),
+}
+
+struct Channel {
+    tx: broadcast::Sender<Arc<Published>>,
+    /// The cursor of the last publication.
+    cursor: u64,
+    /// A publisher task is reading; `again`: another commit came meanwhile.
+    running: bool,
+    again: bool,
+}
+
+/// Who follows which cart. After a commit, one task reads what changed and
+/// shares it with every follower of that cart (instead of each follower
+/// reading it under the database lock).
 pub struct Hub {
-    carts: Mutex<HashMap<String, broadcast::Sender<()>>>,
+    db: db::Db,
+    carts: Mutex<HashMap<String, Channel>>,
+    followers: Arc<AtomicUsize>,
+}
+
+/// A follower's place; gives it back when the stream ends.
+pub struct Follow {
+    pub rx: broadcast::Receiver<Arc<Published>>,
+    slot: Arc<AtomicUsize>,
+}
+
+impl Drop for Follow {
+    fn drop(&mut self) {
+        self.slot.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Hub {
-    pub fn subscribe(&self, cart_id: &str) -> broadcast::Receiver<()> {
-        let mut carts = self.carts.lock().unwrap_or_else(|e| e.into_inner());
-        carts.entry(cart_id.to_owned()).or_insert_with(|| broadcast::channel(16).0).subscribe()
+    pub fn new(db: db::Db) -> Hub {
+        Hub { db, carts: Mutex::default(), followers: Arc::default() }
     }
 
-    /// Wakes the cart's followers (after a commit); forgets carts nobody follows.
-    pub fn notify(&self, cart_id: &str) {
-        let mut carts = self.carts.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(tx) = carts.get(cart_id)
-            && tx.send(()).is_err()
-        {
+    /// Follows a cart whose latest cursor is `cursor`, if there is room.
+    pub fn subscribe(&self, cart_id: &str, cursor: u64) -> Result<Follow, ApiError> {
+        let busy = |what: &str| ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_followers", format!("{what}; follow this cart from one tab and share it with the others"));
+        let mut carts = lock(&self.carts);
+        if carts.len() > 2 * MAX_FOLLOWERS {
+            carts.retain(|_, c| c.tx.receiver_count() > 0 || c.running);
+        }
+        let channel = carts.entry(cart_id.to_owned()).or_insert_with(|| Channel { tx: broadcast::channel(64).0, cursor, running: false, again: false });
+        if channel.tx.receiver_count() >= MAX_FOLLOWERS_PER_CART {
+            return Err(busy(&format!("this cart already has {MAX_FOLLOWERS_PER_CART} followers")));
+        }
+        if self.followers.fetch_add(1, Ordering::SeqCst) >= MAX_FOLLOWERS {
+            self.followers.fetch_sub(1, Ordering::SeqCst);
+            return Err(busy("the shop has too many followers right now"));
+        }
+        Ok(Follow { rx: channel.tx.subscribe(), slot: self.followers.clone() })
+    }
+
+    /// After a commit: publishes what changed to the cart's followers, if
+    /// any (forgetting carts nobody follows).
+    pub fn notify(self: &Arc<Self>, cart_id: &str) {
+        let mut carts = lock(&self.carts);
+        let Some(channel) = carts.get_mut(cart_id) else { return };
+        if channel.tx.receiver_count() == 0 {
             carts.remove(cart_id);
+            return;
+        }
+        if channel.running {
+            channel.again = true;
+            return;
+        }
+        channel.running = true;
+        tokio::spawn(Self::publish(self.clone(), cart_id.to_owned()));
+    }
+
+    async fn publish(hub: Arc<Hub>, cart_id: String) {
+        loop {
+            let Some(after) = lock(&hub.carts).get_mut(&cart_id).map(|c| {
+                c.again = false;
+                c.cursor
+            }) else {
+                return;
+            };
+            let id = cart_id.clone();
+            let read = hub
+                .db
+                .run(move |c| {
+                    // The cart first: a checked-out cart ends the streams.
+                    let cart = db::load_cart(c, &id)?;
+                    Ok((cart, db::ops_since(c, &id, after)?))
+                })
+                .await;
+            let message = match read {
+                Ok((cart, ops)) if !ops.is_empty() => {
+                    let last = ops.last().map_or(after, |(c, _)| *c);
+                    let ops: Vec<Op> = ops.into_iter().map(|(_, op)| op).collect();
+                    let data = serde_json::to_string(&crosscart_core::sync::Pushed { ops, cart }).unwrap_or_default();
+                    Some(Published::Ops { after, last, data })
+                }
+                Ok(_) => None,
+                Err(e) if e.code == "cart_closed" => Some(Published::Closed("cart_closed")),
+                Err(e) if e.code == "not_found" => Some(Published::Closed("not_found")),
+                Err(_) => None,
+            };
+            let mut carts = lock(&hub.carts);
+            let Some(channel) = carts.get_mut(&cart_id) else { return };
+            if let Some(message) = message {
+                if let Published::Ops { last, .. } = &message {
+                    channel.cursor = *last;
+                }
+                let _ = channel.tx.send(Arc::new(message));
+            }
+            if !channel.again {
+                channel.running = false;
+                return;
+            }
         }
     }
-
 }
 
 #[derive(Debug, Deserialize)]
@@ -102,45 +214,64 @@ pub async fn get_ops(State(st): State<AppState>, Path(id): Path<String>, headers
 pub async fn events(State(st): State<AppState>, Path(id): Path<String>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
     check_id("cart", &id)?;
     let start = since(&headers, &q)?;
-    {
+    let latest = {
         let id = id.clone();
-        st.db.run(move |c| db::load_cart(c, &id).map(|_| ())).await?;
-    }
-    let wake = st.hub.subscribe(&id);
-    let state = (st, id, start, wake, false);
-    let stream = futures_util::stream::unfold(state, |(st, id, cursor, mut wake, done)| async move {
+        st.db.run(move |c| {
+            db::load_cart(c, &id)?;
+            db::op_cursor(c, &id)
+        })
+        .await?
+    };
+    let follow = st.hub.subscribe(&id, latest)?;
+    // Catch up with its own reads first; then take what the hub publishes
+    // (read once for every follower), reading alone only when out of step.
+    let state = (st, id, start, follow, true, false);
+    let stream = futures_util::stream::unfold(state, |(st, id, cursor, mut follow, mut behind, done)| async move {
         if done {
             return None;
         }
         loop {
-            let cart_id = id.clone();
-            let next = st
-                .db
-                .run(move |c| {
-                    // The cart first: a checked-out cart ends the stream.
-                    let cart = db::load_cart(c, &cart_id)?;
-                    let ops = db::ops_since(c, &cart_id, cursor)?;
-                    Ok((!ops.is_empty()).then_some((ops, cart)))
-                })
-                .await;
-            match next {
-                Ok(Some((ops, cart))) => {
-                    let last = ops.last().map_or(cursor, |(c, _)| *c);
-                    let ops: Vec<Op> = ops.into_iter().map(|(_, op)| op).collect();
-                    let data = serde_json::to_string(&crosscart_core::sync::Pushed { ops, cart }).unwrap_or_default();
-                    let event = Event::default().event("ops").id(last.to_string()).data(data);
-                    return Some((Ok::<_, Infallible>(event), (st, id, last, wake, false)));
+            if behind {
+                let cart_id = id.clone();
+                let next = st
+                    .db
+                    .run(move |c| {
+                        let cart = db::load_cart(c, &cart_id)?;
+                        let ops = db::ops_since(c, &cart_id, cursor)?;
+                        Ok((!ops.is_empty()).then_some((ops, cart)))
+                    })
+                    .await;
+                match next {
+                    Ok(Some((ops, cart))) => {
+                        let last = ops.last().map_or(cursor, |(c, _)| *c);
+                        let ops: Vec<Op> = ops.into_iter().map(|(_, op)| op).collect();
+                        let data = serde_json::to_string(&crosscart_core::sync::Pushed { ops, cart }).unwrap_or_default();
+                        let event = Event::default().event("ops").id(last.to_string()).data(data);
+                        return Some((Ok::<_, Infallible>(event), (st, id, last, follow, true, false)));
+                    }
+                    Ok(None) => behind = false,
+                    Err(e) if e.code == "cart_closed" || e.code == "not_found" => {
+                        let event = Event::default().event("closed").data(format!("{{\"code\":\"{}\"}}", e.code));
+                        return Some((Ok(event), (st, id, cursor, follow, false, true)));
+                    }
+                    Err(_) => behind = false,
                 }
-                Ok(None) => {}
-                Err(e) if e.code == "cart_closed" || e.code == "not_found" => {
-                    let event = Event::default().event("closed").data(format!("{{\"code\":\"{}\"}}", e.code));
-                    return Some((Ok(event), (st, id, cursor, wake, true)));
-                }
-                Err(_) => {}
             }
-            // Nothing new: wait for a commit (a lagged receiver just looks again).
-            if let Err(broadcast::error::RecvError::Closed) = wake.recv().await {
-                return None;
+            match follow.rx.recv().await {
+                Ok(published) => match &*published {
+                    Published::Ops { after, last, data } if *after == cursor => {
+                        let event = Event::default().event("ops").id(last.to_string()).data(data.clone());
+                        return Some((Ok(event), (st, id, *last, follow, false, false)));
+                    }
+                    Published::Ops { last, .. } if *last <= cursor => {}
+                    Published::Ops { .. } => behind = true,
+                    Published::Closed(code) => {
+                        let event = Event::default().event("closed").data(format!("{{\"code\":\"{code}\"}}"));
+                        return Some((Ok(event), (st, id, cursor, follow, false, true)));
+                    }
+                },
+                Err(broadcast::error::RecvError::Lagged(_)) => behind = true,
+                Err(broadcast::error::RecvError::Closed) => return None,
             }
         }
     });

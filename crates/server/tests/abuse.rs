@@ -209,3 +209,55 @@ async fn low_findings_stay_fixed() {
     let res = reqwest::get(s.url("/v1/products")).await.unwrap();
     assert_eq!(res.headers().get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"));
 }
+
+/// Medium (V7): the op log of a cart was unbounded and re-read on every
+/// edit (231 ms per add at 40,000 ops). A cart keeps at most 2,000
+/// operations from replicas; beyond, they are refused with a clear reason,
+/// nothing already kept is lost, and the cart can still be checked out.
+#[tokio::test]
+async fn a_carts_operation_log_is_bounded() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let cart = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    let ops_url = s.url(&format!("/v1/carts/{cart}/ops"));
+    let add = |seq: u64| json!({"id": {"replica": "grow", "seq": seq}, "lamport": seq, "change": {"type": "add", "variant_id": "v-lens-pouch-1", "quantity": 1}});
+    for batch in 0..20u64 {
+        let ops: Vec<Value> = (1..=100).map(|i| add(batch * 100 + i)).collect();
+        let (status, answer) = post(&ops_url, json!({ "ops": ops })).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(answer["acked"].as_array().unwrap().len(), 100, "batch {batch}");
+    }
+    let (_, answer) = post(&ops_url, json!({ "ops": [add(2001)] })).await;
+    assert_eq!(answer["rejected"][0]["code"], "cart_full", "{answer}");
+    assert_eq!(quantity(&answer["cart"], "v-lens-pouch-1"), 999, "every kept add counts (clamped at the line maximum)");
+    // A resend of a kept op is still acknowledged (the replica must not resend forever).
+    let (_, answer) = post(&ops_url, json!({ "ops": [add(7)] })).await;
+    assert_eq!(answer["acked"].as_array().unwrap().len(), 1, "{answer}");
+    let (status, order) = post(&s.url("/v1/orders"), json!({"cart_id": cart, "email": "full@example.com"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{order}");
+}
+
+/// Medium (V3): a connection that sends half a request was held forever
+/// (300 of them exhausted the file descriptors). Headers must arrive within
+/// `HEADER_READ_TIMEOUT`; the server closes the connection after that, and
+/// serves everyone else meanwhile.
+#[tokio::test]
+async fn a_half_sent_request_is_dropped_after_the_header_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    let mut slow = Vec::new();
+    for _ in 0..20 {
+        let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        c.write_all(b"GET /v1/prod").await.unwrap();
+        slow.push(c);
+    }
+    let (status, _) = get(&s.url("/v1/products")).await;
+    assert_eq!(status, StatusCode::OK, "others are served while half-sent requests wait");
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 256];
+    let closed = tokio::time::timeout(crosscart_server::HEADER_READ_TIMEOUT * 2, slow[0].read(&mut buf)).await;
+    assert!(closed.is_ok(), "the connection was still open after twice the header timeout");
+    assert!(started.elapsed() >= crosscart_server::HEADER_READ_TIMEOUT / 2);
+}

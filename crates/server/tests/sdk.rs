@@ -47,7 +47,7 @@ async fn the_sdk_is_served_compressed_cached_and_shareable() {
     let app = crosscart_server::router(db, &Config { www: Some(www.path().to_owned()), currency: Currency::EUR });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let server = tokio::spawn(async move { crosscart_server::serve_on(listener, app, std::future::pending()).await.unwrap() });
     let path = format!("/sdk/{hashed}");
 
     // Brotli when the browser takes it, gzip when only that, the plain file otherwise.

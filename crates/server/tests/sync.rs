@@ -196,3 +196,39 @@ async fn a_second_device_is_pushed_every_change() {
     let (status, _) = get(&s.url("/v1/carts/nope/events")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// Issue 14 (V2): each follower of a cart re-read the cart and its ops after
+/// every commit, so 1,000 followers turned one edit into 1,000 reads under
+/// the database lock. Now a cart has at most 50 followers (the 51st is told
+/// why), and every one of them gets each change, read once and shared.
+#[tokio::test]
+async fn followers_of_one_cart_are_capped_and_all_get_each_change() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let id = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    let client = reqwest::Client::new();
+    let mut followers = Vec::new();
+    for _ in 0..50 {
+        let resp = client.get(s.url(&format!("/v1/carts/{id}/events"))).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        followers.push(resp);
+    }
+    let extra = client.get(s.url(&format!("/v1/carts/{id}/events"))).send().await.unwrap();
+    assert_eq!(extra.status(), StatusCode::TOO_MANY_REQUESTS);
+    let body: Value = extra.json().await.unwrap();
+    assert_eq!(error_code(&body), "too_many_followers");
+    for round in 1..=3u64 {
+        post_ops(&s, &id, json!([add_op("phone", round, round, "v-nova-12-1", 1)])).await;
+        for f in &mut followers {
+            let got = read_events(f, 1, Duration::from_secs(10)).await;
+            assert_eq!((got[0].0.as_str(), got[0].1.clone()), ("ops", round.to_string()));
+            assert_eq!(quantity(&got[0].2["cart"], "v-nova-12-1"), round);
+        }
+    }
+    // A follower that leaves gives its place back.
+    followers.pop();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    post_ops(&s, &id, json!([add_op("phone", 4, 4, "v-nova-12-1", 1)])).await; // the hub notices the closed stream
+    let back = client.get(s.url(&format!("/v1/carts/{id}/events"))).send().await.unwrap();
+    assert_eq!(back.status(), StatusCode::OK);
+}
