@@ -144,34 +144,69 @@ pub async fn sign_in(State(st): State<AppState>, ApiJson(body): ApiJson<SignIn>)
     Ok(session_answer(StatusCode::OK, session))
 }
 
-/// Argon2id off the async workers and outside any shared lock. At most
-/// [`passwords::PERMITS`] run at once (each takes about 19 MiB), and at most
-/// [`passwords::QUEUE`] wait: beyond that the request is refused at once
-/// (503, retry), so a flood of guesses costs bounded memory and leaves the
-/// rest of the shop its CPU.
+/// Argon2id off the async workers and outside any shared lock, on a few
+/// threads of its own (half the cores, at least one): each hash takes about
+/// 19 MiB, and the allocator keeps that per thread, so a fixed pool keeps
+/// memory fixed and leaves the other cores to the shop. At most [`passwords::QUEUE`]
+/// are queued; a request that finds the queue full for a second is refused
+/// (503 `busy`).
 pub mod passwords {
     use crate::error::ApiError;
     use axum::http::StatusCode;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use tokio::sync::Semaphore;
+    use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
+    use std::sync::{Mutex, OnceLock};
 
-    pub const PERMITS: usize = 2;
     pub const QUEUE: usize = 16;
-    static RUNNING: Semaphore = Semaphore::const_new(PERMITS);
-    static WAITING: AtomicUsize = AtomicUsize::new(0);
+
+    type Job = Box<dyn FnOnce() + Send>;
 
     /// A valid hash of nothing anyone knows, verified for unknown e-mails.
     pub const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5UczYQ4jZ1B8cYBbXXqxBk3d5kLLWaTfRcMCv0i1I5M";
 
+    fn pool() -> &'static SyncSender<Job> {
+        static POOL: OnceLock<SyncSender<Job>> = OnceLock::new();
+        POOL.get_or_init(|| {
+            let (tx, rx) = sync_channel::<Job>(QUEUE);
+            let rx = std::sync::Arc::new(Mutex::new(rx));
+            let threads = std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1));
+            for i in 0..threads {
+                let rx = rx.clone();
+                std::thread::Builder::new()
+                    .name(format!("password-hashing-{i}"))
+                    .spawn(move || loop {
+                        let job = rx.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    })
+                    .expect("start a password hashing thread");
+            }
+            tx
+        })
+    }
+
     async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
-        if WAITING.fetch_add(1, Ordering::SeqCst) >= QUEUE {
-            WAITING.fetch_sub(1, Ordering::SeqCst);
-            return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "too many sign-ins at once; try again in a moment"));
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = tx.send(work());
+        });
+        // A full queue is waited on for up to a second (a waiting request
+        // costs no thread and no hashing memory) before the answer is `busy`:
+        // a client that floods gets its answers slowly, not at once.
+        let mut job = job;
+        for attempt in 0.. {
+            match pool().try_send(job) {
+                Ok(()) => break,
+                Err(TrySendError::Full(back)) if attempt < 20 => {
+                    job = back;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(TrySendError::Full(_)) => return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "too many sign-ins at once; try again in a moment")),
+                Err(TrySendError::Disconnected(_)) => return Err(ApiError::internal("password hashing stopped")),
+            }
         }
-        let permit = RUNNING.acquire().await;
-        WAITING.fetch_sub(1, Ordering::SeqCst);
-        let _permit = permit.map_err(ApiError::internal)?;
-        tokio::task::spawn_blocking(work).await.map_err(ApiError::internal)
+        rx.await.map_err(|_| ApiError::internal("password hashing failed"))
     }
 
     /// An Argon2id hash (PHC string) of `password` with a fresh random salt.

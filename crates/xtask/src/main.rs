@@ -147,12 +147,13 @@ fn ensure_reference() -> Result<(PathBuf, PathBuf)> {
     Ok((python, dir.join("data/rule_mining_algs-0.1.1-py3-none-any.whl")))
 }
 
-const BENCH_USAGE: &str = "usage: cargo xtask bench fbt [DATASET] | cargo xtask bench size [--no-medusa] | cargo xtask bench stock | cargo xtask bench sync";
+const BENCH_USAGE: &str = "usage: cargo xtask bench fbt [DATASET] | cargo xtask bench size [--no-medusa] | cargo xtask bench abuse | cargo xtask bench stock | cargo xtask bench sync";
 
 fn bench(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
         Some("fbt") => bench_fbt(&args[1..]),
         Some("size") => bench_size(&args[1..]),
+        Some("abuse") => bench_abuse(),
         Some("stock") => bench_stock(),
         Some("sync") => bench_sync(),
         _ => Err(BENCH_USAGE.into()),
@@ -213,6 +214,15 @@ fn bench_size(args: &[String]) -> Result {
         .env("CHROMIUM", CHROMIUM)
         .env("LIGHTHOUSE", peers_dir.join("node_modules/.bin/lighthouse")));
     sizes.and(lighthouse)
+}
+
+/// `cargo xtask bench abuse`: the availability attacks of issue 14 (sign-in
+/// flood, SSE fan-out, slow headers, a long op log) against the release
+/// server, each with the catalog's latency against the same run's baseline
+/// and the server's memory.
+fn bench_abuse() -> Result {
+    run(Command::new(cargo()).args(["build", "--release", "-p", "crosscart"]).current_dir(root()))?;
+    run(Command::new("node").arg(root().join("tests/e2e/bench-abuse.mjs")).arg(release_bin()).current_dir(root().join("tests/e2e")))
 }
 
 /// `cargo xtask bench sync`: cross-tab propagation in Chromium, cross-device
@@ -695,7 +705,7 @@ fn main() -> ExitCode {
         "setup" => setup(),
         "bench" => bench(&std::env::args().skip(2).collect::<Vec<_>>()),
         "simulate" => simulate(&std::env::args().skip(2).collect::<Vec<_>>()),
-        _ => Err("usage: cargo xtask <build|demo|test|bench fbt [DATASET]|bench size [--no-medusa]|bench stock|bench sync|simulate offers [CUSTOMERS]|setup>".into()),
+        _ => Err("usage: cargo xtask <build|demo|test|bench fbt [DATASET]|bench size [--no-medusa]|bench abuse|bench stock|bench sync|simulate offers [CUSTOMERS]|setup>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
