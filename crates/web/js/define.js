@@ -70,7 +70,7 @@ export function defineElements(specs, load, sdk) {
 
 // The device's viewed products, most recent first: localStorage
 // `crosscart:viewed` = [{p: product id, at: ms}], at most 20. The same
-// format crates/web/src/elements/viewed.rs reads and writes.
+// format crates/web/src/elements/viewed.rs reads (the only writer is here).
 export function rememberView(productId) {
   const p = typeof productId === 'string' ? productId.trim() : '';
   if (!p || p.length > 128) return;

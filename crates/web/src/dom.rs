@@ -114,6 +114,20 @@ pub fn row_key(el: &Element) -> Option<String> {
     el.closest("[data-key]").ok()??.get_attribute("data-key")
 }
 
+/// A `data-act="toggle"` checkbox in a keyed row changed: keeps `unchecked`
+/// (the keys of the rows whose box is clear) up to date. Whether it was one.
+pub fn track_unchecked(ev: &web_sys::Event, root: &web_sys::ShadowRoot, unchecked: &std::cell::RefCell<Vec<String>>) -> bool {
+    let Some((target, act)) = action_of(ev, root) else { return false };
+    let Some(id) = (act == "toggle").then(|| row_key(&target)).flatten() else { return false };
+    let on = target.unchecked_ref::<web_sys::HtmlInputElement>().checked();
+    let mut u = unchecked.borrow_mut();
+    u.retain(|x| *x != id);
+    if !on {
+        u.push(id);
+    }
+    true
+}
+
 /// Rows keyed by id, kept in order with as few DOM changes as possible.
 pub struct Keyed<R> {
     rows: Vec<(String, R)>,

@@ -33,6 +33,19 @@ impl Server {
         });
         Server { base, task }
     }
+    /// The demo shop, with these stores holding these units of these variants.
+    pub async fn with_store_stock(db_path: &Path, stock: &'static [(&'static str, &'static str, u32)]) -> Server {
+        Self::start_with(db_path, move |c| {
+            let tx = crosscart_server::db::write_tx(c)?;
+            for (store, variant, units) in stock {
+                crosscart_server::db::set_stock(&tx, store, variant, *units)?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

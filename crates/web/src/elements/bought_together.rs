@@ -397,20 +397,9 @@ pub fn mount(host: Rc<Host>) -> Live {
     });
     let v = view.clone();
     host.listen_root("change", move |ev: Event| {
-        let Some((target, act)) = dom::action_of(&ev, &v.host.root) else { return };
-        if act != "toggle" {
-            return;
+        if dom::track_unchecked(&ev, &v.host.root, &v.unchecked) {
+            render(&v);
         }
-        let Some(id) = dom::row_key(&target) else { return };
-        let on = target.unchecked_ref::<HtmlInputElement>().checked();
-        {
-            let mut u = v.unchecked.borrow_mut();
-            u.retain(|x| *x != id);
-            if !on {
-                u.push(id);
-            }
-        }
-        render(&v);
     });
     render(&view);
     reload(&view, false);

@@ -399,17 +399,7 @@ pub fn mount(host: Rc<Host>) -> Live {
     });
     let v = view.clone();
     host.listen_root("change", move |ev: Event| {
-        let Some((target, act)) = dom::action_of(&ev, &v.host.root) else { return };
-        if act != "toggle" {
-            return;
-        }
-        let Some(id) = dom::row_key(&target) else { return };
-        let on = target.unchecked_ref::<HtmlInputElement>().checked();
-        let mut u = v.unchecked.borrow_mut();
-        u.retain(|x| *x != id);
-        if !on {
-            u.push(id);
-        }
+        dom::track_unchecked(&ev, &v.host.root, &v.unchecked);
     });
     // Esc: the dialog's `cancel` (it does not bubble out of the dialog, so listen on it).
     let v = view.clone();

@@ -1,15 +1,14 @@
-//! `<cc-viewed product="…">`: remembers a product page view (on this
-//! device, and for a signed-in customer on the server) for later
-//! post-checkout offers. It has no view of its own.
+//! `<cc-viewed product="…">`: remembers a product page view for later
+//! post-checkout offers. It has no view of its own. The device's list is
+//! written by the element class itself (`rememberView` in `js/define.js`,
+//! before any WebAssembly arrives); this reads it, and tells the server
+//! for a signed-in customer.
 
 use super::{Host, Live, Mounted};
 use crate::{config, transport::execute, with_adapter};
-use crosscart_core::json::ToJson;
 use std::rc::Rc;
 
 const VIEWED_KEY: &str = "crosscart:viewed";
-/// Products remembered on this device.
-const MAX_VIEWED: usize = 20;
 
 #[derive(Debug, Clone, PartialEq)]
 struct ViewedEntry {
@@ -33,18 +32,12 @@ pub fn viewed_products() -> Vec<String> {
     viewed_entries().into_iter().filter(|e| now - e.at <= within).map(|e| e.p).collect()
 }
 
-/// Remembers a product view on this device and, for a signed-in customer, on the server.
+/// Tells the server about a product view, for a signed-in customer (the
+/// device's list is `rememberView`'s, in `js/define.js`).
 pub fn record_view(product_id: &str) {
     let product_id = product_id.trim();
     if product_id.is_empty() || product_id.len() > 128 {
         return;
-    }
-    let mut list = viewed_entries();
-    list.retain(|e| e.p != product_id);
-    list.insert(0, ViewedEntry { p: product_id.to_owned(), at: js_sys::Date::now() as i64 });
-    list.truncate(MAX_VIEWED);
-    if let Some(s) = config::local_storage() {
-        let _ = s.set_item(VIEWED_KEY, &list.to_json());
     }
     if config::session_token().is_some() && with_adapter!(capabilities()).post_checkout {
         let product_id = product_id.to_owned();
