@@ -7,6 +7,7 @@
 //!   cargo xtask bench fbt [DATASET]   miner vs mlxtend and efficient-apriori, browser lookups
 //!   cargo xtask bench stock           nearest-k over 10,000 stores (native, WASM) and reservation throughput
 //!   cargo xtask bench sync            cross-tab and cross-device propagation, op throughput
+//!   cargo xtask fuzz [TARGET] [--time SECS]   coverage-guided fuzzing (libFuzzer) of every parser of outside input
 //!   cargo xtask setup   only install the tools
 //!
 //! Tools it installs when missing: the wasm32 target, wasm-bindgen-cli at the
@@ -290,6 +291,125 @@ fn bench_fbt(args: &[String]) -> Result {
     })();
     let _ = std::fs::remove_dir_all(&work);
     result
+}
+
+// ------------------------------------------------------------------ fuzz
+
+/// Coverage instrumentation for libFuzzer, as cargo-fuzz passes it, but on
+/// the stable toolchain: sanitizer coverage is a stable LLVM pass. No
+/// AddressSanitizer (nightly only; the code is safe Rust), but overflow
+/// checks and debug assertions stay on.
+const FUZZ_RUSTFLAGS: &str = "-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks";
+
+/// Seconds each target runs inside `cargo xtask test`.
+const FUZZ_TEST_SECS: u64 = 5;
+
+fn host_triple() -> Result<String> {
+    output(Command::new("rustc").arg("-vV"))
+        .and_then(|v| v.lines().find_map(|l| l.strip_prefix("host: ").map(str::to_owned)))
+        .ok_or_else(|| "rustc -vV names no host".into())
+}
+
+/// Every fuzz target's name, from the fuzz crate's binaries.
+fn fuzz_targets() -> Result<Vec<String>> {
+    let dir = root().join("crates/fuzz/fuzz_targets");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok()?.strip_suffix(".rs").map(str::to_owned))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// What one target's run found.
+struct FuzzRun {
+    target: String,
+    runs: u64,
+    secs: f64,
+    crash: Option<String>,
+}
+
+/// `cargo xtask fuzz [TARGET] [--time SECS]`: builds the instrumented
+/// targets, seeds them (fixtures, real files and every past crash), and runs
+/// each for SECS seconds (60 by default), keeping what they learn in
+/// `target/fuzz/corpus/`. A crash leaves its input in
+/// `target/fuzz/artifacts/<target>/`; fixed, it belongs in
+/// `crates/fuzz/regressions/<target>/`, which the tests replay.
+fn fuzz(args: &[String]) -> Result {
+    let usage = "usage: cargo xtask fuzz [TARGET] [--time SECS]";
+    let (mut only, mut secs) = (None, 60);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--time" => secs = it.next().and_then(|s| s.parse().ok()).ok_or(usage)?,
+            t if !t.starts_with('-') && only.is_none() => only = Some(t.to_owned()),
+            _ => return Err(usage.into()),
+        }
+    }
+    let runs = fuzz_run(only.as_deref(), secs)?;
+    print_fuzz_table(&runs);
+    let crashed: Vec<&str> = runs.iter().filter(|r| r.crash.is_some()).map(|r| r.target.as_str()).collect();
+    if crashed.is_empty() { Ok(()) } else { Err(format!("crashes in {}", crashed.join(", "))) }
+}
+
+fn print_fuzz_table(runs: &[FuzzRun]) {
+    println!("\n{:<22} {:>12} {:>8} {:>10}  crash", "fuzz target", "inputs run", "seconds", "per second");
+    for r in runs {
+        println!("{:<22} {:>12} {:>8.0} {:>10.0}  {}", r.target, r.runs, r.secs, r.runs as f64 / r.secs.max(0.001), r.crash.as_deref().unwrap_or("none"));
+    }
+    let total: f64 = runs.iter().map(|r| r.secs).sum();
+    println!("{} targets, {:.1} minutes in all, {} crashed", runs.len(), total / 60.0, runs.iter().filter(|r| r.crash.is_some()).count());
+}
+
+fn fuzz_run(only: Option<&str>, secs: u64) -> Result<Vec<FuzzRun>> {
+    let root = root();
+    let targets: Vec<String> = fuzz_targets()?.into_iter().filter(|t| only.is_none_or(|o| o == t)).collect();
+    if targets.is_empty() {
+        return Err(format!("no fuzz target {:?}; there are: {}", only.unwrap_or_default(), fuzz_targets()?.join(", ")));
+    }
+    let triple = host_triple()?;
+    let dir = root.join("target/fuzz");
+    // Its own target directory under target/: the instrumented build would
+    // otherwise throw away the ordinary one's artifacts and back.
+    let mut build = Command::new(cargo());
+    build.args(["build", "--release", "-p", "crosscart-fuzz", "--features", "libfuzzer", "--target", &triple, "--target-dir"]).arg(dir.join("build"));
+    for target in &targets {
+        build.args(["--bin", target]);
+    }
+    run(build
+        .env("RUSTFLAGS", FUZZ_RUSTFLAGS)
+        .current_dir(&root))?;
+    run(Command::new(cargo()).args(["run", "--quiet", "-p", "crosscart-fuzz", "--bin", "fuzz-seeds", "--"]).arg(dir.join("seeds")).current_dir(&root))?;
+    let mut runs = Vec::new();
+    for target in targets {
+        let corpus = dir.join("corpus").join(&target);
+        let artifacts = dir.join("artifacts").join(&target);
+        std::fs::create_dir_all(&corpus).and_then(|()| std::fs::create_dir_all(&artifacts)).map_err(|e| e.to_string())?;
+        let regressions = root.join("crates/fuzz/regressions").join(&target);
+        let mut cmd = Command::new(dir.join("build").join(&triple).join("release").join(&target));
+        cmd.arg(format!("-max_total_time={secs}"))
+            .arg(format!("-artifact_prefix={}/", artifacts.display()))
+            .args(["-timeout=10", "-rss_limit_mb=2048", "-print_final_stats=1", "-max_len=65536"])
+            .arg(&corpus)
+            .arg(dir.join("seeds").join(&target));
+        if regressions.is_dir() {
+            cmd.arg(&regressions);
+        }
+        eprintln!("$ {cmd:?}");
+        let started = Instant::now();
+        let out = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).output().map_err(|e| format!("{target}: {e}"))?;
+        let log = String::from_utf8_lossy(&out.stderr);
+        let stat = |key: &str| log.lines().find_map(|l| l.strip_prefix(key)?.trim().parse::<u64>().ok()).unwrap_or(0);
+        let crash = (!out.status.success()).then(|| {
+            let file = log.lines().find_map(|l| l.split("Test unit written to ").nth(1)).unwrap_or("(no input written)").to_owned();
+            let why = log.lines().find(|l| l.contains("panicked at") || l.contains("ERROR: libFuzzer")).unwrap_or("").trim().to_owned();
+            eprintln!("{log}");
+            format!("{file} {why}")
+        });
+        runs.push(FuzzRun { target, runs: stat("stat::number_of_executed_units:"), secs: started.elapsed().as_secs_f64(), crash });
+    }
+    Ok(runs)
 }
 
 fn setup() -> Result {
@@ -590,6 +710,22 @@ fn peer_suites(tally: &mut Tally) -> Result {
     result
 }
 
+/// A short coverage-guided run of every fuzz target (the seeds, past
+/// crashes, and what earlier runs on this machine learnt).
+fn fuzz_suite(tally: &mut Tally) -> Result {
+    let name = format!("fuzz: every target {FUZZ_TEST_SECS} s under libFuzzer");
+    eprintln!("\n=== {name}");
+    let started = Instant::now();
+    let runs = fuzz_run(None, FUZZ_TEST_SECS)?;
+    print_fuzz_table(&runs);
+    let failed = runs.iter().filter(|r| r.crash.is_some()).count() as u64;
+    let passed = runs.len() as u64 - failed;
+    tally.passed += passed;
+    tally.failed += failed;
+    tally.suites.push((name.clone(), passed, failed, started.elapsed().as_secs_f64()));
+    if failed > 0 { Err(format!("{name}: {failed} target(s) crashed")) } else { Ok(()) }
+}
+
 /// `cargo xtask test --peers`: only the peer-backend suites.
 fn test_peers() -> Result {
     setup()?;
@@ -616,6 +752,7 @@ fn test() -> Result {
     let mut tally = Tally::default();
     let result = (|| {
         suite(&mut tally, "native: core, server (HTTP on loopback, SQLite), cli", Command::new(cargo()).args(["test", "--workspace", "--exclude", "crosscart-web"]).current_dir(&root))?;
+        fuzz_suite(&mut tally)?;
         let bin = build_cli()?;
         let (python, wheel) = ensure_reference()?;
         let work = std::env::temp_dir().join(format!("crosscart-reference-{}", std::process::id()));
@@ -703,9 +840,10 @@ fn main() -> ExitCode {
         "demo" => demo(),
         "test" => test(),
         "setup" => setup(),
+        "fuzz" => fuzz(&std::env::args().skip(2).collect::<Vec<_>>()),
         "bench" => bench(&std::env::args().skip(2).collect::<Vec<_>>()),
         "simulate" => simulate(&std::env::args().skip(2).collect::<Vec<_>>()),
-        _ => Err("usage: cargo xtask <build|demo|test|bench fbt [DATASET]|bench size [--no-medusa]|bench abuse|bench stock|bench sync|simulate offers [CUSTOMERS]|setup>".into()),
+        _ => Err("usage: cargo xtask <build|demo|test|bench fbt [DATASET]|bench size [--no-medusa]|bench abuse|bench stock|bench sync|fuzz [TARGET] [--time SECS]|simulate offers [CUSTOMERS]|setup>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
