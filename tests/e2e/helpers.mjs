@@ -63,7 +63,7 @@ export async function startServer(args = []) {
   const www = path.resolve(import.meta.dirname, '../../www');
   let child;
   const start = (addr) => new Promise((resolve, reject) => {
-    child = spawn(bin, ['serve', '--addr', addr, '--demo', '--database', db, '--www', www, ...args], { env: { ...process.env, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    child = spawn(bin, ['serve', '--addr', addr, '--demo', '--carts-per-minute', '1000000', '--database', db, '--www', www, ...args], { env: { ...process.env, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
     child.once('error', reject);
     let out = '';
     child.stdout.on('data', (d) => {

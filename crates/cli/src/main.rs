@@ -301,6 +301,9 @@ struct ServeArgs {
     /// Units one cart may hold for pickup at once, all lines together (default 10; kept in the database).
     #[arg(long)]
     max_held_per_cart: Option<u32>,
+    /// New carts one client address may make per minute; beyond, 429 `too_many_carts`.
+    #[arg(long, default_value_t = crosscart_server::Config::CARTS_PER_MINUTE)]
+    carts_per_minute: u32,
     /// An open cart with items unchanged this long is abandoned: `30m`, `1h`, `24h` (kept in the database).
     #[arg(long, value_parser = parse_duration_ms)]
     abandoned_after: Option<i64>,
@@ -338,7 +341,7 @@ fn parse_duration_ms(s: &str) -> Result<i64, String> {
 }
 
 async fn serve(a: ServeArgs) -> Result<(), String> {
-    let ServeArgs { addr, database, demo, catalog, www, currency, bundle_discount, reservation_hold, low_stock, max_held_per_cart, abandoned_after, abandoned_webhook, loyalty_points, offer_experiment } = a;
+    let ServeArgs { addr, database, demo, catalog, www, currency, bundle_discount, reservation_hold, low_stock, max_held_per_cart, carts_per_minute, abandoned_after, abandoned_webhook, loyalty_points, offer_experiment } = a;
     if let Some(url) = abandoned_webhook.as_deref().filter(|u| !u.is_empty())
         && !url.starts_with("http://") {
             return Err(format!("--abandoned-webhook must be an http:// URL (got {url:?}); to reach an https endpoint, point it at a local relay"));
@@ -393,7 +396,7 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
     if let Some(w) = &www {
         eprintln!("serving demo pages from {} and the SDK from {}", w.join("demo").display(), w.join("dist").display());
     }
-    crosscart_server::serve(addr, db, Config { www, currency }).await.map_err(|e| format!("cannot serve on {addr}: {e}"))
+    crosscart_server::serve(addr, db, Config { www, currency, carts_per_minute }).await.map_err(|e| format!("cannot serve on {addr}: {e}"))
 }
 
 /// Opens an existing shop database (a report never creates one).

@@ -196,7 +196,7 @@ fn shop() -> &'static Shop {
         let (app, cart) = runtime.block_on(async {
             db.run(|c| crosscart_server::seed::seed_demo(c, 1_790_000_000_000, 1)).await.expect("seed");
             let cart = db.run(|c| crosscart_server::db::create_cart(c, "fuzzcart0000", crosscart_core::Currency::EUR, 1_790_000_000_000)).await.expect("cart");
-            let app = crosscart_server::router(db.clone(), &crosscart_server::Config { www: None, currency: crosscart_core::Currency::EUR });
+            let app = crosscart_server::router(db.clone(), &crosscart_server::Config::api(crosscart_core::Currency::EUR));
             (app, cart.id)
         });
         Shop { runtime, db, app, cart }

@@ -40,6 +40,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 }
 
 /// A JSON body that may be left out: empty means `T::default()`.
+/// A JSON body that may be left out (then `T::default()`); a body over the
+/// limit or unreadable is refused in the API's error shape, like [`ApiJson`].
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: Default + DeserializeOwned> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let body = axum::body::Bytes::from_request(req, state).await.map_err(|rej| {
+            let code = if rej.status() == StatusCode::PAYLOAD_TOO_LARGE { "body_too_large" } else { "unreadable_body" };
+            ApiError::new(rej.status(), code, rej.body_text())
+        })?;
+        optional_json(&body).map(OptionalJson)
+    }
+}
+
 pub fn optional_json<T: Default + DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         Ok(T::default())
@@ -169,9 +185,11 @@ pub async fn get_store(State(st): State<AppState>, Path(id): Path<String>) -> Re
     Ok(Json(store).into_response())
 }
 
-pub async fn create_cart(State(st): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>, body: axum::body::Bytes) -> Result<Response, ApiError> {
+pub async fn create_cart(State(st): State<AppState>, client: crate::limits::Client, headers: HeaderMap, Query(q): Query<HashMap<String, String>>, OptionalJson(body): OptionalJson<CreateCartBody>) -> Result<Response, ApiError> {
+    if st.cart_limiter.exhausted(&client, now_ms()) {
+        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_carts", "too many new carts from this address; wait a minute and try again"));
+    }
     // The body is optional: an empty POST creates a cart in the shop's currency.
-    let body: CreateCartBody = optional_json(&body)?;
     let currency = body.currency.unwrap_or(st.currency);
     if currency != st.currency {
         return Err(ApiError::unprocessable("unsupported_currency", format!("this shop sells in {}", st.currency)));
@@ -193,6 +211,7 @@ pub async fn create_cart(State(st): State<AppState>, headers: HeaderMap, Query(q
             Ok(cart)
         })
         .await?;
+    st.cart_limiter.count(&client, now_ms());
     Ok(cart_response(StatusCode::CREATED, cart))
 }
 

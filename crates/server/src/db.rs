@@ -644,6 +644,11 @@ fn op_known(tx: &Transaction<'_>, cart_id: &str, id: &OpId) -> Result<bool, ApiE
     Ok(tx.query_row("SELECT 1 FROM cart_ops WHERE cart_id = ?1 AND replica = ?2 AND seq = ?3", params![cart_id, id.replica, id.seq as i64], |_| Ok(())).optional()?.is_some())
 }
 
+/// The stored JSON of the cart's operation with this id, if kept.
+fn kept_op_body(tx: &Transaction<'_>, cart_id: &str, id: &OpId) -> Result<Option<String>, ApiError> {
+    Ok(tx.query_row("SELECT body FROM cart_ops WHERE cart_id = ?1 AND replica = ?2 AND seq = ?3", params![cart_id, id.replica, id.seq as i64], |r| r.get(0)).optional()?)
+}
+
 /// Keeps `op` unless the cart has it already; returns whether it was new.
 fn insert_op(tx: &Transaction<'_>, cart_id: &str, op: &Op) -> Result<bool, ApiError> {
     if op_known(tx, cart_id, &op.id)? {
@@ -802,7 +807,17 @@ pub fn apply_ops(conn: &mut Connection, cart_id: &str, ops: &[Op], now_ms: i64) 
             applied.rejected.push(refuse("invalid_op", e.to_string()));
             continue;
         }
-        if count >= MAX_OPS_PER_CART && !op_known(&tx, cart_id, &op.id)? {
+        // A retry of a kept op is acknowledged again; the same id with
+        // other content is not that op, and is refused rather than acked.
+        if let Some(kept) = kept_op_body(&tx, cart_id, &op.id)? {
+            if kept == serde_json::to_string(op).map_err(json_err)? {
+                applied.acked.push(op.id.clone());
+            } else {
+                applied.rejected.push(refuse("id_reused", format!("operation {}/{} is already kept with other content", op.id.replica, op.id.seq)));
+            }
+            continue;
+        }
+        if count >= MAX_OPS_PER_CART {
             let full = cart_full();
             applied.rejected.push(refuse(full.code, full.message));
             continue;

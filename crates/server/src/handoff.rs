@@ -14,58 +14,39 @@ use crate::api::{check_id, now_ms, random_hex, ApiJson};
 use crate::db;
 use crate::error::ApiError;
 use crate::AppState;
-use axum::extract::{ConnectInfo, Path, State};
-use axum::Extension;
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use crosscart_core::Cart;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Mutex;
 
 pub const CODE_TTL_MS: i64 = 10 * 60 * 1000;
 pub const GRANT_TTL_MS: i64 = 30 * 60 * 1000;
 /// No 0/O, 1/I/L, or U: easy to read aloud and to type.
 const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
-const MAX_FAILED_PER_MINUTE: u32 = 20;
-/// Clients tracked at most; beyond, windows that ended are dropped first.
-const MAX_TRACKED: usize = 100_000;
+pub const MAX_FAILED_PER_MINUTE: u32 = 20;
 
-/// The client's address, when the server was started with it
-/// (`into_make_service_with_connect_info`, as `serve` does).
-pub type Client = Option<Extension<ConnectInfo<SocketAddr>>>;
+pub use crate::limits::Client;
 
-fn address(client: &Client) -> IpAddr {
-    client.as_ref().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0 .0.ip())
-}
+/// Wrong codes per client address and minute.
+pub struct Limiter(crate::limits::PerClient);
 
-/// Counts wrong codes per client address and minute.
-#[derive(Default)]
-pub struct Limiter {
-    windows: Mutex<HashMap<IpAddr, (i64, u32)>>,
+impl Default for Limiter {
+    fn default() -> Limiter {
+        Limiter(crate::limits::PerClient::new(MAX_FAILED_PER_MINUTE))
+    }
 }
 
 impl Limiter {
     fn check(&self, client: &Client, now: i64) -> Result<(), ApiError> {
-        let w = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        if w.get(&address(client)).is_some_and(|&(minute, n)| minute == now / 60_000 && n >= MAX_FAILED_PER_MINUTE) {
+        if self.0.exhausted(client, now) {
             return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "too many wrong codes; wait a minute and try again"));
         }
         Ok(())
     }
     fn failed(&self, client: &Client, now: i64) {
-        let mut w = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        let minute = now / 60_000;
-        if w.len() >= MAX_TRACKED {
-            w.retain(|_, (m, _)| *m == minute);
-        }
-        let entry = w.entry(address(client)).or_insert((minute, 0));
-        if entry.0 != minute {
-            *entry = (minute, 0);
-        }
-        entry.1 += 1;
+        self.0.count(client, now)
     }
 }
 

@@ -10,6 +10,7 @@ pub mod abandon;
 pub mod accounts;
 pub mod api;
 pub mod handoff;
+pub mod limits;
 pub mod db;
 pub mod error;
 pub mod media;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub handoff_limiter: std::sync::Arc<handoff::Limiter>,
     /// Wrong passwords per e-mail, against guessing.
     pub sign_in_limiter: std::sync::Arc<accounts::SignInLimiter>,
+    /// New carts per client address.
+    pub cart_limiter: std::sync::Arc<limits::PerClient>,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +62,19 @@ pub struct Config {
     /// Directory holding `demo/` (pages) and `dist/` (the built SDK); None serves only the API.
     pub www: Option<PathBuf>,
     pub currency: Currency,
+    /// New carts one client address may make per minute (`--carts-per-minute`).
+    pub carts_per_minute: u32,
+}
+
+impl Config {
+    /// New carts per client address and minute unless configured: far above
+    /// what shoppers behind one address make, far below a flood.
+    pub const CARTS_PER_MINUTE: u32 = 60;
+
+    /// Serves only the API, in `currency`, with the default limits.
+    pub fn api(currency: Currency) -> Config {
+        Config { www: None, currency, carts_per_minute: Config::CARTS_PER_MINUTE }
+    }
 }
 
 /// The whole application: API, media, demo pages and SDK files. Must be
@@ -67,7 +83,7 @@ pub fn router(db: Db, config: &Config) -> Router {
     let recommender = std::sync::Arc::new(recommend::Recommender::start(db.clone()));
     abandon::start(db.clone());
     let hub = std::sync::Arc::new(sync::Hub::new(db.clone()));
-    let state = AppState { db, currency: config.currency, recommender, hub, handoff_limiter: Default::default(), sign_in_limiter: Default::default() };
+    let state = AppState { db, currency: config.currency, recommender, hub, handoff_limiter: Default::default(), sign_in_limiter: Default::default(), cart_limiter: std::sync::Arc::new(limits::PerClient::new(config.carts_per_minute)) };
     let api = Router::new()
         .route("/", get(api::info))
         .route("/openapi.yaml", get(api::openapi))

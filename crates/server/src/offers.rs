@@ -436,9 +436,9 @@ pub struct AcceptBody {
 /// (one of each, at the offer price), ready to check out. Accepting twice
 /// answers the same cart; a late, dismissed or sold-out offer is refused with
 /// a clear message and changes nothing.
-pub async fn accept(State(st): State<AppState>, Path(id): Path<String>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>, body: axum::body::Bytes) -> Result<Response, ApiError> {
+pub async fn accept(State(st): State<AppState>, Path(id): Path<String>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>, crate::api::OptionalJson(body): crate::api::OptionalJson<AcceptBody>) -> Result<Response, ApiError> {
     check_id("order", &id)?;
-    let chosen = crate::api::optional_json::<AcceptBody>(&body)?.variant_ids;
+    let chosen = body.variant_ids;
     let asker = Asker::from(&headers, &q);
     let (status, cart) = st
         .db

@@ -254,3 +254,61 @@ async fn a_half_sent_request_is_dropped_after_the_header_timeout() {
     assert!(closed.is_ok(), "the connection was still open after twice the header timeout");
     assert!(started.elapsed() >= crosscart_server::HEADER_READ_TIMEOUT / 2);
 }
+
+/// Low (V9): one client made 5,000 carts in 15 s. New carts are limited per
+/// client address (60 a minute by default, `--carts-per-minute`); the
+/// 61st is refused with 429 in the API's error shape, and everything else,
+/// the carts already made included, keeps working.
+#[tokio::test]
+async fn one_client_cannot_flood_the_shop_with_carts() {
+    let (_d, path) = temp_db();
+    let s = Server::start_configured(&path, |_| Ok(()), crosscart_server::Config::api(crosscart_core::Currency::EUR)).await;
+    let mut last = String::new();
+    for _ in 0..crosscart_server::Config::CARTS_PER_MINUTE {
+        last = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    }
+    let (status, body) = post(&s.url("/v1/carts"), json!({})).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::TOO_MANY_REQUESTS, "too_many_carts"), "{body}");
+    let (status, cart) = post(&s.url(&format!("/v1/carts/{last}/lines")), json!({"variant_id": "v-nova-12-1", "quantity": 1})).await;
+    assert_eq!(status, StatusCode::OK, "{cart}");
+    let (status, _) = get(&s.url("/v1/products")).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// Low (L7): an op id sent again with other content was acknowledged while
+/// the cart kept the first. A retry of the same op is acknowledged; the same
+/// id with other content is refused as `id_reused`, so the client learns it
+/// was not kept.
+#[tokio::test]
+async fn an_op_id_reused_with_other_content_is_refused() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let cart = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    let ops = s.url(&format!("/v1/carts/{cart}/ops"));
+    let op = |variant: &str, quantity: u32| json!({"id": {"replica": "rep", "seq": 1}, "lamport": 1, "change": {"type": "add", "variant_id": variant, "quantity": quantity}});
+    let (_, first) = post(&ops, json!({"ops": [op("v-nova-12-1", 1)]})).await;
+    assert_eq!(first["acked"].as_array().map(Vec::len), Some(1), "{first}");
+    let (_, retry) = post(&ops, json!({"ops": [op("v-nova-12-1", 1)]})).await;
+    assert_eq!((retry["acked"].as_array().map(Vec::len), retry["rejected"].as_array().map(Vec::len)), (Some(1), Some(0)), "{retry}");
+    let (_, reused) = post(&ops, json!({"ops": [op("v-trail-boots-1", 50)]})).await;
+    assert_eq!(reused["rejected"][0]["code"], "id_reused", "{reused}");
+    assert_eq!(reused["acked"].as_array().map(Vec::len), Some(0), "{reused}");
+    assert_eq!(quantity(&reused["cart"], "v-nova-12-1"), 1);
+    assert_eq!(quantity(&reused["cart"], "v-trail-boots-1"), 0);
+}
+
+/// Low (I11): an oversized body on an endpoint whose body is optional was
+/// refused as `text/plain`; every refusal is the API's JSON error.
+#[tokio::test]
+async fn an_oversized_optional_body_gets_a_json_error() {
+    let (_d, path) = temp_db();
+    let s = Server::start(&path).await;
+    let big = vec![b' '; crosscart_server::MAX_BODY_BYTES + 1];
+    for url in [s.url("/v1/carts"), s.url("/v1/orders/o-1/offer/accept")] {
+        let res = reqwest::Client::new().post(&url).header("content-type", "application/json").body(big.clone()).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE, "{url}");
+        let body: Value = res.json().await.expect("a JSON error");
+        assert_eq!(error_code(&body), "body_too_large", "{url}: {body}");
+        assert_schema("Error", &body);
+    }
+}

@@ -44,7 +44,7 @@ async fn the_sdk_is_served_compressed_cached_and_shareable() {
     std::fs::create_dir_all(www.path().join("demo")).unwrap();
     let db_dir = tempfile::tempdir().unwrap();
     let db = Db::open(&db_dir.path().join("shop.db")).unwrap();
-    let app = crosscart_server::router(db, &Config { www: Some(www.path().to_owned()), currency: Currency::EUR });
+    let app = crosscart_server::router(db, &Config { www: Some(www.path().to_owned()), ..Config::api(Currency::EUR) });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move { crosscart_server::serve_on(listener, app, std::future::pending()).await.unwrap() });

@@ -597,7 +597,8 @@ fn start_test_server(bin: &Path) -> Result<Server> {
     let _ = std::fs::remove_dir_all(&data);
     std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
     let mut child = Command::new(bin)
-        .args(["serve", "--addr", "127.0.0.1:0", "--demo"])
+        // The suites and benchmarks make hundreds of carts a minute from loopback.
+        .args(["serve", "--addr", "127.0.0.1:0", "--demo", "--carts-per-minute", "1000000"])
         .arg("--database").arg(data.join("shop.db"))
         .arg("--catalog").arg(root().join("tests/fixtures/hostile-catalog.json"))
         .arg("--www").arg(root().join("www"))

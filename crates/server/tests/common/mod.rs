@@ -8,6 +8,10 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
+/// Test servers let one address make many carts (the suites make hundreds a
+/// minute from loopback); `abuse.rs` checks the real default.
+pub const TEST_CARTS_PER_MINUTE: u32 = 100_000;
+
 pub struct Server {
     pub base: String,
     task: tokio::task::JoinHandle<()>,
@@ -20,12 +24,17 @@ impl Server {
 
     /// Seeds the demo shop, then lets `setup` change it before serving.
     pub async fn start_with(db_path: &Path, setup: impl FnOnce(&mut rusqlite::Connection) -> Result<(), crosscart_server::error::ApiError> + Send + 'static) -> Server {
+        Self::start_configured(db_path, setup, Config { carts_per_minute: TEST_CARTS_PER_MINUTE, ..Config::api(Currency::EUR) }).await
+    }
+
+    /// The demo shop changed by `setup`, served with `config`.
+    pub async fn start_configured(db_path: &Path, setup: impl FnOnce(&mut rusqlite::Connection) -> Result<(), crosscart_server::error::ApiError> + Send + 'static, config: Config) -> Server {
         let db = Db::open(db_path).expect("open db");
         db.run(|c| seed::seed_demo(c, 1_790_000_000_000, 1)).await.expect("seed");
         db.run(setup).await.expect("setup");
         let hostile = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/hostile-catalog.json")).unwrap();
         db.run(move |c| seed::import_products(c, &hostile)).await.expect("import");
-        let app = crosscart_server::router(db, &Config { www: None, currency: Currency::EUR });
+        let app = crosscart_server::router(db, &config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let task = tokio::spawn(async move {
