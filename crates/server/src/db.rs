@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), inclu
     include_str!("../migrations/0006_accounts.sql"),
     include_str!("../migrations/0007_handoff.sql"),
     include_str!("../migrations/0008_offers.sql"),
+    include_str!("../migrations/0009_compaction.sql"),
 ];
 
 /// Applies the migrations `conn` has not seen yet (tracked in `PRAGMA user_version`).
@@ -517,8 +518,10 @@ fn check_version(row: &CartRow, expected: Option<u64>) -> Result<(), ApiError> {
     }
 }
 
+/// After a change: a new version, and the op log folded if it grew long.
 fn bump(tx: &Transaction<'_>, cart_id: &str, now_ms: i64) -> Result<(), ApiError> {
     tx.execute("UPDATE carts SET version = version + 1, updated_at = ?2 WHERE id = ?1", params![cart_id, now_ms])?;
+    compact(tx, cart_id, now_ms)?;
     Ok(())
 }
 
@@ -639,9 +642,15 @@ pub fn op_cursor(conn: &Connection, cart_id: &str) -> Result<u64, ApiError> {
     Ok(conn.query_row("SELECT op_cursor FROM carts WHERE id = ?1", [cart_id], |r| r.get::<_, i64>(0))? as u64)
 }
 
-/// Whether the cart keeps an operation with this id.
+/// Whether the cart keeps an operation with this id, or folded it into its snapshot.
 fn op_known(tx: &Transaction<'_>, cart_id: &str, id: &OpId) -> Result<bool, ApiError> {
-    Ok(tx.query_row("SELECT 1 FROM cart_ops WHERE cart_id = ?1 AND replica = ?2 AND seq = ?3", params![cart_id, id.replica, id.seq as i64], |_| Ok(())).optional()?.is_some())
+    Ok(kept_op_body(tx, cart_id, id)?.is_some() || frontier(tx, cart_id)?.contains(id))
+}
+
+/// Every operation folded into the cart's snapshot.
+fn frontier(conn: &Connection, cart_id: &str) -> Result<Seen, ApiError> {
+    let json: String = conn.query_row("SELECT frontier FROM carts WHERE id = ?1", [cart_id], |r| r.get(0))?;
+    serde_json::from_str(&json).map_err(json_err)
 }
 
 /// The stored JSON of the cart's operation with this id, if kept.
@@ -665,15 +674,17 @@ fn insert_op(tx: &Transaction<'_>, cart_id: &str, op: &Op) -> Result<bool, ApiEr
 /// Appends an operation by the server; `change` gets the context of every
 /// operation so far (for a `Set`).
 fn append_server_op(tx: &Transaction<'_>, cart_id: &str, now_ms: i64, change: impl FnOnce(Seen) -> Change) -> Result<Op, ApiError> {
-    // The server's own corrections get some room beyond the replicas' cap.
-    if op_cursor(tx, cart_id)? >= MAX_OPS_PER_CART + MAX_OPS_PER_CART / 4 {
+    // The server's own corrections get some room beyond the replicas' caps.
+    if op_cursor(tx, cart_id)? >= MAX_OPS_PER_CART + MAX_OPS_PER_CART / 4 || live_ops(tx, cart_id)? >= MAX_LIVE_OPS + MAX_LIVE_OPS / 4 {
         return Err(cart_full());
     }
     let ops = cart_ops(tx, cart_id)?;
     // Client clocks are bounded (`Op::validate`), so this cannot overflow; refuse rather than wrap if it ever could.
     let lamport = ops.iter().map(|o| o.lamport).max().unwrap_or(0).checked_add(1).ok_or_else(|| ApiError::internal("the cart's clock is exhausted"))?;
     let seq: i64 = tx.query_row("UPDATE carts SET server_seq = server_seq + 1 WHERE id = ?1 RETURNING server_seq", [cart_id], |r| r.get(0))?;
-    let op = Op { id: OpId { replica: SERVER_REPLICA.to_owned(), seq: seq as u64 }, lamport, at: now_ms, change: change(Seen::covering(&ops)) };
+    // The server has seen what it folded, too.
+    let seen = Seen::covering_from(&frontier(tx, cart_id)?, &ops);
+    let op = Op { id: OpId { replica: SERVER_REPLICA.to_owned(), seq: seq as u64 }, lamport, at: now_ms, change: change(seen) };
     insert_op(tx, cart_id, &op)?;
     Ok(op)
 }
@@ -768,13 +779,74 @@ pub fn bundle_mates(conn: &Connection, cart_id: &str, variant_id: &str, tag: &st
     Ok((product, mates))
 }
 
-/// Operations one cart keeps at most (every edit re-reads them): far beyond
-/// any shopper's cart, and a bound on what one client can make the server
-/// read per edit. Beyond it, edits are refused; the cart can be checked out.
-pub const MAX_OPS_PER_CART: u64 = 2_000;
+/// Operations one cart takes in its life: far beyond any shopper's cart.
+/// Beyond, edits are refused; the cart can be checked out.
+pub const MAX_OPS_PER_CART: u64 = 100_000;
+
+/// Operations kept unfolded (every edit re-reads them) after which the log
+/// is folded into a snapshot ([`compact`]).
+pub const COMPACT_AT: usize = 256;
+
+/// Entries the folded context may hold (one per replica, one per operation
+/// that arrived out of order): it travels in every snapshot op. A log too
+/// fragmented to fold stays unfolded, up to [`MAX_LIVE_OPS`].
+pub const MAX_FRONTIER: usize = 512;
+
+/// Operations a cart keeps unfolded at most (one too fragmented to fold).
+pub const MAX_LIVE_OPS: u64 = 2_000;
 
 fn cart_full() -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, "cart_full", format!("this cart has had {MAX_OPS_PER_CART} changes, the most one cart takes; check it out or start a new one"))
+    ApiError::new(StatusCode::CONFLICT, "cart_full", "this cart has had more changes than one cart takes; check it out or start a new one")
+}
+
+fn live_ops(conn: &Connection, cart_id: &str) -> Result<u64, ApiError> {
+    Ok(conn.query_row("SELECT count(*) FROM cart_ops WHERE cart_id = ?1", [cart_id], |r| r.get::<_, i64>(0))? as u64)
+}
+
+/// Folds a long op log into a snapshot: the operations are replaced by one
+/// server `Set` per line they name (lines at 0 included, so a replica holding
+/// an old add of one learns it is gone), all at one clock above every folded
+/// op, in the lines' order, each having seen every folded operation. The
+/// cart's lines are unchanged, on the server and on any replica that holds
+/// the folded operations (the snapshot wins every line and covers them); the
+/// folded ids stay known (`frontier`), so a retry is still acknowledged.
+fn compact(tx: &Transaction<'_>, cart_id: &str, now_ms: i64) -> Result<bool, ApiError> {
+    if live_ops(tx, cart_id)? < COMPACT_AT as u64 {
+        return Ok(false);
+    }
+    let ops = cart_ops(tx, cart_id)?;
+    let folded = Seen::covering_from(&frontier(tx, cart_id)?, &ops);
+    if folded.len() > MAX_FRONTIER {
+        return Ok(false);
+    }
+    let lamport = ops.iter().map(|o| o.lamport).max().unwrap_or(0).checked_add(1).ok_or_else(|| ApiError::internal("the cart's clock is exhausted"))?;
+    let lines = materialize(&ops);
+    let mut keys: Vec<(LineKey, u32)> = lines.into_iter().map(|l| (l.key, l.quantity)).collect();
+    let gone: BTreeSet<LineKey> = ops.iter().map(|o| o.change.line()).filter(|k| !keys.iter().any(|(l, _)| l == k)).collect();
+    keys.extend(gone.into_iter().map(|k| (k, 0)));
+    tx.execute("DELETE FROM cart_ops WHERE cart_id = ?1", [cart_id])?;
+    tx.execute("UPDATE carts SET frontier = ?2, base_lamport = ?3 WHERE id = ?1", params![cart_id, serde_json::to_string(&folded).map_err(json_err)?, lamport as i64])?;
+    for (key, quantity) in keys {
+        let seq: i64 = tx.query_row("UPDATE carts SET server_seq = server_seq + 1 WHERE id = ?1 RETURNING server_seq", [cart_id], |r| r.get(0))?;
+        let change = Change::Set { fulfillment: key.fulfillment(), variant_id: key.variant_id, quantity, seen: folded.clone() };
+        insert_op(tx, cart_id, &Op { id: OpId { replica: SERVER_REPLICA.to_owned(), seq: seq as u64 }, lamport, at: now_ms, change })?;
+    }
+    Ok(true)
+}
+
+/// The snapshot's op for each line, if the cart was ever folded.
+fn snapshot_ops(tx: &Transaction<'_>, cart_id: &str) -> Result<Vec<(LineKey, u64, OpId)>, ApiError> {
+    let base: i64 = tx.query_row("SELECT base_lamport FROM carts WHERE id = ?1", [cart_id], |r| r.get(0))?;
+    if base == 0 {
+        return Ok(Vec::new());
+    }
+    let mut stmt = tx.prepare_cached("SELECT body FROM cart_ops WHERE cart_id = ?1 AND replica = ?2 AND lamport = ?3")?;
+    let rows = stmt.query_map(params![cart_id, SERVER_REPLICA, base], |r| r.get::<_, String>(0))?;
+    rows.map(|row| {
+        let op: Op = serde_json::from_str(&row?).map_err(json_err)?;
+        Ok((op.change.line(), op.lamport, op.id))
+    })
+    .collect()
 }
 
 /// How far ahead of a cart's clock an operation's lamport may be.
@@ -796,6 +868,9 @@ pub fn apply_ops(conn: &mut Connection, cart_id: &str, ops: &[Op], now_ms: i64) 
     // an op that claims to come from the far future would win every
     // conflict (and once wrapped the server's own corrections).
     let mut count = op_cursor(&tx, cart_id)?;
+    let mut live = live_ops(&tx, cart_id)?;
+    let folded = frontier(&tx, cart_id)?;
+    let snapshot = snapshot_ops(&tx, cart_id)?;
     let mut clock: u64 = tx.query_row("SELECT COALESCE(MAX(lamport), 0) FROM cart_ops WHERE cart_id = ?1", [cart_id], |r| r.get::<_, i64>(0))?.max(0) as u64;
     for op in ops {
         let refuse = |code: &str, message: String| RejectedOp { id: op.id.clone(), code: code.to_owned(), message };
@@ -817,7 +892,24 @@ pub fn apply_ops(conn: &mut Connection, cart_id: &str, ops: &[Op], now_ms: i64) 
             }
             continue;
         }
-        if count >= MAX_OPS_PER_CART {
+        // Folded into the snapshot (its content is no longer there to compare).
+        if folded.contains(&op.id) {
+            applied.acked.push(op.id.clone());
+            continue;
+        }
+        // A Set that would beat the snapshot of its line without having seen
+        // it (made offline before the fold) would count the folded adds on
+        // replicas that hold them but not here: refused, the device reloads.
+        if let Change::Set { seen, .. } = &op.change
+            && let Some((_, lamport, id)) = snapshot.iter().find(|(k, _, _)| *k == op.change.line())
+            && (op.lamport, &op.id) > (*lamport, id)
+            && !seen.contains(id)
+            && !seen.covers(&folded)
+        {
+            applied.rejected.push(refuse("stale", "this change was made on an older copy of the cart; reload it and try again".into()));
+            continue;
+        }
+        if count >= MAX_OPS_PER_CART || live >= MAX_LIVE_OPS {
             let full = cart_full();
             applied.rejected.push(refuse(full.code, full.message));
             continue;
@@ -842,6 +934,7 @@ pub fn apply_ops(conn: &mut Connection, cart_id: &str, ops: &[Op], now_ms: i64) 
         clock = clock.max(op.lamport);
         let new = insert_op(&tx, cart_id, op)?;
         count += u64::from(new);
+        live += u64::from(new);
         changed |= new;
         applied.acked.push(op.id.clone());
     }

@@ -13,9 +13,12 @@
 //! - [`Change::Set`] — "make it N" (0 removes): carries the causal context of
 //!   what its author had seen. The winning `Set` of a line is the one with the
 //!   greatest `(lamport, replica, seq)`; the line's quantity is its value plus
-//!   every `Add` that the winner had **not** seen. So an item added on a phone
+//!   every `Add` that the winner had **not** seen — directly, or through the
+//!   latest `Set` of the line it had seen (and so on down that chain: whoever
+//!   saw a `Set` saw the line as it made it). So an item added on a phone
 //!   while offline survives a stale edit from a laptop (add wins), and an edit
-//!   made after seeing an add replaces it (no double counting).
+//!   made after seeing an add replaces it (no double counting), even when its
+//!   author saw the add only through a later `Set` or a server's snapshot.
 //!
 //! The browser drives a [`replica::Replica`] (sans-IO: inputs in, effects out);
 //! the server stores the same operations and answers the same [`materialize`].
@@ -53,21 +56,59 @@ crate::json_object!(Seen { def contiguous, skip extra });
 impl Seen {
     /// The context of an author who has seen exactly `ops`.
     pub fn covering<'a>(ops: impl IntoIterator<Item = &'a Op>) -> Seen {
+        Seen::covering_from(&Seen::default(), ops)
+    }
+
+    /// The context of an author who has seen what `base` covers and `ops`
+    /// (a server whose older operations were folded into a snapshot).
+    pub fn covering_from<'a>(base: &Seen, ops: impl IntoIterator<Item = &'a Op>) -> Seen {
         let mut by_replica: SortedMap<&str, Vec<u64>> = SortedMap::new();
+        for id in &base.extra {
+            by_replica.get_or_insert_with(&id.replica, Vec::new).push(id.seq);
+        }
         for op in ops {
             by_replica.get_or_insert_with(&op.id.replica, Vec::new).push(op.id.seq);
+        }
+        for r in base.contiguous.keys() {
+            by_replica.get_or_insert_with(r, Vec::new);
         }
         let mut seen = Seen::default();
         for (replica, mut seqs) in by_replica {
             seqs.sort_unstable();
             seqs.dedup();
-            let contiguous = seqs.iter().zip(1..).take_while(|(s, n)| **s == *n).count() as u64;
+            let mut contiguous = base.contiguous.get(replica).copied().unwrap_or(0);
+            for &s in &seqs {
+                if s == contiguous + 1 {
+                    contiguous = s;
+                } else if s > contiguous + 1 {
+                    break;
+                }
+            }
             if contiguous > 0 {
                 seen.contiguous.insert(replica.to_owned(), contiguous);
             }
             seen.extra.extend(seqs.into_iter().filter(|s| *s > contiguous).map(|seq| OpId { replica: replica.to_owned(), seq }));
         }
         seen
+    }
+
+    /// Entries it holds: one per replica, one per out-of-order operation.
+    pub fn len(&self) -> usize {
+        self.contiguous.len() + self.extra.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether every operation `other` covers is covered here too.
+    pub fn covers(&self, other: &Seen) -> bool {
+        other.extra.iter().all(|id| self.contains(id))
+            && other.contiguous.iter().all(|(r, &n)| {
+                let mine = self.contiguous.get(r).copied().unwrap_or(0);
+                // The rest of the range must be out-of-order entries here (a Set lists at most 1,000).
+                mine >= n || (n - mine <= 1000 && (mine + 1..=n).all(|seq| self.extra.iter().any(|id| id.replica == *r && id.seq == seq)))
+            })
     }
 
     pub fn contains(&self, id: &OpId) -> bool {
@@ -295,7 +336,7 @@ pub struct ReplicatedLine {
 pub fn materialize<'a>(ops: impl IntoIterator<Item = &'a Op>) -> Vec<ReplicatedLine> {
     struct Acc<'a> {
         first: (u64, &'a OpId),
-        winner: Option<&'a Op>,
+        sets: Vec<&'a Op>,
         adds: Vec<&'a Op>,
     }
     // By id, so a duplicate (same id, same op) is dropped; a server's log
@@ -305,25 +346,44 @@ pub fn materialize<'a>(ops: impl IntoIterator<Item = &'a Op>) -> Vec<ReplicatedL
     ops.dedup_by(|a, b| a.id == b.id);
     let mut lines: SortedMap<LineKey, Acc<'a>> = SortedMap::new();
     for op in ops {
-        let acc = lines.get_or_insert_with(op.change.line(), || Acc { first: (op.lamport, &op.id), winner: None, adds: Vec::new() });
+        let acc = lines.get_or_insert_with(op.change.line(), || Acc { first: (op.lamport, &op.id), sets: Vec::new(), adds: Vec::new() });
         acc.first = acc.first.min((op.lamport, &op.id));
         match &op.change {
             Change::Add { .. } => acc.adds.push(op),
-            Change::Set { .. } => {
-                if acc.winner.is_none_or(|w| (w.lamport, &w.id) < (op.lamport, &op.id)) {
-                    acc.winner = Some(op);
-                }
-            }
+            Change::Set { .. } => acc.sets.push(op),
         }
     }
+    let seen_of = |op: &'a Op| match &op.change {
+        Change::Set { seen, .. } => Some(seen),
+        Change::Add { .. } => None,
+    };
     let mut out: Vec<((u64, &OpId), ReplicatedLine)> = lines
         .into_iter()
-        .filter_map(|(key, acc)| {
-            let (base, seen) = match acc.winner.map(|w| &w.change) {
-                Some(Change::Set { quantity, seen, .. }) => (u64::from(*quantity), Some(seen)),
-                _ => (0, None),
-            };
-            let added: u64 = acc.adds.iter().filter(|a| seen.is_none_or(|s| !s.contains(&a.id))).map(|a| match a.change {
+        .filter_map(|(key, mut acc)| {
+            // The winner, then the latest Set it had seen, and the latest
+            // that one had seen...: an author who saw a Set saw the line as
+            // that Set made it, Adds it covered included.
+            acc.sets.sort_unstable_by(|a, b| (a.lamport, &a.id).cmp(&(b.lamport, &b.id)));
+            let mut chain: Vec<&Seen> = Vec::new();
+            let mut base = 0u64;
+            if let Some((&winner, below)) = acc.sets.split_last() {
+                if let Change::Set { quantity, .. } = winner.change {
+                    base = u64::from(quantity);
+                }
+                let mut current = seen_of(winner);
+                let mut rest = below;
+                while let Some(seen) = current {
+                    chain.push(seen);
+                    match rest.iter().rposition(|s| seen.contains(&s.id)) {
+                        Some(i) => {
+                            current = seen_of(rest[i]);
+                            rest = &rest[..i];
+                        }
+                        None => current = None,
+                    }
+                }
+            }
+            let added: u64 = acc.adds.iter().filter(|a| !chain.iter().any(|s| s.contains(&a.id))).map(|a| match a.change {
                 Change::Add { quantity, .. } => u64::from(quantity),
                 Change::Set { .. } => 0,
             }).sum();

@@ -99,6 +99,28 @@ fn the_context_of_a_set_of_ops_is_what_a_replica_holding_them_would_send() {
     assert!(Seen::covering(&[]).contiguous.is_empty());
 }
 
+/// A snapshot's context and what came after it add up to the context of
+/// everything; `covers` compares contexts without listing what they hold.
+#[test]
+fn a_context_continues_from_a_snapshots_context() {
+    let mut a = Replica::new("a".into());
+    for i in 0..6 {
+        a.edit(add("v1", 1), i).unwrap();
+    }
+    let ops = a.snapshot().ops;
+    let (early, late) = ops.split_at(2);
+    // Folded: 1, 2 and (out of order) 5; after it: 3, 4 and 6.
+    let folded = Seen::covering(early.iter().chain([&ops[4]]));
+    let rest = [&late[0], &late[1], &late[3]];
+    let all = Seen::covering_from(&folded, rest);
+    assert_eq!(all, Seen::covering(&ops));
+    assert_eq!(all.contiguous.get("a"), Some(&6));
+    assert!(all.covers(&folded) && all.covers(&Seen::covering(rest)));
+    assert!(!folded.covers(&all));
+    assert!(!Seen::default().covers(&folded) && Seen::default().covers(&Seen::default()));
+    assert_eq!((folded.len(), Seen::default().is_empty()), (2, true));
+}
+
 #[test]
 fn pickup_and_delivery_are_separate_lines_and_order_is_stable() {
     let mut a = Replica::new("a".into());
@@ -248,4 +270,22 @@ fn absurd_clocks_and_sequence_numbers_are_refused() {
     seen.contiguous.insert("r2".into(), u64::MAX);
     let set = Op { id: OpId { replica: "r1".into(), seq: 1 }, lamport: 1, at: 0, change: Change::Set { variant_id: "v1".into(), quantity: 1, fulfillment: Fulfillment::Delivery, seen } };
     assert_eq!(set.validate(), Err(OpError::BadSeq));
+}
+
+/// A device that saw an add only through a later `Set` (it joined after the
+/// add, or the server had folded the add into a snapshot) replaces it too:
+/// the add is not counted again on replicas that hold it.
+#[test]
+fn an_add_seen_through_a_later_set_is_not_counted_twice() {
+    let fulfillment = crate::cart::Fulfillment::Delivery;
+    let op = |replica: &str, lamport: u64, change: Change| Op { id: OpId { replica: replica.into(), seq: 1 }, lamport, at: 0, change };
+    let x = op("a", 1, Change::Add { variant_id: "v".into(), fulfillment: fulfillment.clone(), quantity: 1 });
+    let s = op("server", 2, Change::Set { variant_id: "v".into(), fulfillment: fulfillment.clone(), quantity: 2, seen: Seen::covering([&x]) });
+    let p = op("c", 3, Change::Set { variant_id: "v".into(), fulfillment: fulfillment.clone(), quantity: 5, seen: Seen::covering([&s]) });
+    let quantity = |ops: &[&Op]| materialize(ops.iter().copied()).first().map_or(0, |l| l.quantity);
+    assert_eq!(quantity(&[&x, &s, &p]), 5, "the replica holding the add");
+    assert_eq!(quantity(&[&s, &p]), 5, "the replica that never got it");
+    // An add the winner saw through no Set is still counted (add wins).
+    let y = op("d", 1, Change::Add { variant_id: "v".into(), fulfillment, quantity: 1 });
+    assert_eq!(quantity(&[&x, &s, &p, &y]), 6);
 }
