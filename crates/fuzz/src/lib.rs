@@ -9,7 +9,7 @@
 #![forbid(unsafe_code)]
 
 use crosscart_core::protocol::any::{self, Backend};
-use crosscart_core::protocol::{Call, HttpResponse, NewLine, ProductQuery, ProtocolError};
+use crosscart_core::protocol::{Call, CommerceAdapter, HttpRequest, HttpResponse, NewLine, ProductQuery, ProtocolError};
 
 /// Every target, by the name its binary, corpus and regressions use.
 pub const TARGETS: &[(&str, fn(&[u8]))] = &[
@@ -30,9 +30,6 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
 
 // ------------------------------------------------------------------ adapters
 
-/// How many calls [`adapter`] can pick from (the first byte of an input).
-pub const ADAPTER_CALLS: u8 = 24;
-
 /// Statuses an adapter input can pick (the second byte): success, the errors
 /// backends really send, and whatever else.
 const STATUSES: [u16; 8] = [200, 201, 204, 400, 404, 409, 429, 500];
@@ -44,50 +41,76 @@ pub fn adapter_input(call: u8, status_index: u8, body: &[u8]) -> Vec<u8> {
     v
 }
 
+/// A call with its answer type erased: the request, and its parser (whose
+/// result is dropped).
+pub type ErasedCall = (HttpRequest, Box<dyn FnOnce(&HttpResponse)>);
+
+fn erase<T: 'static>(call: Result<Call<T>, ProtocolError>) -> Option<ErasedCall> {
+    let (request, parse) = call.ok()?.into_parts();
+    Some((request, Box::new(move |r: &HttpResponse| drop(parse(r)))))
+}
+
+/// The adapter for `api` as a page configures it, signed in.
+pub fn configured_adapter(api: &str) -> Box<dyn CommerceAdapter> {
+    let backend = Backend { api, base_url: "http://127.0.0.1:9", publishable_key: "pk", region_id: "reg_1", stores_url: "http://127.0.0.1:9/stores.json" };
+    any::adapter(&backend, Some("token".into()))
+}
+
+/// Every call an adapter can make, by name (`None`: the backend lacks it).
+pub fn every_call(a: &dyn CommerceAdapter) -> Vec<(&'static str, Option<ErasedCall>)> {
+    let line = NewLine { variant_id: "v-1".into(), quantity: 2, fulfillment: Default::default(), bundle: None, allow_transfer: false };
+    let checkout = crosscart_core::protocol::CheckoutRequest { cart_id: "cart-1".into(), email: "a@b.c".into(), name: String::new(), channel: Default::default() };
+    let search = ProductQuery { category: Some("cameras".into()), search: Some("pro".into()), ids: vec!["p-1".into()] };
+    vec![
+        ("list_products", erase(a.list_products(&ProductQuery::default()))),
+        ("list_products_filtered", erase(a.list_products(&search))),
+        ("get_product", erase(a.get_product("p-1"))),
+        ("create_cart", erase(a.create_cart(None))),
+        ("get_cart", erase(a.get_cart("cart-1"))),
+        ("add_line", erase(a.add_line("cart-1", &line))),
+        ("update_line", erase(a.update_line("cart-1", "line-1", 3, Some(1)))),
+        ("update_line_to_zero", erase(a.update_line("cart-1", "line-1", 0, None))),
+        ("remove_line", erase(a.remove_line("cart-1", "line-1", None))),
+        ("checkout", erase(a.checkout(&checkout))),
+        ("get_order", erase(a.get_order("o-1", "k"))),
+        ("list_stores", erase(a.list_stores())),
+        ("variant_stock", erase(a.variant_stock("v-1"))),
+        ("recommendations", erase(a.recommendations(&["p-1".into()], &[], 4))),
+        ("sign_up", erase(a.sign_up("a@b.c", "password1", "A", Some("cart-1")))),
+        ("sign_in", erase(a.sign_in("a@b.c", "password1", Some("cart-1")))),
+        ("sign_out", erase(a.sign_out())),
+        ("me", erase(a.me())),
+        ("create_handoff", erase(a.create_handoff("cart-1"))),
+        ("claim_handoff", erase(a.claim_handoff("K7Q4MX", "web"))),
+        ("push_ops", erase(a.push_ops("cart-1", &[]))),
+        ("ops_since", erase(a.ops_since("cart-1", 3))),
+        ("order_offer", erase(a.order_offer("o-1", Some("k"), &["p-1".into()]))),
+        ("my_offer", erase(a.my_offer())),
+        ("accept_offer", erase(a.accept_offer("o-1", Some("k"), &[]))),
+        ("recommendation_model", erase(a.recommendation_model())),
+        ("attach_cart", erase(a.attach_cart("cart-1"))),
+        ("create_customer", erase(a.create_customer("a@b.c", "A"))),
+        ("record_viewed", erase(a.record_viewed("p-1"))),
+    ]
+}
+
+/// How many calls [`adapter`] can pick from (the first byte of an input).
+pub const ADAPTER_CALLS: u8 = 29;
+
 /// One call of the adapter for `api`, answered with the input's status and
-/// body (and, from byte 2 of the header, a session token header): parsing
-/// must give a value or an error, never a panic.
+/// body (and, from bit 7 of the status byte, session token headers):
+/// parsing must give a value or an error, never a panic.
 fn adapter(api: &str, data: &[u8]) {
     let [call, status, body @ ..] = data else { return };
-    let backend = Backend { api, base_url: "http://127.0.0.1:9", publishable_key: "pk", region_id: "reg_1", stores_url: "http://127.0.0.1:9/stores.json" };
-    let a = any::adapter(&backend, Some("token".into()));
     let mut response = HttpResponse::new(STATUSES[usize::from(*status) % STATUSES.len()], body.to_vec());
     if status & 0x80 != 0 {
         response.headers = vec![("vendure-auth-token".into(), "t0k".into()), ("cart-token".into(), "c4rt".into()), ("nonce".into(), "n".into())];
     }
-    let line = NewLine { variant_id: "v-1".into(), quantity: 2, fulfillment: Default::default(), bundle: None, allow_transfer: false };
-    let r = &response;
-    match call % ADAPTER_CALLS {
-        0 => feed(a.list_products(&ProductQuery::default()), r),
-        1 => feed(a.get_product("p-1"), r),
-        2 => feed(a.create_cart(None), r),
-        3 => feed(a.get_cart("cart-1"), r),
-        4 => feed(a.add_line("cart-1", &line), r),
-        5 => feed(a.update_line("cart-1", "line-1", 3, Some(1)), r),
-        6 => feed(a.remove_line("cart-1", "line-1", None), r),
-        7 => feed(a.checkout(&crosscart_core::protocol::CheckoutRequest { cart_id: "cart-1".into(), email: "a@b.c".into(), name: String::new(), channel: Default::default() }), r),
-        8 => feed(a.get_order("o-1", "k"), r),
-        9 => feed(a.list_stores(), r),
-        10 => feed(a.variant_stock("v-1"), r),
-        11 => feed(a.recommendations(&["p-1".into()], &[], 4), r),
-        12 => feed(a.sign_up("a@b.c", "password1", "A", Some("cart-1")), r),
-        13 => feed(a.sign_in("a@b.c", "password1", Some("cart-1")), r),
-        14 => feed(a.sign_out(), r),
-        15 => feed(a.me(), r),
-        16 => feed(a.create_handoff("cart-1"), r),
-        17 => feed(a.claim_handoff("K7Q4MX", "web"), r),
-        18 => feed(a.push_ops("cart-1", &[]), r),
-        19 => feed(a.ops_since("cart-1", 3), r),
-        20 => feed(a.order_offer("o-1", Some("k"), &["p-1".into()]), r),
-        21 => feed(a.my_offer(), r),
-        22 => feed(a.accept_offer("o-1", Some("k"), &[]), r),
-        _ => feed(a.recommendation_model(), r),
-    }
-}
-
-fn feed<T>(call: Result<Call<T>, ProtocolError>, response: &HttpResponse) {
-    if let Ok(call) = call {
-        let _ = call.parse(response);
+    let a = configured_adapter(api);
+    let mut calls = every_call(a.as_ref());
+    let index = usize::from(call % ADAPTER_CALLS) % calls.len();
+    if let (_, Some((_, parse))) = calls.swap_remove(index) {
+        parse(&response);
     }
 }
 
@@ -357,6 +380,14 @@ mod tests {
             for input in seeds.iter().chain(read_dir_files(&regressions.join(name)).iter()) {
                 run(input);
             }
+        }
+    }
+
+    /// The fuzz input's call byte reaches every call of every adapter.
+    #[test]
+    fn every_call_is_reachable() {
+        for api in ["crosscart", "medusa", "shopify", "woocommerce", "vendure"] {
+            assert_eq!(every_call(configured_adapter(api).as_ref()).len(), usize::from(ADAPTER_CALLS), "{api}");
         }
     }
 
