@@ -103,3 +103,34 @@ export async function benchPage(browser, base, files = {}) {
   await page.goto(`${base}/__bench.html`);
   return page;
 }
+
+/**
+ * A shop's own static host on loopback, for the peer-backend suites: `/` is
+ * `page` (repository-relative), `extra` maps other paths to files, `/sdk/`
+ * serves `www/dist`; HTML and JSON pass through `fill`. Every answer carries
+ * a strict CSP whose connect-src (and img-src) admit `backend` only.
+ * Resolves to `{ base, close }`.
+ */
+export async function startShop({ page, extra = {}, fill, backend }) {
+  const http = await import('node:http');
+  const { readFileSync } = await import('node:fs');
+  const path = await import('node:path');
+  const root = path.resolve(import.meta.dirname, '../..');
+  const types = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.tsv': 'text/tab-separated-values', '.json': 'application/json', '.html': 'text/html' };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const file = url.pathname === '/' ? page
+      : extra[url.pathname] ?? (url.pathname.startsWith('/sdk/') ? path.join('www/dist', path.normalize(url.pathname.slice(5)).replace(/^(\.\.[/\\])+/, '')) : null);
+    let body;
+    try { body = file && readFileSync(path.join(root, file)); } catch { body = null; }
+    if (!body) { res.writeHead(404).end(); return; }
+    const ext = path.extname(file);
+    if (ext === '.html' || ext === '.json') body = fill(body.toString());
+    res.writeHead(200, {
+      'content-type': types[ext] ?? 'application/octet-stream',
+      'content-security-policy': `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ${backend}; style-src 'self'; img-src 'self' data: ${backend}`,
+    }).end(body);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { base: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}

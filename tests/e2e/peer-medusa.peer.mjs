@@ -6,18 +6,14 @@
 // over-stock add clearly, and a guest's cart becomes the customer's on sign-up.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { launch, newPage, assertNoProblems, assertText } from './helpers.mjs';
+import { launch, newPage, assertNoProblems, assertText, startShop } from './helpers.mjs';
 
 const seed = JSON.parse(readFileSync(process.env.CROSSCART_MEDUSA, 'utf8'));
-const root = path.resolve(import.meta.dirname, '../..');
 const fill = (text) => text
   .replaceAll('{{MEDUSA_URL}}', seed.base_url).replaceAll('{{PUBLISHABLE_KEY}}', seed.publishable_key)
   .replaceAll('{{REGION_ID}}', seed.region_id).replaceAll('{{STORE_LOCATION}}', seed.store_location_id)
   .replaceAll('{{BOOTS}}', seed.variants['TB-40']).replaceAll('{{SPRAY}}', seed.variants['WS-300']);
-const types = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.tsv': 'text/tab-separated-values', '.json': 'application/json', '.html': 'text/html' };
 
 let browser;
 let shop;
@@ -26,23 +22,8 @@ let base;
 // The shop's own static host: its page, its stores file and the SDK, under a
 // strict CSP that lets the page talk to its Medusa only.
 before(async () => {
-  shop = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    const file = url.pathname === '/' ? 'tests/peers/medusa/storefront/index.html'
-      : url.pathname === '/stores.json' ? 'tests/peers/medusa/storefront/stores.json'
-      : url.pathname.startsWith('/sdk/') ? path.join('www/dist', path.normalize(url.pathname.slice(5)).replace(/^(\.\.[/\\])+/, '')) : null;
-    let body;
-    try { body = file && readFileSync(path.join(root, file)); } catch { body = null; }
-    if (!body) { res.writeHead(404).end(); return; }
-    const ext = path.extname(file);
-    if (ext === '.html' || ext === '.json') body = fill(body.toString());
-    res.writeHead(200, {
-      'content-type': types[ext] ?? 'application/octet-stream',
-      'content-security-policy': `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ${seed.base_url}; style-src 'self'; img-src 'self' data:`,
-    }).end(body);
-  });
-  await new Promise((r) => shop.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${shop.address().port}`;
+  shop = await startShop({ page: 'tests/peers/medusa/storefront/index.html', extra: { '/stores.json': 'tests/peers/medusa/storefront/stores.json' }, fill, backend: seed.base_url });
+  base = shop.base;
   browser = await launch();
 });
 after(async () => { await browser?.close(); shop?.close(); });

@@ -428,6 +428,11 @@ pub async fn add_line(line: NewLine) -> Result<Cart, ProtocolError> {
             let fresh = create_cart().await?;
             execute(with_adapter!(add_line(&fresh.id, &line))?).await?
         }
+        // Some backends add what they have (Vendure): show their cart as it is now.
+        Err(e @ ProtocolError::InsufficientStock { .. }) => {
+            let _ = fetch_current().await;
+            return Err(e);
+        }
         other => other?,
     };
     set_cart(Some(cart.clone()));
@@ -489,7 +494,8 @@ pub async fn set_quantity(line_id: &str, quantity: u32) -> Result<Cart, Protocol
             Ok(cart)
         }
         Err(e) => {
-            if cart_is_gone(&e) {
+            // Gone, or a backend that set what it had instead (Vendure): show its cart.
+            if cart_is_gone(&e) || matches!(e, ProtocolError::InsufficientStock { .. }) {
                 let _ = fetch_current().await;
             }
             Err(e)
@@ -569,7 +575,8 @@ pub async fn sign_in(email: &str, password: &str, sign_up: Option<&str>) -> Resu
     // A backend that does not merge carts and cannot list a customer's carts
     // (Medusa): the guest cart becomes theirs, or this device resumes the
     // cart it remembers for them.
-    if session.cart_id.is_none() {
+    let backend_found_cart = session.cart_id.is_some();
+    if !backend_found_cart {
         session.cart_id = match &guest {
             Some(g) => match with_adapter!(attach_cart(g)) {
                 Ok(call) => execute(call).await.map(|c| Some(c.id))?,
@@ -583,7 +590,12 @@ pub async fn sign_in(email: &str, password: &str, sign_up: Option<&str>) -> Resu
             session.customer = me.customer;
         }
     remember(session.cart_id.as_deref());
-    remember_customer_cart(email, session.cart_id.as_deref());
+    // Only where the device must remember it: a backend that answers the
+    // customer's cart itself may use the session token as its id (Vendure),
+    // which must not outlive sign-out.
+    if !backend_found_cart {
+        remember_customer_cart(email, session.cart_id.as_deref());
+    }
     drop(_writing);
     fetch_current().await?;
     Ok(session)

@@ -708,6 +708,55 @@ fn peer_suites(tally: &mut Tally) -> Result {
     });
     drop(medusa);
     eprintln!("Medusa suites: {:.0} s wall time, setup and teardown included", started.elapsed().as_secs_f64());
+    result.and_then(|()| vendure_suites(tally))
+}
+
+/// The Vendure adapter against a real Vendure 3.7.3 on PostgreSQL, and every
+/// GraphQL document the Vendure and Shopify adapters send against the
+/// official schemas (Vendure's introspected from it, Shopify's 2025-07).
+fn vendure_suites(tally: &mut Tally) -> Result {
+    let started = Instant::now();
+    let shopify = peers::shopify_schema()?;
+    let vendure = peers::start_vendure()?;
+    let result = suite(
+        tally,
+        "peers: Vendure 3.7.3 adapter over HTTP (native)",
+        Command::new(cargo()).args(["test", "-p", "crosscart-server", "--test", "peer_vendure", "--", "--ignored"]).current_dir(root()).env("CROSSCART_VENDURE", &vendure.seed),
+    )
+    .and_then(|()| {
+        suite(
+            tally,
+            "peers: Vendure 3.7.3 with the elements in Chromium",
+            Command::new("node")
+                .args(["--test", "--test-concurrency=1", "--test-reporter=tap", "peer-vendure.peer.mjs"])
+                .current_dir(root().join("tests/e2e"))
+                .env("CROSSCART_VENDURE", &vendure.seed)
+                .env("CHROMIUM", CHROMIUM),
+        )
+    })
+    .and_then(|()| {
+        let documents = Command::new(cargo()).args(["run", "--quiet", "-p", "crosscart-fuzz", "--bin", "graphql-documents"]).current_dir(root()).output().map_err(|e| e.to_string())?;
+        if !documents.status.success() {
+            return Err(format!("graphql-documents failed: {}", String::from_utf8_lossy(&documents.stderr)));
+        }
+        let path = std::env::temp_dir().join(format!("crosscart-graphql-{}.jsonl", std::process::id()));
+        std::fs::write(&path, &documents.stdout).map_err(|e| e.to_string())?;
+        let file = std::fs::File::open(&path).map_err(|e| e.to_string())?;
+        let checked = suite(
+            tally,
+            "schemas: every Vendure and Shopify query against the official schema",
+            Command::new("node")
+                .arg("src/graphql-validate.js")
+                .arg(&vendure.seed)
+                .arg(&shopify)
+                .stdin(file)
+                .current_dir(root().join("tests/peers/vendure")),
+        );
+        let _ = std::fs::remove_file(&path);
+        checked
+    });
+    drop(vendure);
+    eprintln!("Vendure suites: {:.0} s wall time, setup and teardown included", started.elapsed().as_secs_f64());
     result
 }
 

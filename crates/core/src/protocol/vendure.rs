@@ -1,6 +1,7 @@
-//! Adapter for the Vendure Shop API (GraphQL at `/shop-api`), written from
-//! Vendure's public schema and checked against answers in its documented
-//! shapes (`tests/fixtures/vendure/`).
+//! Adapter for the Vendure Shop API (GraphQL at `/shop-api`), tested against
+//! a real Vendure 3.7.3 (`crates/server/tests/peer_vendure.rs`, every query
+//! validated against its schema) and answers in its shapes
+//! (`tests/fixtures/vendure/`).
 //!
 //! Bridged differences:
 //! - The cart is the session's `activeOrder`; the session is a bearer token
@@ -12,8 +13,15 @@
 //!   `currencyCode`; prices shown include tax (`…WithTax`).
 //! - Errors are union members (`InsufficientStockError` with
 //!   `quantityAvailable`, `OrderModificationError`, ...) or GraphQL `errors`.
+//! - Each mutation's result union differs: `removeOrderLine` has no stock
+//!   error. Over stock, Vendure adds (or keeps) what it has and answers the
+//!   error; the edge then reads the cart again.
+//! - The subtotal shown is the lines' (`linePriceWithTax`): Vendure's
+//!   `subTotalWithTax` already has order-level discounts off, which would
+//!   count a coupon twice beside the discount row.
 //! - Sign-in (`login`) keeps the session's active order: Vendure merges the
-//!   guest order into the customer's. No per-store stock, pickup, handoff,
+//!   guest order into the customer's. `me` reads `activeCustomer` (the
+//!   Customer, not the User); sign-out sends `logout`. No per-store stock, pickup, handoff,
 //!   live sync or offers: declared unsupported.
 
 use super::graphql;
@@ -33,8 +41,11 @@ pub struct VendureAdapter {
     token: Option<String>,
 }
 
-const ORDER: &str = "fragment Cart on Order { id code currencyCode totalQuantity subTotalWithTax totalWithTax discounts { amountWithTax } lines { id quantity unitPriceWithTax linePriceWithTax featuredAsset { preview } productVariant { id name product { id name } } } }";
+const ORDER: &str = "fragment Cart on Order { id code currencyCode totalQuantity totalWithTax discounts { amountWithTax } lines { id quantity unitPriceWithTax linePriceWithTax featuredAsset { preview } productVariant { id name product { id name } } } }";
+/// What `addItemToOrder` and `adjustOrderLine` answer (`UpdateOrderItemsResult`).
 const ORDER_RESULT: &str = "__typename ...Cart ... on ErrorResult { errorCode message } ... on InsufficientStockError { quantityAvailable }";
+/// What `removeOrderLine` answers (`RemoveOrderItemsResult`: no stock error there).
+const REMOVE_RESULT: &str = "__typename ...Cart ... on ErrorResult { errorCode message }";
 const PRODUCT: &str = "fragment P on Product { id slug name description featuredAsset { preview } assets { preview } collections { slug } variants { id name sku priceWithTax currencyCode featuredAsset { preview } options { name group { name } } } }";
 
 impl VendureAdapter {
@@ -79,7 +90,6 @@ impl VendureAdapter {
 
 struct OrderWire {
     currency_code: String,
-    sub_total_with_tax: i64,
     total_with_tax: i64,
         discounts: Vec<DiscountWire>,
     lines: Vec<LineWire>,
@@ -113,7 +123,7 @@ struct NamedWire {
     name: String,
 }
 
-crate::json_read!(OrderWire { req currency_code as "currencyCode", req sub_total_with_tax as "subTotalWithTax", req total_with_tax as "totalWithTax", def discounts, req lines });
+crate::json_read!(OrderWire { req currency_code as "currencyCode", req total_with_tax as "totalWithTax", def discounts, req lines });
 crate::json_read!(DiscountWire { req amount_with_tax as "amountWithTax" });
 crate::json_read!(LineWire { req id, req quantity, req unit_price_with_tax as "unitPriceWithTax", req line_price_with_tax as "linePriceWithTax", opt featured_asset as "featuredAsset", req product_variant as "productVariant" });
 crate::json_read!(AssetWire { req preview });
@@ -144,6 +154,7 @@ fn order_result(session: &str, v: Option<Value>, currency: Option<Currency>) -> 
     }
     let o = OrderWire::from_json(&v).map_err(|e| ProtocolError::Malformed { what: "cart", detail: e.to_string() })?;
     let cur = Currency::new(&o.currency_code).map_err(|e| ProtocolError::Malformed { what: "cart", detail: e.to_string() })?;
+    let lines_total: i64 = o.lines.iter().map(|l| l.line_price_with_tax).sum();
     let lines = o
         .lines
         .into_iter()
@@ -155,13 +166,17 @@ fn order_result(session: &str, v: Option<Value>, currency: Option<Currency>) -> 
             ..CartLine::delivered(l.id, l.product_variant.id, l.quantity, Money::new(l.unit_price_with_tax, cur), Money::new(l.line_price_with_tax, cur))
         })
         .collect();
+    // Vendure's `subTotalWithTax` already has the order's discounts taken
+    // off; the subtotal shown is the lines' (before discounts), so that
+    // subtotal − discount (+ shipping) = total, with each discount shown once.
     let discount: i64 = o.discounts.iter().map(|d| d.amount_with_tax.abs()).sum();
+    let subtotal = lines_total;
     Ok(Cart {
         id: session.to_owned(),
         version: 0,
         currency: cur,
         lines,
-        subtotal: Money::new(o.sub_total_with_tax, cur),
+        subtotal: Money::new(subtotal, cur),
         discount: (discount != 0).then_some(Money::new(discount, cur)),
         total: Money::new(o.total_with_tax, cur),
         updated_at: 0,
@@ -251,6 +266,15 @@ struct CurrentUserWire {
         message: Option<String>,
 }
 
+struct CustomerWire {
+    id: String,
+    email_address: String,
+    first_name: String,
+    last_name: String,
+}
+
+crate::json_read!(CustomerWire { req id, req email_address as "emailAddress", def first_name as "firstName", def last_name as "lastName" });
+
 crate::json_read!(CurrentUserWire { opt typename as "__typename", opt id, opt identifier, opt error_code as "errorCode", opt message });
 
 impl CommerceAdapter for VendureAdapter {
@@ -326,8 +350,32 @@ impl CommerceAdapter for VendureAdapter {
     fn remove_line(&self, cart_id: &str, line_id: &str, _expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError> {
         non_empty("cart id", cart_id)?;
         non_empty("line id", line_id)?;
-        let q = format!("mutation Remove($l: ID!) {{ removeOrderLine(orderLineId: $l) {{ {ORDER_RESULT} }} }} {ORDER}");
+        let q = format!("mutation Remove($l: ID!) {{ removeOrderLine(orderLineId: $l) {{ {REMOVE_RESULT} }} }} {ORDER}");
         Ok(self.order_call(Some(cart_id), q, crate::json!({ "l": line_id }), "removeOrderLine"))
+    }
+
+    /// The session's customer (`activeCustomer`: the Customer, not the
+    /// User `login` answers); their cart is the session's active order, whose
+    /// id is the session token.
+    fn me(&self) -> Result<Call<CustomerMe>, ProtocolError> {
+        let token = self.token.clone().ok_or_else(|| ProtocolError::InvalidRequest("no customer is signed in".into()))?;
+        let q = "query { activeCustomer { id emailAddress firstName lastName } }";
+        Ok(Call::new(self.call(None, q, crate::json!({})), move |r| {
+            let c: Option<CustomerWire> = graphql::field(r, "activeCustomer", "customer")?;
+            let c = c.ok_or_else(|| ProtocolError::Api { status: 401, code: "not_signed_in".into(), message: "the session has no customer".into() })?;
+            let name = format!("{} {}", c.first_name, c.last_name).trim().to_owned();
+            Ok(CustomerMe { customer: CustomerInfo { id: c.id, email: c.email_address, name }, cart_id: Some(token) })
+        }))
+    }
+
+    /// `logout`: ends the session on Vendure's side too (its token is also
+    /// the customer's cart id, so it must not stay valid).
+    fn sign_out(&self) -> Result<Call<()>, ProtocolError> {
+        self.token.as_ref().ok_or_else(|| ProtocolError::InvalidRequest("no customer is signed in".into()))?;
+        Ok(Call::new(self.call(None, "mutation { logout { success } }", crate::json!({})), |r| {
+            let _: Value = graphql::field(r, "logout", "sign-out")?;
+            Ok(())
+        }))
     }
 
     /// `login` on the guest's session (`guest_cart` is its token): Vendure
