@@ -25,7 +25,7 @@ pub const CODE_TTL_MS: i64 = 10 * 60 * 1000;
 pub const GRANT_TTL_MS: i64 = 30 * 60 * 1000;
 /// No 0/O, 1/I/L, or U: easy to read aloud and to type.
 const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
-pub const MAX_FAILED_PER_MINUTE: u32 = 20;
+const MAX_FAILED_PER_MINUTE: u32 = 20;
 
 pub use crate::limits::Client;
 

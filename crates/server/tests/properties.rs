@@ -235,7 +235,7 @@ async fn apply(world: &mut World, step: &Step) {
 }
 
 /// Reads the invariants straight from the database file.
-fn check_invariants(path: &PathBuf) {
+fn check_invariants(path: &std::path::Path) {
     let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     let now: i64 = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
     let overdrawn: Vec<(String, String, i64)> = conn

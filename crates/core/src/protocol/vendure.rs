@@ -154,7 +154,7 @@ fn order_result(session: &str, v: Option<Value>, currency: Option<Currency>) -> 
     }
     let o = OrderWire::from_json(&v).map_err(|e| ProtocolError::Malformed { what: "cart", detail: e.to_string() })?;
     let cur = Currency::new(&o.currency_code).map_err(|e| ProtocolError::Malformed { what: "cart", detail: e.to_string() })?;
-    let lines_total: i64 = o.lines.iter().map(|l| l.line_price_with_tax).sum();
+    let subtotal: i64 = o.lines.iter().map(|l| l.line_price_with_tax).sum();
     let lines = o
         .lines
         .into_iter()
@@ -170,7 +170,6 @@ fn order_result(session: &str, v: Option<Value>, currency: Option<Currency>) -> 
     // off; the subtotal shown is the lines' (before discounts), so that
     // subtotal − discount (+ shipping) = total, with each discount shown once.
     let discount: i64 = o.discounts.iter().map(|d| d.amount_with_tax.abs()).sum();
-    let subtotal = lines_total;
     Ok(Cart {
         id: session.to_owned(),
         version: 0,
