@@ -22,11 +22,15 @@ export async function newPage(browser) {
 /** Makes `page`'s exceptions and console errors fail `assertNoProblems`. */
 export function watch(page) {
   const problems = [];
+  const warnings = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(`console error: ${m.text()}`);
+    if (m.type() === 'warning') warnings.push(m.text());
   });
   page.problems = problems;
+  // A backend's own error text goes here, never to the shopper.
+  page.warnings = warnings;
   return page;
 }
 

@@ -5,7 +5,7 @@
 //! line totals, subtotal and total, so every channel shows the same figures.
 
 use crate::catalog::{Image, ProductId, VariantId};
-use crate::money::{Currency, Money, MoneyError};
+use crate::money::{Currency, Exact, Money, MoneyError};
 use serde::{Deserialize, Serialize};
 
 /// Largest quantity one line may hold; larger requests are refused, not clamped.
@@ -135,6 +135,42 @@ pub fn valid_bundle_tag(tag: &str) -> bool {
     (1..=64).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// What a discount is; the element names bundle and offer discounts itself
+/// and shows a code's or a promotion's `label`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscountKind {
+    /// Lines bought together as a mined bundle.
+    Bundle,
+    /// An accepted post-checkout offer.
+    Offer,
+    /// A code the customer entered.
+    Code,
+    /// A promotion the shop applied by itself.
+    Promotion,
+}
+
+crate::json_enum!(DiscountKind { Bundle = "bundle", Offer = "offer", Code = "code", Promotion = "promotion" });
+
+/// One discount on the cart, labelled, as a positive amount taken off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Discount {
+    pub kind: DiscountKind,
+    /// The code, or the promotion's name; empty for a bundle or an offer.
+    #[serde(default)]
+    pub label: String,
+    pub amount: Money,
+}
+
+crate::json_object!(Discount { req kind, def label, req amount });
+
+/// One money model for every backend. Every figure is on one tax basis:
+/// with `tax_included` the prices, line totals, subtotal, discounts,
+/// shipping and fees include tax and `tax` is the part of the total that is
+/// tax; without it they are net and `tax` is added. [`Cart::check_sums`]
+/// holds for every cart an adapter returns:
+/// Σ line totals = subtotal, Σ `discounts` = `discount`, and
+/// subtotal − discount + shipping + fees (+ tax when added) = total, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cart {
     pub id: String,
@@ -142,18 +178,35 @@ pub struct Cart {
     pub version: u64,
     pub currency: Currency,
     pub lines: Vec<CartLine>,
+    /// The lines' totals, before discounts.
     pub subtotal: Money,
-    /// Sum of the lines' bundle discounts, when there are any.
+    /// Sum of `discounts`, when there are any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<Money>,
-    /// Subtotal less discounts, plus taxes and shipping where the backend adds them.
+    /// Every discount once, labelled (a line's own discount is also shown on the line).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub discounts: Vec<Discount>,
+    /// None until the backend knows it (no shipping method chosen yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping: Option<Money>,
+    /// Fees and surcharges beside shipping.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fees: Option<Money>,
+    /// None until the backend computes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax: Option<Money>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tax_included: bool,
     pub total: Money,
     /// Milliseconds since the Unix epoch.
     #[serde(default)]
     pub updated_at: i64,
 }
 
-crate::json_object!(Cart { req id, req version, req currency, req lines, req subtotal, opt discount, req total, def updated_at });
+crate::json_object!(Cart {
+    req id, req version, req currency, req lines, req subtotal, opt discount, skip discounts, opt shipping, opt fees, opt tax,
+    skip tax_included, req total, def updated_at,
+});
 
 impl CartLine {
     /// A line delivered to the customer with nothing else on it (no bundle,
@@ -181,6 +234,87 @@ impl CartLine {
 }
 
 impl Cart {
+    /// A cart with these lines and figures, checked to add up
+    /// ([`Cart::check_sums`]); version and time are the caller's to set.
+    pub fn new(id: String, currency: Currency, lines: Vec<CartLine>, totals: Totals) -> Result<Cart, SumError> {
+        let mut cart = Cart::empty(id, currency);
+        cart.lines = lines;
+        cart.set_totals(totals);
+        cart.check_sums()?;
+        Ok(cart)
+    }
+
+    /// A cart with no lines and every figure zero.
+    pub fn empty(id: String, currency: Currency) -> Cart {
+        let zero = Money::zero(currency);
+        Cart {
+            id,
+            version: 0,
+            currency,
+            lines: Vec::new(),
+            subtotal: zero,
+            discount: None,
+            discounts: Vec::new(),
+            shipping: None,
+            fees: None,
+            tax: None,
+            tax_included: false,
+            total: zero,
+            updated_at: 0,
+        }
+    }
+
+    /// The figures under the lines.
+    pub fn totals(&self) -> Totals {
+        Totals {
+            subtotal: self.subtotal,
+            discount: self.discount,
+            discounts: self.discounts.clone(),
+            shipping: self.shipping,
+            fees: self.fees,
+            tax: self.tax,
+            tax_included: self.tax_included,
+            total: self.total,
+        }
+    }
+
+    pub fn set_totals(&mut self, t: Totals) {
+        self.subtotal = t.subtotal;
+        self.discount = t.discount;
+        self.discounts = t.discounts;
+        self.shipping = t.shipping;
+        self.fees = t.fees;
+        self.tax = t.tax;
+        self.tax_included = t.tax_included;
+        self.total = t.total;
+    }
+
+    /// Whether the figures add up, exactly, in the cart's currency:
+    /// Σ line totals = subtotal, Σ discounts = discount, and
+    /// subtotal − discount + shipping + fees (+ tax unless included) = total.
+    pub fn check_sums(&self) -> Result<(), SumError> {
+        let cur = self.currency;
+        let lines = Money::sum(cur, self.lines.iter().map(|l| l.line_total))?;
+        if lines != self.subtotal {
+            return Err(SumError::Lines { lines, subtotal: self.subtotal });
+        }
+        let discount = self.discount.unwrap_or(Money::zero(cur));
+        let listed = Money::sum(cur, self.discounts.iter().map(|d| d.amount))?;
+        if listed != discount {
+            return Err(SumError::Discounts { listed, discount });
+        }
+        let added = [self.shipping, self.fees, self.tax.filter(|_| !self.tax_included)];
+        // Every figure in the cart's currency (a sum checks that), then the
+        // total in i128 so a large discount cannot overflow midway.
+        Money::sum(cur, added.into_iter().flatten().chain(self.tax).chain([self.total]))?;
+        let figured = i128::from(self.subtotal.amount) - i128::from(discount.amount) + added.iter().flatten().map(|m| i128::from(m.amount)).sum::<i128>();
+        if figured != i128::from(self.total.amount) {
+            let figured = Money::new(i64::try_from(figured).map_err(|_| MoneyError::Overflow)?, cur);
+            return Err(SumError::Total { figured, total: self.total });
+        }
+        Ok(())
+    }
+
     /// Number of items (sum of quantities), what a cart badge shows.
     pub fn item_count(&self) -> u64 {
         self.lines.iter().map(|l| u64::from(l.quantity)).sum()
@@ -218,13 +352,116 @@ pub fn merged_quantity(current: u32, add: u32) -> Result<u32, CartError> {
     validate_quantity(q)
 }
 
-/// What [`price_lines`] works out for a cart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The figures under a cart's lines (see [`Cart`] for what each means).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Totals {
     pub subtotal: Money,
-    /// None when no line is discounted.
+    /// Σ `discounts`; None when there are none.
     pub discount: Option<Money>,
+    pub discounts: Vec<Discount>,
+    pub shipping: Option<Money>,
+    pub fees: Option<Money>,
+    pub tax: Option<Money>,
+    pub tax_included: bool,
     pub total: Money,
+}
+
+/// Why a cart's figures were refused: they do not add up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SumError {
+    #[error("the lines come to {lines}, the subtotal says {subtotal}")]
+    Lines { lines: Money, subtotal: Money },
+    #[error("the discounts come to {listed}, the discount says {discount}")]
+    Discounts { listed: Money, discount: Money },
+    #[error("subtotal − discount + shipping + fees + tax comes to {figured}, the total says {total}")]
+    Total { figured: Money, total: Money },
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+}
+
+/// A cart's figures as a backend computed them, below the minor unit
+/// (Medusa's `2.985` off a total of `16.915`). [`Figures::settle`] rounds
+/// them to [`Totals`] that still add up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Figures {
+    pub subtotal: Exact,
+    /// Each discount: what, its label and the amount off (positive).
+    pub discounts: Vec<(DiscountKind, String, Exact)>,
+    pub shipping: Option<Exact>,
+    pub fees: Option<Exact>,
+    pub tax: Option<Exact>,
+    pub tax_included: bool,
+    pub total: Exact,
+}
+
+impl Figures {
+    /// Rounds the total once, and every other figure half away from zero;
+    /// where those roundings together miss the rounded total, the figures
+    /// that lost the most to rounding give way, one minor unit each
+    /// (largest remainder), so the shopper's sum comes out. Figures that do
+    /// not add up before rounding (off by more than a thousandth of a minor
+    /// unit) are refused: rounding must not hide a misread answer.
+    pub fn settle(self) -> Result<Totals, SumError> {
+        let cur = self.total.currency;
+        let all = std::iter::once(&self.subtotal).chain(self.discounts.iter().map(|d| &d.2)).chain(self.shipping.iter()).chain(self.fees.iter()).chain(self.tax.iter());
+        if let Some(other) = all.clone().find(|e| e.currency != cur) {
+            return Err(SumError::Money(MoneyError::CurrencyMismatch(cur, other.currency)));
+        }
+        // The terms of the sum, with their sign: discounts off, the rest added.
+        let mut terms: Vec<(i128, Exact)> = self.discounts.iter().map(|d| (-1, d.2)).collect();
+        terms.extend(self.shipping.iter().chain(self.fees.iter()).map(|e| (1, *e)));
+        if !self.tax_included {
+            terms.extend(self.tax.iter().map(|e| (1, *e)));
+        }
+        let exact: i128 = self.subtotal.micros + terms.iter().map(|(sign, e)| sign * e.micros).sum::<i128>();
+        let round = |e: Exact| e.round().map(|m| i128::from(m.amount));
+        let total = round(self.total)?;
+        let subtotal = round(self.subtotal)?;
+        if (exact - self.total.micros).abs() * 1000 > Exact::scale() {
+            let figured = Exact { micros: exact, currency: cur }.round()?;
+            return Err(SumError::Total { figured, total: self.total.round()? });
+        }
+        let mut rounded: Vec<i128> = terms.iter().map(|(_, e)| round(*e)).collect::<Result<_, _>>()?;
+        let sum = |r: &[i128]| subtotal + terms.iter().zip(r).map(|((sign, _), v)| sign * v).sum::<i128>();
+        let mut miss = total - sum(&rounded);
+        if miss != 0 && terms.is_empty() {
+            return Err(SumError::Total { figured: Exact { micros: subtotal * Exact::scale(), currency: cur }.round()?, total: self.total.round()? });
+        }
+        while miss != 0 {
+            // Moving a term by `step` moves the sum by `step * sign`; the term
+            // whose rounding went furthest against that way gives.
+            let want = miss.signum();
+            let (i, _) = terms
+                .iter()
+                .enumerate()
+                .map(|(i, (sign, e))| (i, (e.micros - rounded[i] * Exact::scale()) * want * sign))
+                .max_by_key(|&(i, lost)| (lost, std::cmp::Reverse(i)))
+                .expect("terms is not empty");
+            rounded[i] += want * terms[i].0;
+            miss = total - sum(&rounded);
+        }
+        let money = |v: i128| i64::try_from(v).map(|v| Money::new(v, cur)).map_err(|_| MoneyError::Overflow);
+        let mut values = rounded.into_iter();
+        let discounts: Vec<Discount> = self
+            .discounts
+            .into_iter()
+            .map(|(kind, label, _)| Ok(Discount { kind, label, amount: money(values.next().unwrap_or(0))? }))
+            .collect::<Result<_, MoneyError>>()?;
+        let mut next = |e: &Option<Exact>| e.map(|_| money(values.next().unwrap_or(0))).transpose();
+        let (shipping, fees) = (next(&self.shipping)?, next(&self.fees)?);
+        let tax = if self.tax_included { self.tax.map(|t| t.round()).transpose()? } else { next(&self.tax)? };
+        let discount = Money::sum(cur, discounts.iter().map(|d| d.amount))?;
+        Ok(Totals {
+            subtotal: money(subtotal)?,
+            discount: (!discounts.is_empty()).then_some(discount),
+            discounts,
+            shipping,
+            fees,
+            tax,
+            tax_included: self.tax_included,
+            total: money(total)?,
+        })
+    }
 }
 
 /// Fills `line_total` and `discount` of each line and returns the totals.
@@ -234,7 +471,8 @@ pub struct Totals {
 /// rest pay full price again. A line from an accepted post-checkout offer
 /// keeps its `offer_percent` off one unit (the offer was for one; raising
 /// the quantity buys the rest at full price); the larger of the two
-/// discounts applies, never both. The reference protocol has no taxes or
+/// discounts applies, never both. The cart's discounts are the bundle and
+/// the offer discounts, each summed. The reference protocol has no taxes or
 /// shipping yet, so total = subtotal − discount.
 pub fn price_lines(currency: Currency, lines: &mut [CartLine], bundle_percent: u8) -> Result<Totals, CartError> {
     let mut bundle_sizes: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
@@ -243,6 +481,7 @@ pub fn price_lines(currency: Currency, lines: &mut [CartLine], bundle_percent: u
             *bundle_sizes.entry(tag.clone()).or_default() += 1;
         }
     }
+    let (mut bundles, mut offers) = (Money::zero(currency), Money::zero(currency));
     for line in lines.iter_mut() {
         if line.unit_price.currency != currency {
             return Err(CartError::CurrencyMismatch { cart: currency, found: line.unit_price.currency });
@@ -254,12 +493,29 @@ pub fn price_lines(currency: Currency, lines: &mut [CartLine], bundle_percent: u
         let offer = if line.offer_percent > 0 { percent_of(line.unit_price, line.offer_percent)?.amount } else { 0 };
         let amount = bundle.max(offer);
         line.discount = (amount > 0).then(|| Money::new(amount, currency));
+        if amount > 0 {
+            let kind = if bundle >= offer { &mut bundles } else { &mut offers };
+            *kind = kind.checked_add(Money::new(amount, currency))?;
+        }
     }
     let subtotal = Money::sum(currency, lines.iter().map(|l| l.line_total))?;
-    let discounts: Vec<Money> = lines.iter().filter_map(|l| l.discount).collect();
-    let discount = if discounts.is_empty() { None } else { Some(Money::sum(currency, discounts)?) };
-    let total = Money::new(subtotal.amount.checked_sub(discount.map_or(0, |d| d.amount)).ok_or(MoneyError::Overflow)?, currency);
-    Ok(Totals { subtotal, discount, total })
+    let discounts: Vec<Discount> = [(DiscountKind::Bundle, bundles), (DiscountKind::Offer, offers)]
+        .into_iter()
+        .filter(|(_, m)| m.amount != 0)
+        .map(|(kind, amount)| Discount { kind, label: String::new(), amount })
+        .collect();
+    let discount = Money::sum(currency, discounts.iter().map(|d| d.amount))?;
+    let total = Money::new(subtotal.amount.checked_sub(discount.amount).ok_or(MoneyError::Overflow)?, currency);
+    Ok(Totals {
+        subtotal,
+        discount: (discount.amount != 0).then_some(discount),
+        discounts,
+        shipping: None,
+        fees: None,
+        tax: None,
+        tax_included: false,
+        total,
+    })
 }
 
 #[cfg(test)]
@@ -383,6 +639,105 @@ mod tests {
         assert!(!valid_bundle_tag("has space"));
         assert!(!valid_bundle_tag("<script>"));
         assert!(!valid_bundle_tag(&"x".repeat(65)));
+    }
+
+    #[test]
+    fn the_reference_carts_discounts_are_labelled_by_kind() {
+        let mut ls = vec![
+            CartLine { bundle: Some("b".into()), ..line(1, 1000) },
+            CartLine { bundle: Some("b".into()), ..line(1, 2000) },
+            CartLine { offer_percent: 20, ..line(1, 500) },
+        ];
+        let t = price_lines(Currency::EUR, &mut ls, 10).unwrap();
+        let got: Vec<(DiscountKind, i64)> = t.discounts.iter().map(|d| (d.kind, d.amount.amount)).collect();
+        assert_eq!(got, [(DiscountKind::Bundle, 300), (DiscountKind::Offer, 100)]);
+        assert_eq!(t.discount.map(|d| d.amount), Some(400));
+        Cart::new("c".into(), Currency::EUR, ls, t).expect("the reference cart adds up");
+    }
+
+    fn eur(text: &str) -> Exact {
+        Exact::from_major(text, Currency::EUR).unwrap()
+    }
+
+    fn figures(subtotal: &str, discounts: &[&str], shipping: Option<&str>, tax: Option<&str>, tax_included: bool, total: &str) -> Figures {
+        Figures {
+            subtotal: eur(subtotal),
+            discounts: discounts.iter().map(|d| (DiscountKind::Code, format!("C{d}"), eur(d))).collect(),
+            shipping: shipping.map(eur),
+            fees: None,
+            tax: tax.map(eur),
+            tax_included,
+            total: eur(total),
+        }
+    }
+
+    /// Issue 13: Medusa sends 2.985 off 19.90 and a total of 16.915; each
+    /// rounded alone shows 19.90 − 2.99 = 16.92, which does not add up.
+    #[test]
+    fn sub_cent_figures_are_rounded_once_and_still_add_up() {
+        let t = figures("19.90", &["2.985"], None, None, false, "16.915").settle().unwrap();
+        assert_eq!((t.subtotal.amount, t.discounts[0].amount.amount, t.total.amount), (1990, 298, 1692));
+        // Tax added, as Medusa's 10 % sales-tax region: 19.90 − 2.985 + 1.6915 = 18.6065.
+        let t = figures("19.90", &["2.985"], None, Some("1.6915"), false, "18.6065").settle().unwrap();
+        assert_eq!((t.discounts[0].amount.amount, t.tax.unwrap().amount, t.total.amount), (298, 169, 1861));
+        // Tax included is not a term of the sum; it is only rounded.
+        let t = figures("178.90", &["17.89"], Some("6.125"), Some("33.425"), true, "167.135").settle().unwrap();
+        assert_eq!((t.shipping.unwrap().amount, t.tax.unwrap().amount, t.total.amount), (613, 3343, 16714));
+        assert_eq!(t.subtotal.amount - t.discount.unwrap().amount + t.shipping.unwrap().amount, t.total.amount);
+        // Two discounts that each round up: the one that gained most gives a cent back.
+        let t = figures("10.00", &["0.335", "0.345"], None, None, false, "9.32").settle().unwrap();
+        let got: Vec<i64> = t.discounts.iter().map(|d| d.amount.amount).collect();
+        assert_eq!(got, [33, 35]);
+    }
+
+    #[test]
+    fn figures_that_do_not_add_up_are_refused() {
+        let e = figures("19.90", &["2.00"], None, None, false, "16.90").settle().unwrap_err();
+        assert!(matches!(e, SumError::Total { .. }), "{e}");
+        assert_eq!(e.to_string(), "subtotal − discount + shipping + fees + tax comes to 17.90 EUR, the total says 16.90 EUR");
+        let mut f = figures("1.00", &[], None, None, false, "1.00");
+        f.shipping = Some(Exact::from_major("1", Currency::USD).unwrap());
+        assert!(matches!(f.settle(), Err(SumError::Money(MoneyError::CurrencyMismatch(..)))));
+        // A cart whose lines, discounts or total disagree is refused by Cart::new.
+        let mut ls = vec![line(2, 500)];
+        let mut t = price_lines(Currency::EUR, &mut ls, 0).unwrap();
+        t.total = Money::new(999, Currency::EUR);
+        assert!(matches!(Cart::new("c".into(), Currency::EUR, ls.clone(), t.clone()), Err(SumError::Total { .. })));
+        t.total = t.subtotal;
+        t.subtotal = Money::new(1, Currency::EUR);
+        assert!(matches!(Cart::new("c".into(), Currency::EUR, ls.clone(), t.clone()), Err(SumError::Lines { .. })));
+        t.subtotal = t.total;
+        t.discount = Some(Money::new(1, Currency::EUR));
+        assert!(matches!(Cart::new("c".into(), Currency::EUR, ls, t), Err(SumError::Discounts { .. })));
+    }
+
+    proptest::proptest! {
+        /// Whatever sub-cent figures a backend sends, if they add up exactly
+        /// the settled ones add up to the cent, each within a cent of its own.
+        #[test]
+        fn settled_figures_always_add_up(sub in 0i128..10_000_000_000, d in proptest::collection::vec(0i128..1_000_000_000, 0..4), sh in proptest::option::of(0i128..100_000_000), tax in proptest::option::of(0i128..1_000_000_000), inc: bool) {
+            let e = |micros: i128| Exact { micros, currency: Currency::EUR };
+            let total = sub - d.iter().sum::<i128>() + sh.unwrap_or(0) + if inc { 0 } else { tax.unwrap_or(0) };
+            let f = Figures {
+                subtotal: e(sub),
+                discounts: d.iter().map(|&x| (DiscountKind::Promotion, String::new(), e(x))).collect(),
+                shipping: sh.map(e),
+                fees: None,
+                tax: tax.map(e),
+                tax_included: inc,
+                total: e(total),
+            };
+            let t = f.clone().settle().unwrap();
+            let near = |m: Money, x: Exact| (i128::from(m.amount) * Exact::scale() - x.micros).abs() < Exact::scale() * 3 / 2;
+            proptest::prop_assert!(near(t.total, f.total) && near(t.subtotal, f.subtotal));
+            for (got, want) in t.discounts.iter().zip(&f.discounts) {
+                proptest::prop_assert!(near(got.amount, want.2));
+            }
+            let mut cart = Cart::empty("c".into(), Currency::EUR);
+            cart.lines = vec![CartLine::delivered("l".into(), "v".into(), 1, t.subtotal, t.subtotal)];
+            cart.set_totals(t);
+            proptest::prop_assert_eq!(cart.check_sums(), Ok(()));
+        }
     }
 
     #[test]

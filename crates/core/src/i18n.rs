@@ -80,11 +80,38 @@ messages! {
         PickupAt => ["Pickup at store", "Самовывоз из магазина", "Самовивіз з магазину"],
         UpdateFailed => ["Could not update the cart.", "Не удалось обновить корзину.", "Не вдалося оновити кошик."],
         Discount => ["Bundle discount", "Скидка за комплект", "Знижка за комплект"],
+        OfferDiscount => ["Offer discount", "Скидка по предложению", "Знижка за пропозицією"],
+        CodeDiscount => ["Code", "Промокод", "Промокод"],
+        Promotion => ["Discount", "Скидка", "Знижка"],
+        Shipping => ["Shipping", "Доставка", "Доставка"],
+        Fees => ["Fees", "Сборы", "Збори"],
+        Tax => ["Tax", "Налог", "Податок"],
+        TaxIncluded => ["Including tax", "Включая налог", "Включно з податком"],
         ViaTransfer => ["Can be brought in from our warehouse", "Можно привезти со склада", "Можна привезти зі складу"],
         ReservedUntil => ["Reserved until", "Резерв до", "Резерв до"],
         ReservationExpired => ["Reservation expired — checkout will try again", "Резерв истёк — попробуем снова при оформлении", "Резерв сплив — спробуємо знову під час оформлення"],
         ContinueElsewhere => ["Continue on another device", "Продолжить на другом устройстве", "Продовжити на іншому пристрої"],
         Close => ["Close", "Закрыть", "Закрити"],
+    }
+}
+
+messages! {
+    /// What a shopper is told when the shop refuses or fails: never the
+    /// backend's own text (that goes to the console for the developer).
+    ErrorMsg {
+        Offline => ["The shop could not be reached. Check your connection and try again.", "Не удалось связаться с магазином. Проверьте подключение и попробуйте снова.", "Не вдалося зв'язатися з магазином. Перевірте з'єднання та спробуйте ще раз."],
+        OutOfStock => ["Not enough in stock.", "Недостаточно на складе.", "Недостатньо на складі."],
+        BadQuantity => ["Choose a quantity from 1 to 999.", "Выберите количество от 1 до 999.", "Виберіть кількість від 1 до 999."],
+        CartFull => ["Your cart is full. Check out or remove something first.", "Корзина заполнена. Оформите заказ или удалите что-нибудь.", "Кошик заповнений. Оформіть замовлення або видаліть щось."],
+        Gone => ["This is no longer available. Reload the page.", "Это больше недоступно. Обновите страницу.", "Це більше недоступне. Оновіть сторінку."],
+        NotSold => ["This item cannot be bought here.", "Этот товар здесь купить нельзя.", "Цей товар тут не можна купити."],
+        SignInAgain => ["Please sign in again.", "Пожалуйста, войдите снова.", "Будь ласка, увійдіть знову."],
+        TooMany => ["Too many attempts. Wait a moment and try again.", "Слишком много попыток. Подождите немного и попробуйте снова.", "Забагато спроб. Зачекайте трохи та спробуйте ще раз."],
+        Changed => ["The cart changed in another window. Try again.", "Корзина изменилась в другом окне. Попробуйте снова.", "Кошик змінився в іншому вікні. Спробуйте ще раз."],
+        Busy => ["The shop is busy. Try again in a moment.", "Магазин перегружен. Попробуйте через минуту.", "Магазин перевантажений. Спробуйте за хвилину."],
+        Unsupported => ["This shop does not offer that.", "Этот магазин такого не предлагает.", "Цей магазин такого не пропонує."],
+        Failed => ["The shop could not do that. Try again.", "Магазин не смог это выполнить. Попробуйте снова.", "Магазин не зміг це виконати. Спробуйте ще раз."],
+        Unreadable => ["The shop's answer could not be read. Try again later.", "Не удалось прочитать ответ магазина. Попробуйте позже.", "Не вдалося прочитати відповідь магазину. Спробуйте пізніше."],
     }
 }
 

@@ -154,34 +154,8 @@ impl Money {
     /// the currency's minor unit round half away from zero (`"0.125"` EUR is
     /// 13 cents), never through a float.
     pub fn from_major(text: &str, currency: Currency) -> Result<Money, MoneyError> {
-        let bad = || MoneyError::BadAmount(text.chars().take(40).collect());
-        let t = text.trim();
-        let (mantissa, exp10) = match t.find(['e', 'E']) {
-            Some(i) => (&t[..i], t[i + 1..].parse::<i32>().map_err(|_| bad())?),
-            None => (t, 0),
-        };
-        let (neg, digits) = match mantissa.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, mantissa.strip_prefix('+').unwrap_or(mantissa)),
-        };
-        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-        if int.is_empty() && frac.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) || !(-40..=40).contains(&exp10) {
-            return Err(bad());
-        }
-        // All digits as one integer, and where the decimal point falls among them.
-        let all: String = int.chars().chain(frac.chars()).collect();
-        let all = all.trim_start_matches('0');
-        let point = frac.len() as i32 - exp10; // digits after the point
-        let shift = currency.exponent() as i32 - point; // to minor units
-        let value: i128 = if all.is_empty() { 0 } else { all.parse::<i128>().map_err(|_| MoneyError::Overflow)? };
-        let minor = if shift >= 0 {
-            value.checked_mul(10i128.checked_pow(shift as u32).ok_or(MoneyError::Overflow)?).ok_or(MoneyError::Overflow)?
-        } else {
-            let div = 10i128.checked_pow((-shift) as u32).ok_or(MoneyError::Overflow)?;
-            (value + div / 2) / div
-        };
-        let minor = i64::try_from(minor).map_err(|_| MoneyError::Overflow)?;
-        Ok(Money::new(if neg { -minor } else { minor }, currency))
+        let minor = scaled_major(text, currency.exponent())?;
+        Ok(Money::new(i64::try_from(minor).map_err(|_| MoneyError::Overflow)?, currency))
     }
 
     /// An amount already in minor units, given as text (`"1999"`) by APIs
@@ -193,6 +167,81 @@ impl Money {
             return Err(MoneyError::BadAmount(t.chars().take(40).collect()));
         }
         Money::from_major(&format!("{t}e-{minor_unit}"), currency)
+    }
+}
+
+/// A decimal amount in major units (`"12.5"`, `"-0.05"`, `"1e2"`) as an
+/// integer count of 10^-`digits` major units, digits beyond that rounded half
+/// away from zero, never through a float.
+fn scaled_major(text: &str, digits: u32) -> Result<i128, MoneyError> {
+    let bad = || MoneyError::BadAmount(text.chars().take(40).collect());
+    let t = text.trim();
+    let (mantissa, exp10) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], t[i + 1..].parse::<i32>().map_err(|_| bad())?),
+        None => (t, 0),
+    };
+    let (neg, digits_text) = match mantissa.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, mantissa.strip_prefix('+').unwrap_or(mantissa)),
+    };
+    let (int, frac) = digits_text.split_once('.').unwrap_or((digits_text, ""));
+    if int.is_empty() && frac.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) || !(-40..=40).contains(&exp10) {
+        return Err(bad());
+    }
+    // All digits as one integer, and where the decimal point falls among them.
+    let all: String = int.chars().chain(frac.chars()).collect();
+    let all = all.trim_start_matches('0');
+    let point = frac.len() as i32 - exp10; // digits after the point
+    let shift = digits as i32 - point;
+    let value: i128 = if all.is_empty() { 0 } else { all.parse::<i128>().map_err(|_| MoneyError::Overflow)? };
+    let scaled = if shift >= 0 {
+        value.checked_mul(10i128.checked_pow(shift as u32).ok_or(MoneyError::Overflow)?).ok_or(MoneyError::Overflow)?
+    } else {
+        let div = 10i128.checked_pow((-shift) as u32).ok_or(MoneyError::Overflow)?;
+        (value + div / 2) / div
+    };
+    Ok(if neg { -scaled } else { scaled })
+}
+
+/// Digits below the minor unit an [`Exact`] keeps.
+pub const EXACT_DIGITS: u32 = 6;
+
+/// An amount as a backend computed it, below the minor unit (Medusa sends
+/// `2.985` off and a total of `16.915`): millionths of a minor unit. Figures
+/// are rounded to [`Money`] once, together, by `cart::Figures::settle`, so
+/// the rounded figures still add up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Exact {
+    pub micros: i128,
+    pub currency: Currency,
+}
+
+impl Exact {
+    const SCALE: i128 = 10i128.pow(EXACT_DIGITS);
+
+    pub fn from_major(text: &str, currency: Currency) -> Result<Exact, MoneyError> {
+        Ok(Exact { micros: scaled_major(text, currency.exponent() + EXACT_DIGITS)?, currency })
+    }
+
+    pub fn zero(currency: Currency) -> Exact {
+        Exact { micros: 0, currency }
+    }
+
+    /// Rounded half away from zero to the minor unit.
+    pub fn round(self) -> Result<Money, MoneyError> {
+        let half = Exact::SCALE / 2;
+        let minor = if self.micros >= 0 { (self.micros + half) / Exact::SCALE } else { (self.micros - half) / Exact::SCALE };
+        Ok(Money::new(i64::try_from(minor).map_err(|_| MoneyError::Overflow)?, self.currency))
+    }
+
+    pub(crate) fn scale() -> i128 {
+        Exact::SCALE
+    }
+}
+
+impl From<Money> for Exact {
+    fn from(m: Money) -> Exact {
+        Exact { micros: i128::from(m.amount) * Exact::SCALE, currency: m.currency }
     }
 }
 

@@ -485,10 +485,10 @@ fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, Api
         });
     }
     let totals = cart::price_lines(row.currency, &mut lines, bundle_percent(conn)?)?;
-    Ok(Cart {
-        id: cart_id.to_owned(), version: row.version, currency: row.currency, lines,
-        subtotal: totals.subtotal, discount: totals.discount, total: totals.total, updated_at: row.updated_at,
-    })
+    let mut cart = Cart::new(cart_id.to_owned(), row.currency, lines, totals).map_err(|e| ApiError::internal(format!("cart {cart_id}: {e}")))?;
+    cart.version = row.version;
+    cart.updated_at = row.updated_at;
+    Ok(cart)
 }
 
 pub fn create_cart(conn: &mut Connection, id: &str, cur: Currency, now_ms: i64) -> Result<Cart, ApiError> {

@@ -51,6 +51,7 @@ export function ccLeader(name, onLeader) {
 }
 export function ccJsonParse(s) { return JSON.parse(s); }
 export function ccJsonStringify(v) { return JSON.stringify(v === undefined ? null : v); }
+export function ccWarn(message) { console.warn(message); }
 export function ccError(code, message) { const e = new Error(message); e.code = code; return e; }
 "#)]
 extern "C" {
@@ -77,6 +78,9 @@ extern "C" {
     pub fn json_parse(s: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = ccJsonStringify)]
     pub fn json_stringify(v: &JsValue) -> String;
+    /// `console.warn`: what the developer sees and the shopper does not.
+    #[wasm_bindgen(js_name = ccWarn)]
+    pub fn warn(message: &str);
     #[wasm_bindgen(js_name = ccError)]
     pub fn js_error(code: &str, message: &str) -> JsValue;
 }

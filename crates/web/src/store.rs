@@ -605,7 +605,7 @@ pub async fn sign_in(email: &str, password: &str, sign_up: Option<&str>) -> Resu
 pub async fn sign_out() -> Result<(), ProtocolError> {
     // A backend with stateless tokens has nothing to call: forgetting the token signs out.
     if config::session_token().is_some()
-        && let Ok(call) = with_adapter!(sign_out()) {
+        && let Ok(Some(call)) = with_adapter!(sign_out()) {
             let _ = execute(call).await;
         }
     config::set_session_token(None);

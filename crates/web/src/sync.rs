@@ -191,9 +191,7 @@ fn overlay(server: &Cart, lines: &[ReplicatedLine], touched: &SortedSet<LineKey>
         // The shop's bundle percent, as the server applied it.
         let percent = server.lines.iter().find_map(|l| l.discount.filter(|_| l.line_total.amount > 0).map(|d| (d.amount * 100 + l.line_total.amount / 2) / l.line_total.amount)).unwrap_or(0);
         if let Ok(t) = price_lines(cart.currency, &mut cart.lines, percent.clamp(0, 90) as u8) {
-            cart.subtotal = t.subtotal;
-            cart.discount = t.discount;
-            cart.total = t.total;
+            cart.set_totals(t);
         }
     }
     (cart, unpriced)

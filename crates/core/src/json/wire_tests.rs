@@ -4,7 +4,7 @@
 //! members read the same in both.
 
 use super::*;
-use crate::cart::{BundleDiscount, Cart, CartLine, Fulfillment};
+use crate::cart::{BundleDiscount, Cart, CartLine, Discount, DiscountKind, Fulfillment};
 use crate::catalog::{Image, Product, Variant, VariantOption};
 use crate::money::{Currency, Money};
 use crate::offer::{Loyalty, Offer, OfferEvent, OfferItem, OfferStatus, Reason};
@@ -61,7 +61,25 @@ fn cart() -> Cart {
     pickup.reserved_until = Some(1_700_000_000_000);
     pickup.transfer = true;
     pickup.offer_percent = 10;
-    Cart { id: "c".into(), version: u64::MAX, currency: Currency::EUR, lines: vec![line(1), pickup], subtotal: eur(5997), discount: Some(eur(200)), total: eur(5797), updated_at: -1 }
+    let discounts = vec![
+        Discount { kind: DiscountKind::Bundle, label: String::new(), amount: eur(150) },
+        Discount { kind: DiscountKind::Code, label: "TEN \"off\" <b>".into(), amount: eur(50) },
+    ];
+    Cart {
+        id: "c".into(),
+        version: u64::MAX,
+        currency: Currency::EUR,
+        lines: vec![line(1), pickup],
+        subtotal: eur(5997),
+        discount: Some(eur(200)),
+        discounts,
+        shipping: Some(eur(490)),
+        fees: Some(eur(0)),
+        tax: Some(eur(1000)),
+        tax_included: true,
+        total: eur(6287),
+        updated_at: -1,
+    }
 }
 
 fn op(seq: u64, change: Change) -> Op {
@@ -119,7 +137,7 @@ fn domain_types() {
     check(&Fulfillment::Pickup { store_id: "s".into() });
     check(&line(1));
     check(&cart());
-    check(&Cart { discount: None, lines: vec![], ..cart() });
+    check(&Cart { discount: None, discounts: vec![], shipping: None, fees: None, tax: None, tax_included: false, lines: vec![], ..cart() });
     check(&BundleDiscount { percent: 5 });
     check(&product());
     for c in [Channel::Web, Channel::App, Channel::Store] {

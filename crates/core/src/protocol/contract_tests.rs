@@ -187,7 +187,7 @@ fn vendure_errors_and_customers() {
     let (_, parse) = vendure().add_line("s", &line("1", 9)).unwrap().into_parts();
     assert!(matches!(parse(&answer(200, fixture!("vendure", "insufficient-stock.json"))), Err(ProtocolError::InsufficientStock { available: Some(2), .. })));
     let (_, parse) = vendure().update_line("s", "41", 3, None).unwrap().into_parts();
-    assert!(matches!(parse(&answer(200, fixture!("vendure", "order-modification-error.json"))), Err(ProtocolError::Api { code, .. }) if code == "ORDER_MODIFICATION_ERROR"));
+    assert!(matches!(parse(&answer(200, fixture!("vendure", "order-modification-error.json"))), Err(ProtocolError::Api { code, .. }) if code == "cart_closed"));
     let (_, parse) = vendure().get_cart("s").unwrap().into_parts();
     assert!(matches!(parse(&answer(200, fixture!("vendure", "forbidden.json"))), Err(ProtocolError::Api { code, .. }) if code == "FORBIDDEN"));
     let (_, parse) = vendure().list_products(&ProductQuery::default()).unwrap().into_parts();

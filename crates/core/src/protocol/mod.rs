@@ -174,6 +174,40 @@ impl ProtocolError {
             ProtocolError::Network(_) => "network",
         }
     }
+    /// What the shopper is told (in their language): one of our messages,
+    /// chosen by the stable code and status, never the backend's text.
+    /// Account errors (wrong password, e-mail taken) reach the page's own
+    /// code through the headless API's `code` instead.
+    pub fn shopper_message(&self) -> crate::i18n::ErrorMsg {
+        use crate::i18n::ErrorMsg as M;
+        let by_status = |status: u16| match status {
+            401 | 403 => M::SignInAgain,
+            404 | 410 => M::Gone,
+            409 => M::Changed,
+            413 | 429 => M::TooMany,
+            503 => M::Busy,
+            _ => M::Failed,
+        };
+        match self {
+            ProtocolError::Network(_) => M::Offline,
+            ProtocolError::InsufficientStock { .. } => M::OutOfStock,
+            ProtocolError::Unsupported(_) => M::Unsupported,
+            ProtocolError::Malformed { .. } => M::Unreadable,
+            ProtocolError::InvalidRequest(_) => M::Failed,
+            ProtocolError::Http { status } => by_status(*status),
+            // Adapters turn their backend's codes into these (the reference
+            // protocol's); the rest are told by their status.
+            ProtocolError::Api { status, code, .. } => match code.as_str() {
+                "invalid_quantity" => M::BadQuantity,
+                "too_many_lines" | "cart_full" => M::CartFull,
+                "unknown_variant" | "not_offered" | "unsupported_currency" => M::NotSold,
+                "too_many_attempts" | "too_many_carts" => M::TooMany,
+                "sign_in_required" | "signed_out" => M::SignInAgain,
+                _ => by_status(*status),
+            },
+        }
+    }
+
     /// Worth retrying later without changing anything.
     pub fn is_transient(&self) -> bool {
         match self {
@@ -353,8 +387,10 @@ pub trait CommerceAdapter {
         let _ = (email, password, guest_cart);
         Err(ProtocolError::Unsupported(Capability::CustomerCarts))
     }
-    /// Ends the adapter's session.
-    fn sign_out(&self) -> Result<Call<()>, ProtocolError> {
+    /// Ends the adapter's session on the backend's side; `None` when the
+    /// backend's tokens are stateless and forgetting the token is the whole
+    /// sign-out (the caller always forgets it).
+    fn sign_out(&self) -> Result<Option<Call<()>>, ProtocolError> {
         Err(ProtocolError::Unsupported(Capability::CustomerCarts))
     }
     /// Who the adapter's session belongs to, and their open cart.

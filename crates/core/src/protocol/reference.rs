@@ -301,8 +301,8 @@ impl CommerceAdapter for ReferenceAdapter {
         Ok(self.call(Method::Post, "/sessions", body, Vec::new(), "session"))
     }
 
-    fn sign_out(&self) -> Result<Call<()>, ProtocolError> {
-        Ok(no_content(self.call::<crate::json::Value>(Method::Delete, "/sessions", None, Vec::new(), "sign-out")))
+    fn sign_out(&self) -> Result<Option<Call<()>>, ProtocolError> {
+        Ok(Some(no_content(self.call::<crate::json::Value>(Method::Delete, "/sessions", None, Vec::new(), "sign-out"))))
     }
 
     fn me(&self) -> Result<Call<CustomerMe>, ProtocolError> {

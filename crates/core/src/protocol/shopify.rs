@@ -19,7 +19,7 @@
 
 use super::graphql;
 use super::*;
-use crate::cart::CartLine;
+use crate::cart::{CartLine, Discount, DiscountKind, Totals};
 use crate::catalog::{Image, Product, Variant, VariantOption};
 use crate::money::Money;
 use crate::store::{StockLevel, VariantStock};
@@ -36,7 +36,7 @@ pub struct ShopifyAdapter {
     token: Option<String>,
 }
 
-const CART: &str = "fragment Cart on Cart { id checkoutUrl cost { subtotalAmount { amount currencyCode } totalAmount { amount currencyCode } } discountAllocations { discountedAmount { amount currencyCode } } lines(first: 100) { nodes { id quantity cost { amountPerQuantity { amount currencyCode } subtotalAmount { amount currencyCode } } merchandise { ... on ProductVariant { id title image { url altText } product { id title } } } } } }";
+const CART: &str = "fragment Cart on Cart { id checkoutUrl cost { subtotalAmount { amount currencyCode } totalAmount { amount currencyCode } totalTaxAmount { amount currencyCode } } discountAllocations { discountedAmount { amount currencyCode } ... on CartCodeDiscountAllocation { code } ... on CartAutomaticDiscountAllocation { title } ... on CartCustomDiscountAllocation { title } } lines(first: 100) { nodes { id quantity cost { amountPerQuantity { amount currencyCode } subtotalAmount { amount currencyCode } } discountAllocations { discountedAmount { amount currencyCode } ... on CartCodeDiscountAllocation { code } ... on CartAutomaticDiscountAllocation { title } ... on CartCustomDiscountAllocation { title } } merchandise { ... on ProductVariant { id title image { url altText } product { id title } } } } } }";
 const PAYLOAD: &str = "cart { ...Cart } userErrors { field message code } warnings { message code }";
 const PRODUCT: &str = "fragment P on Product { id handle title description productType images(first: 10) { nodes { url altText } } variants(first: 100) { nodes { id title sku price { amount currencyCode } image { url altText } selectedOptions { name value } } } }";
 
@@ -69,7 +69,14 @@ impl ShopifyAdapter {
                 return Err(if stock(&e.code) {
                     ProtocolError::InsufficientStock { available: None, message: e.message }
                 } else {
-                    ProtocolError::Api { status: 422, code: e.code.to_lowercase(), message: e.message }
+                    // Shopify's codes in the reference protocol's where they mean the same.
+                    let code = match e.code.as_str() {
+                        "INVALID_MERCHANDISE_LINE" | "MERCHANDISE_NOT_APPLICABLE" => "unknown_variant".to_owned(),
+                        "LESS_THAN" | "GREATER_THAN" | "INVALID_INCREMENT" | "MINIMUM_NOT_MET" | "MAXIMUM_EXCEEDED" => "invalid_quantity".to_owned(),
+                        "TOO_MANY_LINES" | "CART_TOO_LARGE" => "too_many_lines".to_owned(),
+                        other => other.to_lowercase(),
+                    };
+                    ProtocolError::Api { status: 422, code, message: e.message }
                 });
             }
             // Shopify adds what it can and warns: the cart it kept is not what was asked.
@@ -105,7 +112,7 @@ fn money(m: &MoneyWire, what: &'static str) -> Result<Money, ProtocolError> {
 struct CartWire {
     id: String,
     cost: CartCostWire,
-        discount_allocations: Vec<DiscountWire>,
+    discount_allocations: Vec<DiscountWire>,
     lines: Nodes<LineWire>,
 }
 
@@ -120,18 +127,22 @@ impl<T: FromJson> FromJson for Nodes<T> {
 }
 
 struct CartCostWire {
-    subtotal_amount: MoneyWire,
     total_amount: MoneyWire,
+    total_tax_amount: Option<MoneyWire>,
 }
 
+/// A code's allocation names the `code`, an automatic or custom one its `title`.
 struct DiscountWire {
     discounted_amount: MoneyWire,
+    code: Option<String>,
+    title: Option<String>,
 }
 
 struct LineWire {
     id: String,
     quantity: u32,
     cost: LineCostWire,
+    discount_allocations: Vec<DiscountWire>,
     merchandise: MerchandiseWire,
 }
 
@@ -161,9 +172,9 @@ crate::json_read!(PayloadWire { opt cart, def user_errors as "userErrors", def w
 crate::json_read!(UserErrorWire { req message, def code });
 crate::json_read!(MoneyWire { req amount, req currency_code as "currencyCode" });
 crate::json_read!(CartWire { req id, req cost, def discount_allocations as "discountAllocations", req lines });
-crate::json_read!(CartCostWire { req subtotal_amount as "subtotalAmount", req total_amount as "totalAmount" });
-crate::json_read!(DiscountWire { req discounted_amount as "discountedAmount" });
-crate::json_read!(LineWire { req id, req quantity, req cost, req merchandise });
+crate::json_read!(CartCostWire { req total_amount as "totalAmount", opt total_tax_amount as "totalTaxAmount" });
+crate::json_read!(DiscountWire { req discounted_amount as "discountedAmount", opt code, opt title });
+crate::json_read!(LineWire { req id, req quantity, req cost, def discount_allocations as "discountAllocations", req merchandise });
 crate::json_read!(LineCostWire { req amount_per_quantity as "amountPerQuantity", req subtotal_amount as "subtotalAmount" });
 crate::json_read!(MerchandiseWire { req id, def title, opt image, req product });
 crate::json_read!(ProductRefWire { req id, req title });
@@ -175,32 +186,55 @@ impl From<ImageWire> for Image {
     }
 }
 
+/// Lines before their discounts; every allocation (a line's and the
+/// cart's) once, labelled by its code or title; the tax Shopify estimated,
+/// added. Shopify's `cost.subtotalAmount` already has line discounts off, so
+/// the subtotal is the lines'.
 fn to_cart(c: CartWire) -> Result<Cart, ProtocolError> {
     let total = money(&c.cost.total_amount, "cart")?;
+    let cur = total.currency;
+    let bad = |e: String| ProtocolError::Malformed { what: "cart", detail: e };
     let mut lines = Vec::new();
+    let mut discounts: Vec<Discount> = Vec::new();
+    let mut add = |d: &DiscountWire| -> Result<Money, ProtocolError> {
+        let amount = money(&d.discounted_amount, "cart")?;
+        let (kind, label) = match (&d.code, &d.title) {
+            (Some(code), _) => (DiscountKind::Code, code.clone()),
+            (None, title) => (DiscountKind::Promotion, title.clone().unwrap_or_default()),
+        };
+        match discounts.iter_mut().find(|x| x.kind == kind && x.label == label) {
+            Some(x) => x.amount = x.amount.checked_add(amount).map_err(|e| bad(e.to_string()))?,
+            None => discounts.push(Discount { kind, label, amount }),
+        }
+        Ok(amount)
+    };
     for l in c.lines.nodes {
         let (unit_price, line_total) = (money(&l.cost.amount_per_quantity, "cart")?, money(&l.cost.subtotal_amount, "cart")?);
+        let off = l.discount_allocations.iter().map(&mut add).collect::<Result<Vec<_>, _>>()?;
+        let off = Money::sum(cur, off).map_err(|e| bad(e.to_string()))?;
         lines.push(CartLine {
             product_id: l.merchandise.product.id,
             title: l.merchandise.product.title,
             // Shopify names a variant-less product's only variant "Default Title".
             variant_title: Some(l.merchandise.title).filter(|t| t != "Default Title").unwrap_or_default(),
             image: l.merchandise.image.map(Image::from),
+            discount: (off.amount != 0).then_some(off),
             ..CartLine::delivered(l.id, l.merchandise.id, l.quantity, unit_price, line_total)
         });
     }
-    let discounts = c.discount_allocations.iter().map(|d| money(&d.discounted_amount, "cart")).collect::<Result<Vec<_>, _>>()?;
-    let discount = Money::sum(total.currency, discounts).map_err(|e| ProtocolError::Malformed { what: "cart", detail: e.to_string() })?;
-    Ok(Cart {
-        id: c.id,
-        version: 0,
-        currency: total.currency,
-        lines,
-        subtotal: money(&c.cost.subtotal_amount, "cart")?,
-        discount: (discount.amount != 0).then_some(discount),
-        total,
-        updated_at: 0,
-    })
+    for d in &c.discount_allocations {
+        add(d)?;
+    }
+    discounts.retain(|d| d.amount.amount != 0);
+    let subtotal = Money::sum(cur, lines.iter().map(|l| l.line_total)).map_err(|e| bad(e.to_string()))?;
+    let discount = Money::sum(cur, discounts.iter().map(|d| d.amount)).map_err(|e| bad(e.to_string()))?;
+    let tax = c.cost.total_tax_amount.as_ref().map(|t| money(t, "cart")).transpose()?.filter(|t| t.amount != 0);
+    let totals = Totals { subtotal, discount: (discount.amount != 0).then_some(discount), discounts, shipping: None, fees: None, tax, tax_included: false, total };
+    // A shop whose prices include tax estimates a tax that is already in the total.
+    let included = Totals { tax_included: true, ..totals.clone() };
+    Cart::new(c.id.clone(), cur, lines.clone(), totals)
+        .or_else(|e| if tax.is_some() { Cart::new(c.id, cur, lines, included) } else { Err(e) })
+        .map_err(|e| bad(e.to_string()))
 }
 
 struct ProductWire {
@@ -464,6 +498,16 @@ impl CommerceAdapter for ShopifyAdapter {
             let t = p.customer_access_token.ok_or_else(|| ProtocolError::Malformed { what: "session", detail: "no customerAccessToken".into() })?;
             Ok(CustomerSession { customer: CustomerInfo { id: String::new(), email, name: String::new() }, token: t.access_token, cart_id: None })
         }))
+    }
+
+    /// `customerAccessTokenDelete`: the token stops working on Shopify's side too.
+    fn sign_out(&self) -> Result<Option<Call<()>>, ProtocolError> {
+        let token = self.token.clone().ok_or_else(|| ProtocolError::InvalidRequest("no customer is signed in".into()))?;
+        let q = "mutation M($t: String!) { customerAccessTokenDelete(customerAccessToken: $t) { deletedAccessToken userErrors { field message } } }";
+        Ok(Some(Call::new(self.call(q, crate::json!({ "t": token })), |r| {
+            let _: Value = graphql::field(r, "customerAccessTokenDelete", "sign-out")?;
+            Ok(())
+        })))
     }
 
     fn me(&self) -> Result<Call<CustomerMe>, ProtocolError> {

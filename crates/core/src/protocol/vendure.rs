@@ -26,7 +26,7 @@
 
 use super::graphql;
 use super::*;
-use crate::cart::CartLine;
+use crate::cart::{CartLine, Discount, DiscountKind, Totals};
 use crate::catalog::{Image, Product, Variant, VariantOption};
 use crate::money::Money;
 use crate::json::{FromJson, Value};
@@ -41,7 +41,7 @@ pub struct VendureAdapter {
     token: Option<String>,
 }
 
-const ORDER: &str = "fragment Cart on Order { id code currencyCode totalQuantity totalWithTax discounts { amountWithTax } lines { id quantity unitPriceWithTax linePriceWithTax featuredAsset { preview } productVariant { id name product { id name } } } }";
+const ORDER: &str = "fragment Cart on Order { id code currencyCode totalQuantity totalWithTax shippingWithTax shippingLines { id } surcharges { priceWithTax } taxSummary { taxTotal } discounts { description amountWithTax } lines { id quantity unitPriceWithTax linePriceWithTax featuredAsset { preview } productVariant { id name product { id name } } } }";
 /// What `addItemToOrder` and `adjustOrderLine` answer (`UpdateOrderItemsResult`).
 const ORDER_RESULT: &str = "__typename ...Cart ... on ErrorResult { errorCode message } ... on InsufficientStockError { quantityAvailable }";
 /// What `removeOrderLine` answers (`RemoveOrderItemsResult`: no stock error there).
@@ -91,12 +91,25 @@ impl VendureAdapter {
 struct OrderWire {
     currency_code: String,
     total_with_tax: i64,
-        discounts: Vec<DiscountWire>,
+    shipping_with_tax: i64,
+    shipping_lines: Vec<Value>,
+    surcharges: Vec<SurchargeWire>,
+    tax_summary: Vec<TaxWire>,
+    discounts: Vec<DiscountWire>,
     lines: Vec<LineWire>,
 }
 
 struct DiscountWire {
+    description: String,
     amount_with_tax: i64,
+}
+
+struct SurchargeWire {
+    price_with_tax: i64,
+}
+
+struct TaxWire {
+    tax_total: i64,
 }
 
 struct LineWire {
@@ -123,8 +136,13 @@ struct NamedWire {
     name: String,
 }
 
-crate::json_read!(OrderWire { req currency_code as "currencyCode", req total_with_tax as "totalWithTax", def discounts, req lines });
-crate::json_read!(DiscountWire { req amount_with_tax as "amountWithTax" });
+crate::json_read!(OrderWire {
+    req currency_code as "currencyCode", req total_with_tax as "totalWithTax", def shipping_with_tax as "shippingWithTax",
+    def shipping_lines as "shippingLines", def surcharges, def tax_summary as "taxSummary", def discounts, req lines,
+});
+crate::json_read!(DiscountWire { def description, req amount_with_tax as "amountWithTax" });
+crate::json_read!(SurchargeWire { req price_with_tax as "priceWithTax" });
+crate::json_read!(TaxWire { req tax_total as "taxTotal" });
 crate::json_read!(LineWire { req id, req quantity, req unit_price_with_tax as "unitPriceWithTax", req line_price_with_tax as "linePriceWithTax", opt featured_asset as "featuredAsset", req product_variant as "productVariant" });
 crate::json_read!(AssetWire { req preview });
 crate::json_read!(LineVariantWire { req id, req name, req product });
@@ -134,7 +152,7 @@ crate::json_read!(NamedWire { req id, req name });
 fn order_result(session: &str, v: Option<Value>, currency: Option<Currency>) -> Result<Cart, ProtocolError> {
     let Some(v) = v.filter(|v| !v.is_null()) else {
         let cur = currency.ok_or_else(|| ProtocolError::Malformed { what: "cart", detail: "no order and no channel currency".into() })?;
-        return Ok(Cart { id: session.to_owned(), version: 0, currency: cur, lines: Vec::new(), subtotal: Money::zero(cur), discount: None, total: Money::zero(cur), updated_at: 0 });
+        return Ok(Cart::empty(session.to_owned(), cur));
     };
     match v.get("__typename").and_then(Value::as_str) {
         Some("Order") | None => {}
@@ -145,11 +163,15 @@ fn order_result(session: &str, v: Option<Value>, currency: Option<Currency>) -> 
             })
         }
         Some(other) => {
-            return Err(ProtocolError::Api {
-                status: 409,
-                code: v.get("errorCode").and_then(Value::as_str).unwrap_or(other).to_owned(),
-                message: v.get("message").and_then(Value::as_str).unwrap_or(other).to_owned(),
-            })
+            let code = v.get("errorCode").and_then(Value::as_str).unwrap_or(other);
+            // Vendure's error results in the reference protocol's codes.
+            let (status, code) = match code {
+                "NEGATIVE_QUANTITY_ERROR" | "ORDER_LIMIT_ERROR" | "ORDER_INTERCEPTOR_ERROR" => (422, "invalid_quantity"),
+                "ORDER_MODIFICATION_ERROR" => (410, "cart_closed"),
+                "ORDER_LINE_NOT_FOUND_ERROR" => (404, "not_found"),
+                other => (422, other),
+            };
+            return Err(ProtocolError::Api { status, code: code.to_owned(), message: v.get("message").and_then(Value::as_str).unwrap_or(other).to_owned() });
         }
     }
     let o = OrderWire::from_json(&v).map_err(|e| ProtocolError::Malformed { what: "cart", detail: e.to_string() })?;
@@ -166,20 +188,36 @@ fn order_result(session: &str, v: Option<Value>, currency: Option<Currency>) -> 
             ..CartLine::delivered(l.id, l.product_variant.id, l.quantity, Money::new(l.unit_price_with_tax, cur), Money::new(l.line_price_with_tax, cur))
         })
         .collect();
-    // Vendure's `subTotalWithTax` already has the order's discounts taken
-    // off; the subtotal shown is the lines' (before discounts), so that
-    // subtotal − discount (+ shipping) = total, with each discount shown once.
-    let discount: i64 = o.discounts.iter().map(|d| d.amount_with_tax.abs()).sum();
-    Ok(Cart {
-        id: session.to_owned(),
-        version: 0,
-        currency: cur,
-        lines,
+    // Prices with tax throughout (what Vendure's storefronts show). Vendure's
+    // `subTotalWithTax` already has the discounts taken off, and it rounds
+    // per line: the discount shown is what makes the lines, shipping and
+    // surcharges come to Vendure's total, labelled by Vendure's list when
+    // that list says the same.
+    let fees: i64 = o.surcharges.iter().map(|s| s.price_with_tax).sum();
+    let discount = subtotal + o.shipping_with_tax + fees - o.total_with_tax;
+    if discount < 0 {
+        return Err(ProtocolError::Malformed { what: "cart", detail: format!("the total {} is more than the lines, shipping and surcharges", o.total_with_tax) });
+    }
+    let listed: i64 = o.discounts.iter().map(|d| d.amount_with_tax.abs()).sum();
+    let discounts = if discount == 0 {
+        Vec::new()
+    } else if listed == discount {
+        o.discounts.into_iter().filter(|d| d.amount_with_tax != 0).map(|d| Discount { kind: DiscountKind::Promotion, label: d.description, amount: Money::new(d.amount_with_tax.abs(), cur) }).collect()
+    } else {
+        vec![Discount { kind: DiscountKind::Promotion, label: String::new(), amount: Money::new(discount, cur) }]
+    };
+    let tax: i64 = o.tax_summary.iter().map(|t| t.tax_total).sum();
+    let totals = Totals {
         subtotal: Money::new(subtotal, cur),
         discount: (discount != 0).then_some(Money::new(discount, cur)),
+        discounts,
+        shipping: (!o.shipping_lines.is_empty() || o.shipping_with_tax != 0).then_some(Money::new(o.shipping_with_tax, cur)),
+        fees: (fees != 0).then_some(Money::new(fees, cur)),
+        tax: (tax != 0).then_some(Money::new(tax, cur)),
+        tax_included: true,
         total: Money::new(o.total_with_tax, cur),
-        updated_at: 0,
-    })
+    };
+    Cart::new(session.to_owned(), cur, lines, totals).map_err(|e| ProtocolError::Malformed { what: "cart", detail: e.to_string() })
 }
 
 struct ProductWire {
@@ -369,12 +407,12 @@ impl CommerceAdapter for VendureAdapter {
 
     /// `logout`: ends the session on Vendure's side too (its token is also
     /// the customer's cart id, so it must not stay valid).
-    fn sign_out(&self) -> Result<Call<()>, ProtocolError> {
+    fn sign_out(&self) -> Result<Option<Call<()>>, ProtocolError> {
         self.token.as_ref().ok_or_else(|| ProtocolError::InvalidRequest("no customer is signed in".into()))?;
-        Ok(Call::new(self.call(None, "mutation { logout { success } }", crate::json!({})), |r| {
+        Ok(Some(Call::new(self.call(None, "mutation { logout { success } }", crate::json!({})), |r| {
             let _: Value = graphql::field(r, "logout", "sign-out")?;
             Ok(())
-        }))
+        })))
     }
 
     /// `login` on the guest's session (`guest_cart` is its token): Vendure

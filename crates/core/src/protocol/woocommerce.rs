@@ -16,7 +16,7 @@
 //!   come only with a cart, so bought-together falls back to the model file.
 
 use super::*;
-use crate::cart::CartLine;
+use crate::cart::{CartLine, Discount, DiscountKind, Totals};
 use crate::catalog::{Image, Product, Variant, VariantOption};
 use crate::money::Money;
 use crate::json::{FromJson, ToJson, Value};
@@ -210,15 +210,32 @@ fn to_product(p: ProductWire) -> Result<Product, ProtocolError> {
 
 struct CartWire {
     items: Vec<ItemWire>,
+    coupons: Vec<CouponWire>,
     totals: CartTotalsWire,
 }
 
+/// Amounts in minor units as strings, each net with its tax beside it.
 struct CartTotalsWire {
-    total_items: String,
+    total_fees: String,
+    total_fees_tax: String,
     total_discount: String,
+    total_discount_tax: String,
+    total_shipping: Option<String>,
+    total_shipping_tax: Option<String>,
     total_price: String,
+    total_tax: String,
     currency_code: String,
     currency_minor_unit: u32,
+}
+
+struct CouponWire {
+    code: String,
+    totals: CouponTotalsWire,
+}
+
+struct CouponTotalsWire {
+    total_discount: String,
+    total_discount_tax: String,
 }
 
 struct ItemWire {
@@ -239,38 +256,97 @@ struct ItemAttributeWire {
 
 struct LineTotalsWire {
     line_subtotal: String,
+    line_subtotal_tax: String,
+    line_total: String,
+    line_total_tax: String,
 }
 
-crate::json_read!(CartWire { req items, req totals });
-crate::json_read!(CartTotalsWire { req total_items, req total_discount, req total_price, req currency_code, req currency_minor_unit });
+crate::json_read!(CartWire { req items, def coupons, req totals });
+crate::json_read!(CartTotalsWire {
+    def total_fees, def total_fees_tax, req total_discount, def total_discount_tax,
+    opt total_shipping, opt total_shipping_tax, req total_price, def total_tax, req currency_code, req currency_minor_unit,
+});
+crate::json_read!(CouponWire { req code, req totals });
+crate::json_read!(CouponTotalsWire { req total_discount, def total_discount_tax });
 crate::json_read!(ItemWire { req key, req id, req quantity, req name, def images, def variation, req prices, req totals });
 crate::json_read!(ItemAttributeWire { req value });
-crate::json_read!(LineTotalsWire { req line_subtotal });
+crate::json_read!(LineTotalsWire { req line_subtotal, def line_subtotal_tax, def line_total, def line_total_tax });
 
+/// Woo sends every figure net with its tax beside it. The cart is shown on
+/// the basis the shop displays prices on: when each line's price (which
+/// follows the shop's display setting) times its quantity is the line's
+/// amount with tax, figures include tax; otherwise they are net and the tax
+/// is added.
 fn to_cart(token: String, c: CartWire) -> Result<Cart, ProtocolError> {
     let t = PricesWire { price: String::new(), currency_code: c.totals.currency_code.clone(), currency_minor_unit: c.totals.currency_minor_unit };
+    let bad = |e: String| ProtocolError::Malformed { what: "cart", detail: e };
+    let plus = |a: &str, b: &str| -> Result<Money, ProtocolError> { t.money(a, "cart")?.checked_add(t.money(if b.is_empty() { "0" } else { b }, "cart")?).map_err(|e| bad(e.to_string())) };
+    let mut tax_included = plus(&c.totals.total_tax, "")?.amount != 0 && !c.items.is_empty();
+    for it in &c.items {
+        let shelf = it.prices.money(&it.prices.price, "cart")?.checked_mul(it.quantity).map_err(|e| bad(e.to_string()))?;
+        tax_included &= shelf == plus(&it.totals.line_subtotal, &it.totals.line_subtotal_tax)?;
+    }
+    // Woo computes its total from the net figures; with tax in them a
+    // rounding of its own can leave a cent over, so the net cart is the fallback.
+    match on_basis(&token, &c, tax_included) {
+        Err(_) if tax_included => on_basis(&token, &c, false),
+        cart => cart,
+    }
+}
+
+fn on_basis(token: &str, c: &CartWire, tax_included: bool) -> Result<Cart, ProtocolError> {
+    let t = PricesWire { price: String::new(), currency_code: c.totals.currency_code.clone(), currency_minor_unit: c.totals.currency_minor_unit };
+    let m = |a: &str| if a.is_empty() { t.money("0", "cart") } else { t.money(a, "cart") };
+    let bad = |e: String| ProtocolError::Malformed { what: "cart", detail: e };
+    let plus = |a: &str, b: &str| -> Result<Money, ProtocolError> { m(a)?.checked_add(m(b)?).map_err(|e| bad(e.to_string())) };
+    let cur = m("0")?.currency;
+    let basis = |net: &str, tax: &str| if tax_included { plus(net, tax) } else { m(net) };
     let mut lines = Vec::new();
-    for it in c.items {
-        let (unit_price, line_total) = (it.prices.money(&it.prices.price, "cart")?, t.money(&it.totals.line_subtotal, "cart")?);
+    for it in &c.items {
+        let line_total = basis(&it.totals.line_subtotal, &it.totals.line_subtotal_tax)?;
+        let after = basis(&it.totals.line_total, &it.totals.line_total_tax)?;
+        let off = if it.totals.line_total.is_empty() { 0 } else { line_total.amount - after.amount };
         lines.push(CartLine {
             product_id: it.id.to_string(),
             title: unescape(&it.name),
             variant_title: it.variation.iter().map(|a| unescape(&a.value)).collect::<Vec<_>>().join(" / "),
-            image: it.images.into_iter().next().map(|i| Image { url: i.src, alt: unescape(&i.alt) }),
-            ..CartLine::delivered(it.key, it.id.to_string(), it.quantity, unit_price, line_total)
+            image: it.images.first().map(|i| Image { url: i.src.clone(), alt: unescape(&i.alt) }),
+            discount: (off > 0).then(|| Money::new(off, cur)),
+            ..CartLine::delivered(it.key.clone(), it.id.to_string(), it.quantity, it.prices.money(&it.prices.price, "cart")?, line_total)
         });
     }
-    let discount = t.money(&c.totals.total_discount, "cart")?;
-    Ok(Cart {
-        id: token,
-        version: 0,
-        currency: t.money("0", "cart")?.currency,
-        lines,
-        subtotal: t.money(&c.totals.total_items, "cart")?,
+    let tt = &c.totals;
+    let discount = basis(&tt.total_discount, &tt.total_discount_tax)?;
+    let mut discounts = Vec::new();
+    for coupon in &c.coupons {
+        let amount = basis(&coupon.totals.total_discount, &coupon.totals.total_discount_tax)?;
+        if amount.amount != 0 {
+            discounts.push(Discount { kind: DiscountKind::Code, label: unescape(&coupon.code), amount });
+        }
+    }
+    let listed: i64 = discounts.iter().map(|d| d.amount.amount).sum();
+    if listed != discount.amount {
+        // Discounts that are not coupons (a plugin's): one unlabelled row for the rest.
+        discounts.push(Discount { kind: DiscountKind::Promotion, label: String::new(), amount: Money::new(discount.amount - listed, cur) });
+    }
+    let shipping = match &tt.total_shipping {
+        Some(s) => Some(basis(s, tt.total_shipping_tax.as_deref().unwrap_or(""))?),
+        None => None,
+    };
+    let fees = basis(&tt.total_fees, &tt.total_fees_tax)?;
+    let tax = m(&tt.total_tax)?;
+    let totals = Totals {
+        subtotal: Money::sum(cur, lines.iter().map(|l| l.line_total)).map_err(|e| bad(e.to_string()))?,
         discount: (discount.amount != 0).then_some(discount),
-        total: t.money(&c.totals.total_price, "cart")?,
-        updated_at: 0,
-    })
+        discounts,
+        // Null until Woo has calculated shipping; "0" is free shipping.
+        shipping,
+        fees: (fees.amount != 0).then_some(fees),
+        tax: (tax.amount != 0).then_some(tax),
+        tax_included,
+        total: m(&tt.total_price)?,
+    };
+    Cart::new(token.to_owned(), cur, lines, totals).map_err(|e| bad(e.to_string()))
 }
 
 /// Woo's ids are integers; anything else cannot exist there.

@@ -15,6 +15,7 @@ use crate::store::{self, Status};
 use crate::{events, with_adapter};
 use crosscart_core::cart::MAX_LINE_QUANTITY;
 use crosscart_core::i18n::{t, Locale, Msg};
+use crosscart_core::cart::{Discount, DiscountKind, Totals};
 use crosscart_core::{Cart, CartLine, Fulfillment};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -88,8 +89,15 @@ struct View {
     message: Element,
     shown: Cell<Shown>,
     lines: RefCell<Keyed<LineRow>>,
-    summary: RefCell<Option<(Element, Element, Element, Element, Element)>>,
+    summary: RefCell<Option<Summary>>,
     handoff: RefCell<Option<Live>>,
+}
+
+/// The figures under the lines; rows are redrawn when the figures change.
+struct Summary {
+    list: Element,
+    checkout: Element,
+    drawn: Option<Totals>,
 }
 
 struct Cart_ {
@@ -188,38 +196,58 @@ fn make_row(line: &CartLine) -> LineRow {
     row
 }
 
+/// A discount's row title: what the shop calls it, or what it is.
+fn discount_title(locale: Locale, d: &Discount) -> String {
+    match d.kind {
+        DiscountKind::Bundle => t(locale, Msg::Discount).to_owned(),
+        DiscountKind::Offer => t(locale, Msg::OfferDiscount).to_owned(),
+        DiscountKind::Code if !d.label.is_empty() => format!("{} {}", t(locale, Msg::CodeDiscount), d.label),
+        DiscountKind::Promotion if !d.label.is_empty() => d.label.clone(),
+        DiscountKind::Code | DiscountKind::Promotion => t(locale, Msg::Promotion).to_owned(),
+    }
+}
+
+/// Subtotal, every discount once, shipping, fees, tax and total: the rows
+/// add up to the total (core checks that for every backend).
 fn summary(view: &View, cart: &Cart) {
     let locale = locale();
     let mut s = view.summary.borrow_mut();
-    let (subtotal, discount_label, discount, total, checkout) = s.get_or_insert_with(|| {
-        let subtotal = el("dd").part("subtotal").done();
-        let discount_label = el("dt").text(t(locale, Msg::Discount)).done();
-        let discount = el("dd").part("discount").done();
-        let total = el("dd").part("total").done();
-        let dl = el("dl")
-            .part("summary")
-            .child(el("dt").text(t(locale, Msg::Subtotal)))
-            .child(&subtotal)
-            .child(&discount_label)
-            .child(&discount)
-            .child(el("dt").text(t(locale, Msg::Total)))
-            .child(&total)
-            .done();
+    let s = s.get_or_insert_with(|| {
+        let list = el("dl").part("summary").done();
         let checkout = el("a").part("checkout").text(t(locale, Msg::Checkout)).done();
-        let _ = view.body.append_child(&dl);
+        let _ = view.body.append_child(&list);
         let _ = view.body.append_child(&checkout);
-        (subtotal, discount_label, discount, total, checkout)
+        Summary { list, checkout, drawn: None }
     });
-    dom::set_text(subtotal, &format_money(&cart.subtotal));
-    dom::show(discount_label, cart.discount.is_some());
-    dom::show(discount, cart.discount.is_some());
-    if let Some(d) = cart.discount {
-        dom::set_text(discount, &format!("−{}", format_money(&d)));
+    let totals = cart.totals();
+    if s.drawn.as_ref() != Some(&totals) {
+        dom::clear(&s.list);
+        let row = |title: &str, part: &str, value: String| {
+            let _ = s.list.append_child(&el("dt").text(title).done());
+            let _ = s.list.append_child(&el("dd").part(part).text(&value).done());
+        };
+        row(t(locale, Msg::Subtotal), "subtotal", format_money(&totals.subtotal));
+        for d in &totals.discounts {
+            row(&discount_title(locale, d), "discount", format!("−{}", format_money(&d.amount)));
+        }
+        if let Some(x) = totals.shipping {
+            row(t(locale, Msg::Shipping), "shipping", format_money(&x));
+        }
+        if let Some(x) = totals.fees {
+            row(t(locale, Msg::Fees), "fees", format_money(&x));
+        }
+        if let Some(x) = totals.tax.filter(|_| !totals.tax_included) {
+            row(t(locale, Msg::Tax), "tax", format_money(&x));
+        }
+        row(t(locale, Msg::Total), "total", format_money(&totals.total));
+        if let Some(x) = totals.tax.filter(|_| totals.tax_included) {
+            row(t(locale, Msg::TaxIncluded), "tax", format_money(&x));
+        }
+        s.drawn = Some(totals);
     }
-    dom::set_text(total, &format_money(&cart.total));
     let href = view.host.attr_value("checkout-url");
-    dom::show(checkout, href.is_some());
-    dom::set_attr(checkout, "href", href.as_deref());
+    dom::show(&s.checkout, href.is_some());
+    dom::set_attr(&s.checkout, "href", href.as_deref());
 }
 
 fn render(view: &View) {

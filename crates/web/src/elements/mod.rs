@@ -226,12 +226,14 @@ impl Drop for Ticker {
     }
 }
 
-/// Turns a protocol error into a sentence for the customer.
+/// Turns a protocol error into one of our sentences for the customer, in
+/// their language; the backend's own text goes to the console.
 pub fn describe(e: &crosscart_core::protocol::ProtocolError) -> String {
-    use crosscart_core::protocol::ProtocolError::*;
+    use crosscart_core::i18n::{only_left, t, ErrorMsg};
+    crate::js::warn(&format!("crosscart: {e}"));
+    let locale = crate::config::get().locale;
     match e {
-        Api { message, .. } => message.clone(),
-        Network(_) => "The shop could not be reached. Check your connection and try again.".into(),
-        other => other.to_string(),
+        crosscart_core::protocol::ProtocolError::InsufficientStock { available: Some(n), .. } => format!("{} {}", t(locale, ErrorMsg::OutOfStock), only_left(locale, *n)),
+        other => t(locale, other.shopper_message()).to_owned(),
     }
 }

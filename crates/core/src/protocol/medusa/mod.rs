@@ -21,9 +21,9 @@
 //!   [`ProtocolError::InsufficientStock`] with `available: None`.
 
 use super::*;
-use crate::cart::CartLine;
+use crate::cart::{CartLine, DiscountKind, Figures};
 use crate::catalog::{Image, Product, Variant, VariantOption};
-use crate::money::Money;
+use crate::money::{Exact, Money};
 use crate::store::{StockLevel, VariantStock};
 use crate::json::{FromJson, Value};
 
@@ -42,7 +42,8 @@ pub struct MedusaAdapter {
 }
 
 const PRODUCT_FIELDS: &str = "id,handle,title,description,thumbnail,*images,*categories,*variants,*variants.options,*variants.options.option,variants.calculated_price.calculated_amount,variants.calculated_price.currency_code";
-const CART_FIELDS: &str = "id,currency_code,total,subtotal,item_subtotal,discount_total,updated_at,customer_id,*items,items.subtotal,items.total";
+/// Every figure on both tax bases, so the cart is shown on the one its prices use.
+const CART_FIELDS: &str = "id,currency_code,completed_at,total,discount_total,discount_subtotal,shipping_total,shipping_subtotal,tax_total,shipping_methods.id,promotions.code,promotions.is_automatic,*items,items.is_tax_inclusive,items.subtotal,items.original_total,items.discount_total,items.discount_subtotal,items.adjustments.code,items.adjustments.amount";
 
 impl MedusaAdapter {
     pub fn new(base_url: &str, publishable_key: &str, region_id: &str) -> MedusaAdapter {
@@ -110,6 +111,11 @@ fn error(r: &HttpResponse) -> ProtocolError {
         Ok(ErrorWire { kind: Some(kind), message: Some(message), .. }) => ProtocolError::Api { status: r.status, code: kind, message },
         _ => ProtocolError::Http { status: r.status },
     }
+}
+
+/// A quantity within the core's limits (1–999), or the request is not sent.
+fn within_limits(q: u32) -> Result<u32, ProtocolError> {
+    crate::cart::validate_quantity(i64::from(q)).map_err(|e| ProtocolError::InvalidRequest(e.to_string()))
 }
 
 fn malformed(what: &'static str, detail: impl Into<String>) -> ProtocolError {
@@ -236,11 +242,21 @@ struct DeletedAnswer {
 struct CartWire {
     id: String,
     currency_code: String,
+    completed_at: Option<Value>,
     items: Option<Vec<ItemWire>>,
     total: Value,
-    subtotal: Option<Value>,
-    item_subtotal: Option<Value>,
     discount_total: Option<Value>,
+    discount_subtotal: Option<Value>,
+    shipping_total: Option<Value>,
+    shipping_subtotal: Option<Value>,
+    tax_total: Option<Value>,
+    shipping_methods: Option<Vec<Value>>,
+    promotions: Option<Vec<PromotionWire>>,
+}
+
+struct PromotionWire {
+    code: Option<String>,
+    is_automatic: Option<bool>,
 }
 
 struct ItemWire {
@@ -253,44 +269,131 @@ struct ItemWire {
     thumbnail: Option<String>,
     quantity: Value,
     unit_price: Value,
+    is_tax_inclusive: Option<bool>,
     subtotal: Option<Value>,
+    original_total: Option<Value>,
+    discount_total: Option<Value>,
+    discount_subtotal: Option<Value>,
+    adjustments: Option<Vec<AdjustmentWire>>,
+}
+
+struct AdjustmentWire {
+    code: Option<String>,
+    amount: Value,
 }
 
 crate::json_read!(CartAnswer { req cart });
 crate::json_read!(DeletedAnswer { req parent });
-crate::json_read!(CartWire { req id, req currency_code, opt items, req total, opt subtotal, opt item_subtotal, opt discount_total });
-crate::json_read!(ItemWire { req id, opt variant_id, opt product_id, req title, opt product_title, opt variant_title, opt thumbnail, req quantity, req unit_price, opt subtotal });
+crate::json_read!(CartWire {
+    req id, req currency_code, opt completed_at, opt items, req total, opt discount_total, opt discount_subtotal,
+    opt shipping_total, opt shipping_subtotal, opt tax_total, opt shipping_methods, opt promotions,
+});
+crate::json_read!(PromotionWire { opt code, opt is_automatic });
+crate::json_read!(ItemWire {
+    req id, opt variant_id, opt product_id, req title, opt product_title, opt variant_title, opt thumbnail, req quantity, req unit_price,
+    opt is_tax_inclusive, opt subtotal, opt original_total, opt discount_total, opt discount_subtotal, opt adjustments,
+});
+crate::json_read!(AdjustmentWire { opt code, req amount });
 
+/// A Medusa amount as it computed it (below the cent where it does).
+fn exact(v: &Value, currency: Currency) -> Result<Exact, ProtocolError> {
+    let text = match v {
+        Value::Number(n) | Value::String(n) => n.as_str(),
+        other => return Err(malformed("cart", format!("amount is {}, expected a number", other.kind()))),
+    };
+    Exact::from_major(text, currency).map_err(|e| malformed("cart", e.to_string()))
+}
+
+fn exact_or(v: &Option<Value>, currency: Currency, or: impl FnOnce() -> Result<Exact, ProtocolError>) -> Result<Exact, ProtocolError> {
+    match v.as_ref().filter(|v| !v.is_null()) {
+        Some(v) => exact(v, currency),
+        None => or(),
+    }
+}
+
+/// Medusa's cart on one tax basis: a VAT-inclusive region's (every item
+/// `is_tax_inclusive`) shows shelf prices with tax in them, the rest net
+/// with tax added. Medusa computes below the cent; [`Figures::settle`]
+/// rounds once.
 fn to_cart(c: CartWire) -> Result<Cart, ProtocolError> {
     let cur = currency(&c.currency_code, "cart")?;
+    if c.completed_at.as_ref().is_some_and(|v| !v.is_null()) {
+        // An order was placed from it: for the shopper it is gone, as in the reference protocol.
+        return Err(ProtocolError::Api { status: 410, code: "cart_closed".into(), message: "this cart has become an order".into() });
+    }
+    let items = c.items.unwrap_or_default();
+    let tax_included = !items.is_empty() && items.iter().all(|it| it.is_tax_inclusive == Some(true));
     let mut lines = Vec::new();
-    for it in c.items.unwrap_or_default() {
+    let mut line_exact = Vec::new();
+    // Net amount each promotion code took off, to label the discounts.
+    let mut by_code: Vec<(String, i128)> = Vec::new();
+    for it in items {
         let quantity = it.quantity.as_u64().and_then(|q| u32::try_from(q).ok()).ok_or_else(|| malformed("cart", format!("line {} has quantity {}", it.id, crate::json::ToJson::to_json(&it.quantity))))?;
         let unit_price = amount(&it.unit_price, cur, "cart")?;
-        // Medusa's own line total when it sends one, so totals are Medusa's to the cent.
-        let line_total = match it.subtotal.as_ref().filter(|v| !v.is_null()) {
-            Some(v) => amount(v, cur, "cart")?,
-            None => unit_price.checked_mul(quantity).map_err(|e| malformed("cart", e.to_string()))?,
-        };
+        let from_unit = || Ok(Exact::from(unit_price.checked_mul(quantity).map_err(|e| malformed("cart", e.to_string()))?));
+        // Before discounts, on the cart's basis: gross `original_total` or net `subtotal`.
+        let total = if tax_included { exact_or(&it.original_total, cur, from_unit)? } else { exact_or(&it.subtotal, cur, from_unit)? };
+        let off = if tax_included { &it.discount_total } else { &it.discount_subtotal };
+        let discount = exact_or(off, cur, || Ok(Exact::zero(cur)))?.round().map_err(|e| malformed("cart", e.to_string()))?;
+        for a in it.adjustments.unwrap_or_default() {
+            let amount = exact(&a.amount, cur)?.micros;
+            let code = a.code.unwrap_or_default();
+            match by_code.iter_mut().find(|(c, _)| *c == code) {
+                Some((_, sum)) => *sum += amount,
+                None => by_code.push((code, amount)),
+            }
+        }
         let variant_id = it.variant_id.ok_or_else(|| malformed("cart", format!("line {} has no variant (a custom item)", it.id)))?;
+        line_exact.push(total);
         lines.push(CartLine {
             product_id: it.product_id.unwrap_or_default(),
             title: it.product_title.unwrap_or(it.title),
             variant_title: it.variant_title.unwrap_or_default(),
             image: it.thumbnail.filter(|t| !t.is_empty()).map(|url| Image { url, alt: String::new() }),
-            ..CartLine::delivered(it.id, variant_id, quantity, unit_price, line_total)
+            discount: (discount.amount != 0).then_some(discount),
+            ..CartLine::delivered(it.id, variant_id, quantity, unit_price, total.round().map_err(|e| malformed("cart", e.to_string()))?)
         });
     }
-    let total = amount(&c.total, cur, "cart")?;
-    let subtotal = match c.item_subtotal.as_ref().or(c.subtotal.as_ref()).filter(|v| !v.is_null()) {
-        Some(v) => amount(v, cur, "cart")?,
-        None => Money::sum(cur, lines.iter().map(|l| l.line_total)).map_err(|e| malformed("cart", e.to_string()))?,
+    let subtotal = Exact { micros: line_exact.iter().map(|e| e.micros).sum(), currency: cur };
+    let zero = || Ok(Exact::zero(cur));
+    let discount = if tax_included { exact_or(&c.discount_total, cur, zero)? } else { exact_or(&c.discount_subtotal, cur, zero)? };
+    let shipping = if tax_included { exact_or(&c.shipping_total, cur, zero)? } else { exact_or(&c.shipping_subtotal, cur, zero)? };
+    let tax = exact_or(&c.tax_total, cur, zero)?;
+    let figures = Figures {
+        subtotal,
+        discounts: label_discounts(discount, &by_code, &c.promotions.unwrap_or_default()),
+        shipping: (c.shipping_methods.is_some_and(|m| !m.is_empty()) || shipping.micros != 0).then_some(shipping),
+        fees: None,
+        tax: (tax.micros != 0).then_some(tax),
+        tax_included,
+        total: exact(&c.total, cur)?,
     };
-    let discount = match c.discount_total.as_ref().filter(|v| !v.is_null()) {
-        Some(v) => Some(amount(v, cur, "cart")?).filter(|d| d.amount != 0),
-        None => None,
-    };
-    Ok(Cart { id: c.id, version: 0, currency: cur, lines, subtotal, discount, total, updated_at: 0 })
+    let totals = figures.settle().map_err(|e| malformed("cart", e.to_string()))?;
+    Cart::new(c.id, cur, lines, totals).map_err(|e| malformed("cart", e.to_string()))
+}
+
+/// The cart's discount split by promotion code, in proportion to what each
+/// code took off (Medusa's adjustments are net; the cart may show gross).
+fn label_discounts(total: Exact, by_code: &[(String, i128)], promotions: &[PromotionWire]) -> Vec<(DiscountKind, String, Exact)> {
+    if total.micros == 0 {
+        return Vec::new();
+    }
+    let net: i128 = by_code.iter().map(|(_, a)| a).sum();
+    if by_code.is_empty() || net == 0 {
+        return vec![(DiscountKind::Promotion, String::new(), total)];
+    }
+    let mut left = total.micros;
+    by_code
+        .iter()
+        .enumerate()
+        .map(|(i, (code, amount))| {
+            let share = if i + 1 == by_code.len() { left } else { total.micros * amount / net };
+            left -= share;
+            let automatic = promotions.iter().any(|p| p.code.as_deref() == Some(code) && p.is_automatic == Some(true));
+            let kind = if automatic || code.is_empty() { DiscountKind::Promotion } else { DiscountKind::Code };
+            (kind, code.clone(), Exact { micros: share, currency: total.currency })
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------- stock
@@ -450,6 +553,8 @@ impl CommerceAdapter for MedusaAdapter {
         if line.fulfillment != Fulfillment::Delivery {
             return Err(ProtocolError::Unsupported(Capability::Pickup));
         }
+        // Medusa takes any quantity; the core's limits hold on every backend.
+        within_limits(line.quantity)?;
         let body = crate::json::object(|o| {
             o.field("variant_id", &line.variant_id).field("quantity", &line.quantity);
         });
@@ -462,6 +567,7 @@ impl CommerceAdapter for MedusaAdapter {
         }
         non_empty("cart id", cart_id)?;
         non_empty("line id", line_id)?;
+        within_limits(quantity)?;
         let path = format!("/store/carts/{}/line-items/{}", encode_component(cart_id), encode_component(line_id));
         Ok(self.cart_call(Method::Post, &path, Some(crate::json::object(|o| {
             o.field("quantity", &quantity);
@@ -472,7 +578,14 @@ impl CommerceAdapter for MedusaAdapter {
         non_empty("cart id", cart_id)?;
         non_empty("line id", line_id)?;
         let path = format!("/store/carts/{}/line-items/{}?fields={CART_FIELDS}", encode_component(cart_id), encode_component(line_id));
-        Ok(Call::new(self.request(Method::Delete, &path, None), |r| to_cart(parse::<DeletedAnswer>(r, "cart")?.parent)))
+        Ok(Call::new(self.request(Method::Delete, &path, None), |r| {
+            // Medusa 2.21 answers an unknown cart here with a 500 `unknown_error`
+            // (every other cart route says 404): not worth retrying.
+            if r.status == 500 && matches!(error(r), ProtocolError::Api { ref code, .. } if code == "unknown_error") {
+                return Err(ProtocolError::Api { status: 404, code: "not_found".into(), message: "Medusa does not know this cart".into() });
+            }
+            to_cart(parse::<DeletedAnswer>(r, "cart")?.parent)
+        }))
     }
 
     fn list_stores(&self) -> Result<Call<Vec<Store>>, ProtocolError> {
@@ -518,6 +631,13 @@ impl CommerceAdapter for MedusaAdapter {
         }))
     }
 
+    /// Medusa's customer tokens are stateless JWTs it cannot revoke
+    /// (`DELETE /auth/session` ends cookie sessions only): forgetting the
+    /// token is the sign-out.
+    fn sign_out(&self) -> Result<Option<Call<()>>, ProtocolError> {
+        Ok(None)
+    }
+
     fn me(&self) -> Result<Call<CustomerMe>, ProtocolError> {
         Ok(Call::new(self.request(Method::Get, "/store/customers/me", None), |r| {
             let w: CustomerAnswer = parse(r, "customer")?;
@@ -535,7 +655,18 @@ impl MedusaAdapter {
             o.field("email", email).field("password", password);
         });
         let email = email.to_owned();
+        let registering = path.ends_with("/register");
         Ok(Call::new(self.request(Method::Post, path, Some(body)), move |r| {
+            // Medusa says 401 `unauthorized` both for a wrong password and for
+            // an e-mail already registered: our codes tell them apart.
+            if r.status == 401 {
+                let (code, message) = match error(r) {
+                    ProtocolError::Api { message, .. } if registering && message.contains("exists") => ("email_taken", message),
+                    ProtocolError::Api { message, .. } => (if registering { "unauthorized" } else { "invalid_credentials" }, message),
+                    other => ("invalid_credentials", other.to_string()),
+                };
+                return Err(ProtocolError::Api { status: 401, code: code.into(), message });
+            }
             let w: TokenAnswer = parse(r, "session")?;
             Ok(CustomerSession { customer: CustomerInfo { id: String::new(), email, name: String::new() }, token: w.token, cart_id: None })
         }))

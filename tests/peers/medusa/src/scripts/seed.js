@@ -4,6 +4,9 @@ const { ContainerRegistrationKeys, Modules, ProductStatus } = require("@medusajs
 const {
   createApiKeysWorkflow,
   createInventoryLevelsWorkflow,
+  createPromotionsWorkflow,
+  createShippingOptionsWorkflow,
+  createTaxRegionsWorkflow,
   createLocationFulfillmentSetWorkflow,
   createProductsWorkflow,
   createRegionsWorkflow,
@@ -31,12 +34,27 @@ exports.default = async function seed({ container }) {
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const fulfillment = container.resolve(Modules.FULFILLMENT)
+  const link = container.resolve(ContainerRegistrationKeys.LINK)
 
   const { result: [channel] } = await createSalesChannelsWorkflow(container).run({
     input: { salesChannelsData: [{ name: "Crosscart web" }] },
   })
-  const { result: [region] } = await createRegionsWorkflow(container).run({
-    input: { regions: [{ name: "Europe", currency_code: "eur", countries: ["de", "ua"], automatic_taxes: false }] },
+  // Three regions: no tax (most tests), a VAT-inclusive one (shelf prices
+  // include 25 % VAT) and a tax-added one (10 % sales tax on top).
+  const { result: [region, vatRegion, taxAddedRegion] } = await createRegionsWorkflow(container).run({
+    input: {
+      regions: [
+        { name: "Europe", currency_code: "eur", countries: ["de", "ua"], automatic_taxes: false, payment_providers: ["pp_system_default"] },
+        { name: "Denmark", currency_code: "eur", countries: ["dk"], automatic_taxes: true, is_tax_inclusive: true },
+        { name: "United States", currency_code: "usd", countries: ["us"], automatic_taxes: true },
+      ],
+    },
+  })
+  await createTaxRegionsWorkflow(container).run({
+    input: [
+      { country_code: "dk", provider_id: "tp_system", default_tax_rate: { rate: 25, code: "DK-VAT", name: "Moms 25 %" } },
+      { country_code: "us", provider_id: "tp_system", default_tax_rate: { rate: 10, code: "US-SALES", name: "Sales tax 10 %" } },
+    ],
   })
   const { result: locations } = await createStockLocationsWorkflow(container).run({
     input: {
@@ -60,6 +78,33 @@ exports.default = async function seed({ container }) {
   // `medusa db:migrate` already made the default shipping profile.
   const [profile] = await fulfillment.listShippingProfiles({ type: "default" })
 
+  // Flat-rate shipping from the warehouse to every region's countries.
+  const [shippingSet] = await fulfillment.listFulfillmentSets({ name: "Leipzig shipping" })
+  const zone = await fulfillment.createServiceZones({
+    name: "Everywhere we sell",
+    fulfillment_set_id: shippingSet.id,
+    geo_zones: ["de", "ua", "dk", "us"].map((country_code) => ({ type: "country", country_code })),
+  })
+  await link.create({ [Modules.STOCK_LOCATION]: { stock_location_id: warehouse.id }, [Modules.FULFILLMENT]: { fulfillment_provider_id: "manual_manual" } })
+  const { result: [shipping] } = await createShippingOptionsWorkflow(container).run({
+    input: [{
+      name: "Standard", price_type: "flat", provider_id: "manual_manual", service_zone_id: zone.id, shipping_profile_id: profile.id,
+      type: { label: "Standard", description: "2-3 days", code: "standard" },
+      prices: [{ currency_code: "eur", amount: 4.9 }, { currency_code: "usd", amount: 5 }],
+      rules: [{ attribute: "enabled_in_store", value: "true", operator: "eq" }, { attribute: "is_return", value: "false", operator: "eq" }],
+    }],
+  })
+
+  // Order codes as shops run them; 15 % of 19.90 is 2.985, below the cent.
+  await createPromotionsWorkflow(container).run({
+    input: {
+      promotionsData: [10, 15].map((value) => ({
+        code: value === 10 ? "TENOFF" : "FIFTEEN", type: "standard", status: "active", is_automatic: false,
+        application_method: { type: "percentage", target_type: "order", allocation: "across", value },
+      })),
+    },
+  })
+
   const { result: products } = await createProductsWorkflow(container).run({
     input: {
       products: PRODUCTS.map((p) => ({
@@ -71,7 +116,12 @@ exports.default = async function seed({ container }) {
         options: [{ title: "Size", values: p.variants.map((v) => v[0]) }],
         variants: p.variants.map(([title, sku, price]) => ({
           title, sku, manage_inventory: true, options: { Size: title },
-          prices: [{ amount: price, currency_code: "eur" }],
+          // Denmark's shelf price is its own (region rule), with VAT in it.
+          prices: [
+            { amount: price, currency_code: "eur" },
+            { amount: price, currency_code: "eur", rules: { region_id: vatRegion.id } },
+            { amount: price, currency_code: "usd" },
+          ],
         })),
       })),
     },
@@ -98,6 +148,10 @@ exports.default = async function seed({ container }) {
     base_url: process.env.CROSSCART_MEDUSA_URL,
     publishable_key: key.token,
     region_id: region.id,
+    vat_region_id: vatRegion.id,
+    tax_added_region_id: taxAddedRegion.id,
+    shipping_option_id: shipping.id,
+    promotion_codes: ["TENOFF", "FIFTEEN"],
     sales_channel_id: channel.id,
     store_location_id: store.id,
     warehouse_location_id: warehouse.id,
