@@ -157,10 +157,10 @@ test('bad input: coordinates off the globe, an unknown variant, and keyboard-onl
     add({ id: 'unknown', variant: 'v-does-not-exist', lat: '52.5', lon: '13.4' });
     add({ id: 'noproduct', product: 'no-such-product', lat: '52.5', lon: '13.4' });
   });
-  await page.locator('#noproduct [part=error]', { hasText: 'This is no longer available. Reload the page.' }).waitFor();
+  await page.locator('#noproduct [part=error]', { hasText: 'No longer available. Reload the page.' }).waitFor();
   await page.locator('#absurd [part=message]', { hasText: 'That location is not on the map. Enter a postal code or city.' }).waitFor();
   assert.equal(await page.locator('#absurd [part~=store]').count(), 0);
-  await page.locator('#unknown [part=error]', { hasText: 'Could not load store stock. This is no longer available. Reload the page.' }).waitFor();
+  await page.locator('#unknown [part=error]', { hasText: 'Could not load store stock. No longer available. Reload the page.' }).waitFor();
   assert.equal(await page.locator('#unknown [part=retry]').count(), 1);
 
   // Keyboard only: tab to the first Reserve button of a valid element and press Enter.

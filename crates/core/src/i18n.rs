@@ -99,19 +99,19 @@ messages! {
     /// What a shopper is told when the shop refuses or fails: never the
     /// backend's own text (that goes to the console for the developer).
     ErrorMsg {
-        Offline => ["The shop could not be reached. Check your connection and try again.", "Не удалось связаться с магазином. Проверьте подключение и попробуйте снова.", "Не вдалося зв'язатися з магазином. Перевірте з'єднання та спробуйте ще раз."],
+        Offline => ["Could not reach the shop. Check your connection.", "Нет связи с магазином. Проверьте подключение.", "Немає зв'язку з магазином. Перевірте з'єднання."],
         OutOfStock => ["Not enough in stock.", "Недостаточно на складе.", "Недостатньо на складі."],
-        BadQuantity => ["Choose a quantity from 1 to 999.", "Выберите количество от 1 до 999.", "Виберіть кількість від 1 до 999."],
-        CartFull => ["Your cart is full. Check out or remove something first.", "Корзина заполнена. Оформите заказ или удалите что-нибудь.", "Кошик заповнений. Оформіть замовлення або видаліть щось."],
-        Gone => ["This is no longer available. Reload the page.", "Это больше недоступно. Обновите страницу.", "Це більше недоступне. Оновіть сторінку."],
-        NotSold => ["This item cannot be bought here.", "Этот товар здесь купить нельзя.", "Цей товар тут не можна купити."],
-        SignInAgain => ["Please sign in again.", "Пожалуйста, войдите снова.", "Будь ласка, увійдіть знову."],
-        TooMany => ["Too many attempts. Wait a moment and try again.", "Слишком много попыток. Подождите немного и попробуйте снова.", "Забагато спроб. Зачекайте трохи та спробуйте ще раз."],
-        Changed => ["The cart changed in another window. Try again.", "Корзина изменилась в другом окне. Попробуйте снова.", "Кошик змінився в іншому вікні. Спробуйте ще раз."],
-        Busy => ["The shop is busy. Try again in a moment.", "Магазин перегружен. Попробуйте через минуту.", "Магазин перевантажений. Спробуйте за хвилину."],
-        Unsupported => ["This shop does not offer that.", "Этот магазин такого не предлагает.", "Цей магазин такого не пропонує."],
-        Failed => ["The shop could not do that. Try again.", "Магазин не смог это выполнить. Попробуйте снова.", "Магазин не зміг це виконати. Спробуйте ще раз."],
-        Unreadable => ["The shop's answer could not be read. Try again later.", "Не удалось прочитать ответ магазина. Попробуйте позже.", "Не вдалося прочитати відповідь магазину. Спробуйте пізніше."],
+        BadQuantity => ["Choose 1 to 999.", "Выберите от 1 до 999.", "Виберіть від 1 до 999."],
+        CartFull => ["Your cart is full.", "Корзина заполнена.", "Кошик заповнений."],
+        Gone => ["No longer available. Reload the page.", "Больше недоступно. Обновите страницу.", "Більше недоступно. Оновіть сторінку."],
+        NotSold => ["Not sold here.", "Здесь не продаётся.", "Тут не продається."],
+        SignInAgain => ["Please sign in again.", "Войдите снова.", "Увійдіть знову."],
+        TooMany => ["Too many tries. Wait a moment.", "Слишком много попыток. Подождите.", "Забагато спроб. Зачекайте."],
+        Changed => ["The cart changed elsewhere. Try again.", "Корзина изменилась. Попробуйте снова.", "Кошик змінився. Спробуйте ще раз."],
+        Busy => ["The shop is busy. Try again soon.", "Магазин занят. Попробуйте позже.", "Магазин зайнятий. Спробуйте пізніше."],
+        Unsupported => ["This shop does not offer that.", "Магазин этого не предлагает.", "Магазин цього не пропонує."],
+        Failed => ["That did not work. Try again.", "Не получилось. Попробуйте снова.", "Не вийшло. Спробуйте ще раз."],
+        Unreadable => ["The shop's answer was unreadable. Try again later.", "Ответ магазина не прочитан. Попробуйте позже.", "Відповідь магазину не прочитано. Спробуйте пізніше."],
     }
 }
 

@@ -395,7 +395,13 @@ fn build_backend(root: &Path, wasm_opt: &Path, dist: &Path, work: &Path, backend
     for f in &wasm_files {
         let p = out.join(f);
         // Quiet unless it fails: it warns once per module about the name section.
-        let done = Command::new(wasm_opt).arg("-Oz").args(WASM_FEATURES).args(["--strip-debug", "--strip-producers", "-o"]).arg(&p).arg(&p).output()
+        // `--converge` repeats -Oz while it still shrinks the module.
+        // `--low-memory-unused` lets address arithmetic fold into load and
+        // store offsets: Rust's wasm32 layout puts the 1 MiB stack first
+        // (growing down towards 0) and the data above it, so the lowest
+        // 1 KiB is touched only by a stack 99.9 % full. Together about
+        // 0.8 KiB brotli off a cart page.
+        let done = Command::new(wasm_opt).args(["-Oz", "--converge", "--low-memory-unused"]).args(WASM_FEATURES).args(["--strip-debug", "--strip-producers", "-o"]).arg(&p).arg(&p).output()
             .map_err(|e| format!("cannot run {}: {e}", wasm_opt.display()))?;
         if !done.status.success() {
             return Err(format!("wasm-opt {f} failed with {}: {}", done.status, String::from_utf8_lossy(&done.stderr)));
