@@ -288,6 +288,7 @@ test('unknown orders and wrong keys show nothing and leak nothing', async () => 
     await page.locator('#offer').evaluate((el, [i, k]) => { el.setAttribute('order-key', k); el.setAttribute('order', i); }, [id, key]);
     await page.locator('cc-post-checkout[data-offer-status=error]').waitFor({ state: 'attached' });
     assert.equal(await dialog(page).isVisible(), false);
-    assert.deepEqual(await error, { action: 'offer-load', code: 'not_found', message: 'order not found' });
+    // The shopper's message, never the server's text (that goes to the console).
+    assert.deepEqual(await error, { action: 'offer-load', code: 'not_found', message: 'No longer available. Reload the page.' });
   }
 });

@@ -403,8 +403,8 @@ impl Figures {
     /// unit) are refused: rounding must not hide a misread answer.
     pub fn settle(self) -> Result<Totals, SumError> {
         let cur = self.total.currency;
-        let all = std::iter::once(&self.subtotal).chain(self.discounts.iter().map(|d| &d.2)).chain(self.shipping.iter()).chain(self.fees.iter()).chain(self.tax.iter());
-        if let Some(other) = all.clone().find(|e| e.currency != cur) {
+        let mut all = std::iter::once(&self.subtotal).chain(self.discounts.iter().map(|d| &d.2)).chain(self.shipping.iter()).chain(self.fees.iter()).chain(self.tax.iter());
+        if let Some(other) = all.find(|e| e.currency != cur) {
             return Err(SumError::Money(MoneyError::CurrencyMismatch(cur, other.currency)));
         }
         // The terms of the sum, with their sign: discounts off, the rest added.

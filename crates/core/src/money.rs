@@ -219,8 +219,14 @@ pub struct Exact {
 impl Exact {
     const SCALE: i128 = 10i128.pow(EXACT_DIGITS);
 
+    /// Refuses what would not round to a [`Money`], so sums of figures
+    /// stay far inside `i128`.
     pub fn from_major(text: &str, currency: Currency) -> Result<Exact, MoneyError> {
-        Ok(Exact { micros: scaled_major(text, currency.exponent() + EXACT_DIGITS)?, currency })
+        let micros = scaled_major(text, currency.exponent() + EXACT_DIGITS)?;
+        if micros.unsigned_abs() > i64::MAX.unsigned_abs() as u128 * Exact::SCALE as u128 {
+            return Err(MoneyError::Overflow);
+        }
+        Ok(Exact { micros, currency })
     }
 
     pub fn zero(currency: Currency) -> Exact {
@@ -258,6 +264,18 @@ mod tests {
     fn check_decimal(amount: i64, code: &str, expected: &str) {
         let m = Money::new(amount, Currency::new(code).unwrap());
         assert_eq!(m.to_decimal_string(), expected, "{amount} {code}");
+    }
+
+    #[test]
+    fn exact_amounts_keep_sub_cent_digits_and_refuse_absurd_ones() {
+        let eur = |t: &str| Exact::from_major(t, Currency::EUR);
+        assert_eq!(eur("16.915").map(|e| e.micros), Ok(1_691_500_000));
+        assert_eq!(eur("16.915").and_then(Exact::round), Ok(Money::new(1692, Currency::EUR)));
+        assert_eq!(eur("-2.985").and_then(Exact::round), Ok(Money::new(-299, Currency::EUR)));
+        assert_eq!(eur("92233720368547758.07").and_then(Exact::round), Ok(Money::new(i64::MAX, Currency::EUR)));
+        for absurd in ["92233720368547758.08", "1e40", "-1e30"] {
+            assert_eq!(eur(absurd), Err(MoneyError::Overflow), "{absurd}");
+        }
     }
 
     #[test]
