@@ -511,6 +511,38 @@ pub fn encode_component(s: &str) -> String {
 mod tests {
     use super::*;
 
+    fn check_message(e: ProtocolError, expected: crate::i18n::ErrorMsg) {
+        assert_eq!(e.shopper_message(), expected, "{e:?}");
+        for locale in [crate::i18n::Locale::En, crate::i18n::Locale::Ru, crate::i18n::Locale::Uk] {
+            let text = crate::i18n::t(locale, e.shopper_message());
+            assert!(!text.is_empty() && !text.contains("<b>"), "{locale:?}: {text}");
+        }
+    }
+
+    /// A backend's text never reaches the shopper: codes and statuses choose
+    /// one of our messages, whatever the message says.
+    #[test]
+    fn shoppers_read_our_messages_chosen_by_code_and_status() {
+        use crate::i18n::ErrorMsg as M;
+        let api = |status: u16, code: &str| ProtocolError::Api { status, code: code.into(), message: "<b>SQLSTATE 23505</b> at /srv/app.js:12".into() };
+        check_message(api(422, "invalid_quantity"), M::BadQuantity);
+        check_message(api(422, "too_many_lines"), M::CartFull);
+        check_message(api(404, "unknown_variant"), M::NotSold);
+        check_message(api(429, "too_many_carts"), M::TooMany);
+        check_message(api(401, "signed_out"), M::SignInAgain);
+        check_message(api(410, "cart_closed"), M::Gone);
+        check_message(api(404, "not_found"), M::Gone);
+        check_message(api(409, "version_conflict"), M::Changed);
+        check_message(api(503, "busy"), M::Busy);
+        check_message(api(422, "SOME_NEW_VENDURE_ERROR"), M::Failed);
+        check_message(api(500, "unknown_error"), M::Failed);
+        check_message(ProtocolError::Http { status: 403 }, M::SignInAgain);
+        check_message(ProtocolError::Http { status: 502 }, M::Failed);
+        check_message(ProtocolError::Network("connection reset".into()), M::Offline);
+        check_message(ProtocolError::InsufficientStock { available: Some(2), message: "<b>only 2</b>".into() }, M::OutOfStock);
+        check_message(ProtocolError::Malformed { what: "cart", detail: "<b>x</b>".into() }, M::Unreadable);
+    }
+
     fn check_encode(input: &str, expected: &str) {
         assert_eq!(encode_component(input), expected);
     }
