@@ -40,6 +40,24 @@ fn eur(a: i64) -> Money {
     Money::new(a, Currency::EUR)
 }
 
+/// The core's quantity limits hold on every backend: 0 and 1000 are not
+/// sent (an update to 0 is a removal, so it is sent as one).
+#[test]
+fn every_adapter_refuses_quantities_outside_the_cores_limits() {
+    let adapters: [(&str, Box<dyn CommerceAdapter>, &str); 3] = [("shopify", Box::new(shopify()), "gid://shopify/ProductVariant/1"), ("woocommerce", Box::new(woo()), "12"), ("vendure", Box::new(vendure()), "1")];
+    for (name, adapter, variant) in adapters {
+        for q in [0, 1000, u32::MAX] {
+            assert!(matches!(adapter.add_line("c", &line(variant, q)), Err(ProtocolError::InvalidRequest(_))), "{name}: add {q}");
+        }
+        for q in [1000, u32::MAX] {
+            assert!(matches!(adapter.update_line("c", "l", q, None), Err(ProtocolError::InvalidRequest(_))), "{name}: update to {q}");
+        }
+        assert!(adapter.add_line("c", &line(variant, 999)).is_ok(), "{name}: add 999");
+        assert!(adapter.update_line("c", "l", 999, None).is_ok(), "{name}: update to 999");
+        assert!(adapter.update_line("c", "l", 0, None).is_ok(), "{name}: update to 0 removes");
+    }
+}
+
 // ---------------------------------------------------------------- Shopify
 
 fn shopify() -> ShopifyAdapter {

@@ -23,6 +23,12 @@ fn non_empty(what: &str, value: &str) -> Result<(), ProtocolError> {
     if value.is_empty() { Err(ProtocolError::InvalidRequest(format!("{what} is empty"))) } else { Ok(()) }
 }
 
+/// A quantity within the core's limits (1–999), or the request is not sent:
+/// backends differ in what they take (Medusa takes any), the SDK's limits do not.
+fn within_limits(q: u32) -> Result<u32, ProtocolError> {
+    crate::cart::validate_quantity(i64::from(q)).map_err(|e| ProtocolError::InvalidRequest(e.to_string()))
+}
+
 /// The store directory of a backend that has none: the shop's stores file
 /// (`{"stores": [...]}`, ids = the backend's location ids).
 fn stores_file(url: Option<&String>) -> Result<Call<Vec<Store>>, ProtocolError> {

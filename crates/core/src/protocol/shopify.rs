@@ -419,6 +419,7 @@ impl CommerceAdapter for ShopifyAdapter {
         if line.fulfillment != Fulfillment::Delivery {
             return Err(ProtocolError::Unsupported(Capability::Pickup));
         }
+        within_limits(line.quantity)?;
         let vars = crate::json!({ "id": cart_id, "lines": [{ "merchandiseId": (&line.variant_id), "quantity": (line.quantity) }] });
         Ok(self.mutation("cartLinesAdd", "cartId: $id, lines: $lines", "$id: ID!, $lines: [CartLineInput!]!", vars))
     }
@@ -429,6 +430,7 @@ impl CommerceAdapter for ShopifyAdapter {
         }
         non_empty("cart id", cart_id)?;
         non_empty("line id", line_id)?;
+        within_limits(quantity)?;
         let vars = crate::json!({ "id": cart_id, "lines": [{ "id": line_id, "quantity": quantity }] });
         Ok(self.mutation("cartLinesUpdate", "cartId: $id, lines: $lines", "$id: ID!, $lines: [CartLineUpdateInput!]!", vars))
     }

@@ -370,6 +370,7 @@ impl CommerceAdapter for VendureAdapter {
         if line.fulfillment != Fulfillment::Delivery {
             return Err(ProtocolError::Unsupported(Capability::Pickup));
         }
+        within_limits(line.quantity)?;
         let q = format!("mutation Add($v: ID!, $q: Int!) {{ addItemToOrder(productVariantId: $v, quantity: $q) {{ {ORDER_RESULT} }} }} {ORDER}");
         Ok(self.order_call(Some(cart_id), q, crate::json!({ "v": (&line.variant_id), "q": (line.quantity) }), "addItemToOrder"))
     }
@@ -380,6 +381,7 @@ impl CommerceAdapter for VendureAdapter {
         }
         non_empty("cart id", cart_id)?;
         non_empty("line id", line_id)?;
+        within_limits(quantity)?;
         let q = format!("mutation Adjust($l: ID!, $q: Int!) {{ adjustOrderLine(orderLineId: $l, quantity: $q) {{ {ORDER_RESULT} }} }} {ORDER}");
         Ok(self.order_call(Some(cart_id), q, crate::json!({ "l": line_id, "q": quantity }), "adjustOrderLine"))
     }

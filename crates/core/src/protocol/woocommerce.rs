@@ -407,6 +407,7 @@ impl CommerceAdapter for WooCommerceAdapter {
         if line.fulfillment != Fulfillment::Delivery {
             return Err(ProtocolError::Unsupported(Capability::Pickup));
         }
+        within_limits(line.quantity)?;
         let id = numeric_id("variant", &line.variant_id)?;
         Ok(self.cart_call(Method::Post, "/cart/add-item", Some(cart_id), Some(crate::json!({ "id": id, "quantity": (line.quantity) }))))
     }
@@ -417,6 +418,7 @@ impl CommerceAdapter for WooCommerceAdapter {
         }
         non_empty("cart id", cart_id)?;
         non_empty("line id", line_id)?;
+        within_limits(quantity)?;
         Ok(self.cart_call(Method::Post, "/cart/update-item", Some(cart_id), Some(crate::json!({ "key": line_id, "quantity": quantity }))))
     }
 

@@ -113,11 +113,6 @@ fn error(r: &HttpResponse) -> ProtocolError {
     }
 }
 
-/// A quantity within the core's limits (1–999), or the request is not sent.
-fn within_limits(q: u32) -> Result<u32, ProtocolError> {
-    crate::cart::validate_quantity(i64::from(q)).map_err(|e| ProtocolError::InvalidRequest(e.to_string()))
-}
-
 fn malformed(what: &'static str, detail: impl Into<String>) -> ProtocolError {
     ProtocolError::Malformed { what, detail: detail.into() }
 }
@@ -553,7 +548,6 @@ impl CommerceAdapter for MedusaAdapter {
         if line.fulfillment != Fulfillment::Delivery {
             return Err(ProtocolError::Unsupported(Capability::Pickup));
         }
-        // Medusa takes any quantity; the core's limits hold on every backend.
         within_limits(line.quantity)?;
         let body = crate::json::object(|o| {
             o.field("variant_id", &line.variant_id).field("quantity", &line.quantity);
