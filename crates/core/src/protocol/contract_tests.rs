@@ -83,6 +83,26 @@ fn shopify_cart_mutations() {
     assert_eq!(body_json(&req)["variables"]["lines"][0]["quantity"], 3);
 }
 
+/// Shopify estimates tax without saying whether the prices include it: the
+/// reader takes the basis on which the figures add up, and refuses a cart
+/// that adds up on neither.
+#[test]
+fn shopify_tax_is_added_or_included_as_the_total_says() {
+    let read = |total: &str, tax: &str| {
+        let text = String::from_utf8(fixture!("shopify", "cart-lines-add.json")).unwrap().replace(
+            r#""totalAmount": { "amount": "174.0", "currencyCode": "EUR" }"#,
+            &format!(r#""totalAmount": {{ "amount": "{total}", "currencyCode": "EUR" }}, "totalTaxAmount": {{ "amount": "{tax}", "currencyCode": "EUR" }}"#),
+        );
+        let (_, parse) = shopify().add_line("c", &line("gid://shopify/ProductVariant/101", 1)).unwrap().into_parts();
+        parse(&answer(200, text.into_bytes()))
+    };
+    let included = read("174.0", "27.78").unwrap();
+    assert_eq!((included.tax, included.tax_included, included.total), (Some(eur(2778)), true, eur(17400)));
+    let added = read("191.40", "17.40").unwrap();
+    assert_eq!((added.tax, added.tax_included, added.total), (Some(eur(1740)), false, eur(19140)));
+    assert!(matches!(read("200.00", "17.40"), Err(ProtocolError::Malformed { .. })));
+}
+
 #[test]
 fn shopify_errors() {
     let (_, parse) = shopify().add_line("c", &line("v", 50)).unwrap().into_parts();

@@ -229,12 +229,11 @@ fn to_cart(c: CartWire) -> Result<Cart, ProtocolError> {
     let subtotal = Money::sum(cur, lines.iter().map(|l| l.line_total)).map_err(|e| bad(e.to_string()))?;
     let discount = Money::sum(cur, discounts.iter().map(|d| d.amount)).map_err(|e| bad(e.to_string()))?;
     let tax = c.cost.total_tax_amount.as_ref().map(|t| money(t, "cart")).transpose()?.filter(|t| t.amount != 0);
-    let totals = Totals { subtotal, discount: (discount.amount != 0).then_some(discount), discounts, shipping: None, fees: None, tax, tax_included: false, total };
-    // A shop whose prices include tax estimates a tax that is already in the total.
-    let included = Totals { tax_included: true, ..totals.clone() };
-    Cart::new(c.id.clone(), cur, lines.clone(), totals)
-        .or_else(|e| if tax.is_some() { Cart::new(c.id, cur, lines, included) } else { Err(e) })
-        .map_err(|e| bad(e.to_string()))
+    // A shop whose prices include tax estimates a tax that is already in
+    // the total; added, it would overshoot. Cart::new checks either way.
+    let tax_included = tax.is_some_and(|t| i128::from(subtotal.amount) - i128::from(discount.amount) + i128::from(t.amount) != i128::from(total.amount));
+    let totals = Totals { subtotal, discount: (discount.amount != 0).then_some(discount), discounts, shipping: None, fees: None, tax, tax_included, total };
+    Cart::new(c.id, cur, lines, totals).map_err(|e| bad(e.to_string()))
 }
 
 struct ProductWire {
