@@ -179,6 +179,46 @@ fn woocommerce_cart_token_and_minor_units() {
     assert!(matches!(woo().add_line("t", &line("gid://x", 1)), Err(ProtocolError::InvalidRequest(_))));
 }
 
+/// A WooCommerce cart as the Store API writes it with 20 % VAT: two at
+/// 10.00 net (12.00 with VAT), coupon `TEN` (10 %), 5.00 shipping; every
+/// amount net with its tax beside it. `shelf` is the price Woo shows, which
+/// follows the shop's "display prices" setting; `coupon` what the coupon says it took.
+fn woo_taxed_cart(shelf: &str, coupon: &str) -> Vec<u8> {
+    let money = |net: &str, tax: &str| serde_json::json!({ "total_discount": net, "total_discount_tax": tax });
+    serde_json::to_vec(&serde_json::json!({
+        "coupons": [{ "code": "TEN", "totals": money(coupon, "40") }],
+        "items": [{
+            "key": "k1", "id": 7, "quantity": 2, "name": "Mug",
+            "prices": { "price": shelf, "currency_code": "EUR", "currency_minor_unit": 2 },
+            "totals": { "line_subtotal": "2000", "line_subtotal_tax": "400", "line_total": "1800", "line_total_tax": "360" }
+        }],
+        "totals": {
+            "total_items": "2000", "total_fees": "0", "total_fees_tax": "0", "total_discount": "200", "total_discount_tax": "40",
+            "total_shipping": "500", "total_shipping_tax": "100", "total_price": "2760", "total_tax": "460",
+            "currency_code": "EUR", "currency_minor_unit": 2
+        }
+    }))
+    .unwrap()
+}
+
+#[test]
+fn woocommerce_figures_follow_the_shops_tax_display() {
+    let read = |body: Vec<u8>| {
+        let (_, parse) = woo().get_cart("t").unwrap().into_parts();
+        parse(&answer(200, body))
+    };
+    // Prices shown with VAT: every figure gross, the tax inside the total.
+    let gross = read(woo_taxed_cart("1200", "200")).unwrap();
+    assert_eq!((gross.subtotal, gross.discount, gross.shipping, gross.tax, gross.tax_included, gross.total), (eur(2400), Some(eur(240)), Some(eur(600)), Some(eur(460)), true, eur(2760)));
+    assert_eq!((gross.lines[0].line_total, gross.lines[0].discount), (eur(2400), Some(eur(240))));
+    assert_eq!((gross.discounts[0].kind, gross.discounts[0].label.as_str(), gross.discounts[0].amount), (crate::cart::DiscountKind::Code, "TEN", eur(240)));
+    // Prices shown net: every figure net, the tax added.
+    let net = read(woo_taxed_cart("1000", "200")).unwrap();
+    assert_eq!((net.subtotal, net.discount, net.shipping, net.tax, net.tax_included, net.total), (eur(2000), Some(eur(200)), Some(eur(500)), Some(eur(460)), false, eur(2760)));
+    // A coupon that claims more than the cart's discount is a misread, not a negative row.
+    assert!(matches!(read(woo_taxed_cart("1000", "300")), Err(ProtocolError::Malformed { .. })));
+}
+
 #[test]
 fn woocommerce_products_and_errors() {
     let (req, parse) = woo().list_products(&ProductQuery { ids: vec!["34".into(), "<x>".into()], ..Default::default() }).unwrap().into_parts();

@@ -135,6 +135,12 @@ impl PricesWire {
         let cur = Currency::new(&self.currency_code).map_err(|e| ProtocolError::Malformed { what, detail: e.to_string() })?;
         Money::from_minor(amount, self.currency_minor_unit, cur).map_err(|e| ProtocolError::Malformed { what, detail: e.to_string() })
     }
+
+    /// A cart figure and its tax, minor-unit strings (a missing one is 0), summed.
+    fn plus(&self, net: &str, tax: &str) -> Result<Money, ProtocolError> {
+        let m = |a: &str| self.money(if a.is_empty() { "0" } else { a }, "cart");
+        m(net)?.checked_add(m(tax)?).map_err(|e| ProtocolError::Malformed { what: "cart", detail: e.to_string() })
+    }
 }
 
 struct ImageWire {
@@ -228,6 +234,13 @@ struct CartTotalsWire {
     currency_minor_unit: u32,
 }
 
+impl CartTotalsWire {
+    /// How the cart's amounts are written: its currency and minor unit.
+    fn prices(&self) -> PricesWire {
+        PricesWire { price: String::new(), currency_code: self.currency_code.clone(), currency_minor_unit: self.currency_minor_unit }
+    }
+}
+
 struct CouponWire {
     code: String,
     totals: CouponTotalsWire,
@@ -278,13 +291,11 @@ crate::json_read!(LineTotalsWire { req line_subtotal, def line_subtotal_tax, def
 /// amount with tax, figures include tax; otherwise they are net and the tax
 /// is added.
 fn to_cart(token: String, c: CartWire) -> Result<Cart, ProtocolError> {
-    let t = PricesWire { price: String::new(), currency_code: c.totals.currency_code.clone(), currency_minor_unit: c.totals.currency_minor_unit };
-    let bad = |e: String| ProtocolError::Malformed { what: "cart", detail: e };
-    let plus = |a: &str, b: &str| -> Result<Money, ProtocolError> { t.money(a, "cart")?.checked_add(t.money(if b.is_empty() { "0" } else { b }, "cart")?).map_err(|e| bad(e.to_string())) };
-    let mut tax_included = plus(&c.totals.total_tax, "")?.amount != 0 && !c.items.is_empty();
+    let t = c.totals.prices();
+    let mut tax_included = t.plus(&c.totals.total_tax, "")?.amount != 0 && !c.items.is_empty();
     for it in &c.items {
-        let shelf = it.prices.money(&it.prices.price, "cart")?.checked_mul(it.quantity).map_err(|e| bad(e.to_string()))?;
-        tax_included &= shelf == plus(&it.totals.line_subtotal, &it.totals.line_subtotal_tax)?;
+        let shelf = it.prices.money(&it.prices.price, "cart")?.checked_mul(it.quantity).map_err(|e| ProtocolError::Malformed { what: "cart", detail: e.to_string() })?;
+        tax_included &= shelf == t.plus(&it.totals.line_subtotal, &it.totals.line_subtotal_tax)?;
     }
     // Woo computes its total from the net figures; with tax in them a
     // rounding of its own can leave a cent over, so the net cart is the fallback.
@@ -295,12 +306,11 @@ fn to_cart(token: String, c: CartWire) -> Result<Cart, ProtocolError> {
 }
 
 fn on_basis(token: &str, c: &CartWire, tax_included: bool) -> Result<Cart, ProtocolError> {
-    let t = PricesWire { price: String::new(), currency_code: c.totals.currency_code.clone(), currency_minor_unit: c.totals.currency_minor_unit };
-    let m = |a: &str| if a.is_empty() { t.money("0", "cart") } else { t.money(a, "cart") };
+    let t = c.totals.prices();
+    let m = |a: &str| t.plus(a, "");
     let bad = |e: String| ProtocolError::Malformed { what: "cart", detail: e };
-    let plus = |a: &str, b: &str| -> Result<Money, ProtocolError> { m(a)?.checked_add(m(b)?).map_err(|e| bad(e.to_string())) };
     let cur = m("0")?.currency;
-    let basis = |net: &str, tax: &str| if tax_included { plus(net, tax) } else { m(net) };
+    let basis = |net: &str, tax: &str| if tax_included { t.plus(net, tax) } else { m(net) };
     let mut lines = Vec::new();
     for it in &c.items {
         let line_total = basis(&it.totals.line_subtotal, &it.totals.line_subtotal_tax)?;
@@ -325,6 +335,9 @@ fn on_basis(token: &str, c: &CartWire, tax_included: bool) -> Result<Cart, Proto
         }
     }
     let listed: i64 = discounts.iter().map(|d| d.amount.amount).sum();
+    if listed > discount.amount {
+        return Err(bad(format!("the coupons take off {listed}, the cart's discount is {}", discount.amount)));
+    }
     if listed != discount.amount {
         // Discounts that are not coupons (a plugin's): one unlabelled row for the rest.
         discounts.push(Discount { kind: DiscountKind::Promotion, label: String::new(), amount: Money::new(discount.amount - listed, cur) });
