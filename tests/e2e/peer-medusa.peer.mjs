@@ -3,7 +3,8 @@
 // origin, configured with the script tag's data-api="medusa", adds, changes
 // and removes lines in Medusa's cart with Medusa's totals, shows per-store
 // stock without offering a pickup Medusa would not honour, refuses an
-// over-stock add clearly, and a guest's cart becomes the customer's on sign-up.
+// over-stock add clearly, a guest's cart becomes the customer's on sign-up,
+// and in a VAT-inclusive region a code and shipping show as Medusa sums them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -12,8 +13,9 @@ import { launch, newPage, assertNoProblems, assertText, startShop } from './help
 const seed = JSON.parse(readFileSync(process.env.CROSSCART_MEDUSA, 'utf8'));
 const fill = (text) => text
   .replaceAll('{{MEDUSA_URL}}', seed.base_url).replaceAll('{{PUBLISHABLE_KEY}}', seed.publishable_key)
-  .replaceAll('{{REGION_ID}}', seed.region_id).replaceAll('{{STORE_LOCATION}}', seed.store_location_id)
-  .replaceAll('{{BOOTS}}', seed.variants['TB-40']).replaceAll('{{SPRAY}}', seed.variants['WS-300']);
+  .replaceAll('{{REGION_ID}}', seed.region_id).replaceAll('{{VAT_REGION_ID}}', seed.vat_region_id).replaceAll('{{STORE_LOCATION}}', seed.store_location_id)
+  .replaceAll('{{BOOTS}}', seed.variants['TB-40']).replaceAll('{{SPRAY}}', seed.variants['WS-300'])
+  .replaceAll('{{SOCKS}}', seed.variants['MS-M']).replaceAll('{{GIFT}}', seed.variants['GC-25']);
 
 let browser;
 let shop;
@@ -22,7 +24,7 @@ let base;
 // The shop's own static host: its page, its stores file and the SDK, under a
 // strict CSP that lets the page talk to its Medusa only.
 before(async () => {
-  shop = await startShop({ page: 'tests/peers/medusa/storefront/index.html', extra: { '/stores.json': 'tests/peers/medusa/storefront/stores.json' }, fill, backend: seed.base_url });
+  shop = await startShop({ page: 'tests/peers/medusa/storefront/index.html', extra: { '/stores.json': 'tests/peers/medusa/storefront/stores.json', '/dk': 'tests/peers/medusa/storefront/dk.html' }, fill, backend: seed.base_url });
   base = shop.base;
   browser = await launch();
 });
@@ -36,6 +38,11 @@ async function medusaCart(id) {
 }
 const cartId = (page) => page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith('crosscart:cart:'))?.[1]);
 const euros = (n) => `€${n.toFixed(2)}`;
+/** What the shop's checkout does with Medusa's own API (Crosscart has no checkout for Medusa). */
+async function medusaPost(path, body) {
+  const r = await fetch(`${seed.base_url}${path}`, { method: 'POST', headers: { 'x-publishable-api-key': seed.publishable_key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal(r.status, 200, await r.text());
+}
 
 test('add, change and remove lines in Medusa\'s cart; the totals are Medusa\'s', async () => {
   const page = await newPage(browser);
@@ -106,5 +113,49 @@ test('a guest cart becomes the customer\'s on sign-up, and follows her sign-in o
   await assertText(page.locator('cc-cart-count [part=badge]'), '1');
   const wrong = await page.evaluate(async (e) => (await import('/sdk/crosscart.js')).signIn(e, 'wrong').catch((x) => x.message), email);
   assert.match(wrong, /Invalid email or password/);
+  assertNoProblems(page);
+});
+
+test('a VAT-inclusive region: shelf prices, the code and shipping once each, "Including tax", all Medusa\'s figures', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${base}/dk`);
+  await page.locator('#buy > button').click();
+  await assertText(page.locator('cc-cart-count [part=badge]'), '1');
+  await page.locator('#buy-socks > button').click();
+  await assertText(page.locator('cc-cart-count [part=badge]'), '2');
+  // Shelf prices with VAT in them: 159.00 + 19.90, no tax row added.
+  await assertText(page.locator('cc-cart [part=subtotal]'), '€178.90');
+  await assertText(page.locator('cc-cart [part=total]'), '€178.90');
+  const id = await cartId(page);
+  await medusaPost(`/store/carts/${id}`, { shipping_address: { country_code: 'dk' } });
+  await medusaPost(`/store/carts/${id}/shipping-methods`, { option_id: seed.shipping_option_id });
+  await medusaPost(`/store/carts/${id}/promotions`, { promo_codes: ['TENOFF'] });
+  await page.reload();
+  await assertText(page.locator('cc-cart [part=subtotal]'), '€178.90');
+  // One discount row, named by its code, and shipping 6.125 shown once as 6.13.
+  assert.equal(await page.locator('cc-cart [part=discount]').count(), 1);
+  await assertText(page.locator('cc-cart [part=discount]'), '−€17.89');
+  const title = (part) => page.locator(`cc-cart dd[part=${part}]`).evaluate((dd) => dd.previousElementSibling.textContent);
+  assert.equal(await title('discount'), 'Code TENOFF');
+  await assertText(page.locator('cc-cart [part=shipping]'), '€6.13');
+  await assertText(page.locator('cc-cart [part=total]'), '€167.14');
+  await assertText(page.locator('cc-cart [part=tax]'), '€33.43');
+  assert.equal(await title('tax'), 'Including tax');
+  const m = await medusaCart(id);
+  assert.ok(Math.abs(m.total - 167.14) < 0.006, `Medusa's total ${m.total}`);
+  assertNoProblems(page);
+});
+
+test('a gift card Medusa does not count is in stock at every store, not sold out', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${base}/dk`);
+  const stores = page.locator('#gift [part~=store]');
+  await stores.first().waitFor();
+  assert.ok(await stores.count() >= 1);
+  for (const s of await stores.all()) {
+    assert.equal(await s.getAttribute('data-level'), 'in-stock');
+    assert.equal(await s.getAttribute('data-available'), 'untracked');
+    await assertText(s.locator('[part~=level]'), 'In stock');
+  }
   assertNoProblems(page);
 });

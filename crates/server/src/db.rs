@@ -347,6 +347,7 @@ pub fn variant_stock(conn: &Connection, variant_id: &str, now_ms: i64) -> Result
         stock,
         warehouse: free_units(conn, Source::Warehouse, "", variant_id, None, now_ms)?,
         low_stock_threshold: low_stock_threshold(conn)?,
+        untracked: false,
     })
 }
 

@@ -51,7 +51,7 @@ async fn medusa_totals(p: &Peer, cart_id: &str) -> (String, Vec<(String, u64)>) 
 async fn catalog_cart_and_totals_against_a_real_medusa() {
     let p = peer();
     let products = run(p.adapter.list_products(&ProductQuery::default())).await.unwrap();
-    assert_eq!(products.len(), 4, "{products:#?}");
+    assert_eq!(products.len(), 5, "{products:#?}");
     let boots = run(p.adapter.get_product("trail-boots")).await.unwrap();
     assert_eq!(boots.variants[0].price, Money::new(15900, Currency::EUR));
     let spray = products.iter().find(|x| x.handle == "waterproofing-spray").unwrap();
@@ -99,7 +99,14 @@ async fn stock_per_location_against_a_real_medusa() {
     assert_eq!(at(p.seed["store_location_id"].as_str().unwrap()), Some(2));
     assert_eq!(at(p.seed["warehouse_location_id"].as_str().unwrap()), Some(10));
     let none = run(p.adapter.variant_stock(&p.variant("BL-1"))).await.unwrap();
-    assert!(none.stock.iter().all(|l| l.quantity == 0), "{none:?}");
+    assert!(none.stock.iter().all(|l| l.quantity == 0) && !none.untracked, "{none:?}");
+    // A variant Medusa does not count is never "sold out", and Medusa sells any quantity of it.
+    let gift = run(p.adapter.variant_stock(&p.variant("GC-25"))).await.unwrap();
+    assert!(gift.untracked, "{gift:?}");
+    assert_eq!(gift.free_at(p.seed["store_location_id"].as_str().unwrap()), crosscart_core::store::UNTRACKED);
+    let cart = run(p.adapter.create_cart(None)).await.unwrap();
+    let cart = run(p.adapter.add_line(&cart.id, &line(&p.variant("GC-25"), 40))).await.unwrap();
+    assert_eq!(cart.lines[0].quantity, 40);
 }
 
 #[tokio::test]

@@ -166,7 +166,8 @@ fn store_and_offer_types() {
     check(&store());
     check(&Store { transfer_hours: None, hours: OpeningHours::default(), ..store() });
     check(&StoreList { stores: vec![store()] });
-    check(&VariantStock { variant_id: "v".into(), stock: vec![StockLevel { store_id: "s".into(), variant_id: "v".into(), quantity: 3 }], warehouse: 12, low_stock_threshold: 2 });
+    check(&VariantStock { variant_id: "v".into(), stock: vec![StockLevel { store_id: "s".into(), variant_id: "v".into(), quantity: 3 }], warehouse: 12, low_stock_threshold: 2, untracked: false });
+    check(&VariantStock { variant_id: "v".into(), stock: vec![], warehouse: 0, low_stock_threshold: 3, untracked: true });
     let item = OfferItem { product_id: "p".into(), variant_id: "v".into(), title: "T".into(), variant_title: "x".into(), image: None, price: eur(100), offer_price: eur(90), available: true, reason: Reason::Both };
     for (status, reason) in [(OfferStatus::Open, None), (OfferStatus::None, Some("capped".to_owned())), (OfferStatus::Holdout, None), (OfferStatus::Accepted, None), (OfferStatus::Dismissed, None), (OfferStatus::Expired, None)] {
         check(&Offer {

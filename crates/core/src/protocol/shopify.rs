@@ -465,7 +465,7 @@ impl CommerceAdapter for ShopifyAdapter {
                     StockLevel { store_id: a.location.id, variant_id: id.clone(), quantity: if a.available { q } else { 0 } }
                 })
                 .collect();
-            Ok(VariantStock { variant_id: id.clone(), stock, warehouse: 0, low_stock_threshold: crate::store::rank::DEFAULT_LOW_THRESHOLD })
+            Ok(VariantStock { variant_id: id.clone(), stock, warehouse: 0, low_stock_threshold: crate::store::rank::DEFAULT_LOW_THRESHOLD, untracked: false })
         }))
     }
 

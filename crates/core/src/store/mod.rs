@@ -120,6 +120,25 @@ pub struct VariantStock {
     /// At or below this many units a store shows "low stock".
     #[serde(default = "default_low_threshold")]
     pub low_stock_threshold: u32,
+    /// The shop does not count this variant (Medusa's `manage_inventory:
+    /// false`, a gift card, a made-to-order item): every store has it, and
+    /// `stock` is empty.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub untracked: bool,
+}
+
+/// [`VariantStock::free_at`] for a variant nobody counts: no limit.
+pub const UNTRACKED: u32 = u32::MAX;
+
+impl VariantStock {
+    /// Free units at `store_id`: none where the list says nothing, and
+    /// [`UNTRACKED`] for an untracked variant.
+    pub fn free_at(&self, store_id: &str) -> u32 {
+        if self.untracked {
+            return UNTRACKED;
+        }
+        self.stock.iter().find(|l| l.store_id == store_id).map_or(0, |l| l.quantity)
+    }
 }
 
 fn default_low_threshold() -> u32 {
@@ -135,7 +154,7 @@ impl crate::json::FromJson for VariantStock {
             Some(_) => o.req("low_stock_threshold")?,
             None => default_low_threshold(),
         };
-        Ok(VariantStock { variant_id: o.req("variant_id")?, stock: o.req("stock")?, warehouse: o.or_default("warehouse")?, low_stock_threshold })
+        Ok(VariantStock { variant_id: o.req("variant_id")?, stock: o.req("stock")?, warehouse: o.or_default("warehouse")?, low_stock_threshold, untracked: o.or_default("untracked")? })
     }
 }
 
@@ -146,6 +165,7 @@ impl crate::json::ToJson for VariantStock {
             .field("stock", &self.stock)
             .field("warehouse", &self.warehouse)
             .field("low_stock_threshold", &self.low_stock_threshold)
+            .field_if(self.untracked, "untracked", &true)
             .end();
     }
 }

@@ -120,7 +120,7 @@ fn level_part(level: Level) -> &'static str {
 async fn load_rows(variant: String, at: crosscart_core::store::GeoPoint, quantity: u32, limit: usize) -> Result<Vec<Row>, ProtocolError> {
     let dir = stores::directory().await?;
     let stock = execute(with_adapter!(variant_stock(&variant))?).await?;
-    let free: Vec<u32> = dir.stores.iter().map(|s| stock.stock.iter().find(|l| l.store_id == s.id).map_or(0, |l| l.quantity)).collect();
+    let free: Vec<u32> = dir.stores.iter().map(|s| stock.free_at(&s.id)).collect();
     let query = StockQuery { at, requested: quantity, limit, low_threshold: stock.low_stock_threshold, warehouse: stock.warehouse };
     let now = js_sys::Date::now() as i64;
     let locale = config::get().locale;
@@ -253,7 +253,7 @@ fn store_row(view: &View, row: &Row, best: bool, can_pickup: bool) -> Element {
         .attr("data-store-id", &row.store.id)
         .attr("data-key", &row.store.id)
         .attr("data-level", level_part(row.level).trim_start_matches("level "))
-        .attr("data-available", &row.available.to_string())
+        .attr("data-available", &if row.available == crosscart_core::store::UNTRACKED { "untracked".to_owned() } else { row.available.to_string() })
         .attr("data-distance-m", &(row.distance_m.round() as i64).to_string())
         .attr("data-pickup", match row.pickup {
             Pickup::Now => "now",

@@ -399,6 +399,7 @@ struct StockProductWire {
 
 struct StockVariantWire {
     id: String,
+    manage_inventory: Option<bool>,
     inventory_items: Option<Vec<InventoryLinkWire>>,
 }
 
@@ -420,20 +421,24 @@ struct StockAnswer {
 }
 
 crate::json_read!(StockProductWire { opt variants });
-crate::json_read!(StockVariantWire { req id, opt inventory_items });
+crate::json_read!(StockVariantWire { req id, opt manage_inventory, opt inventory_items });
 crate::json_read!(InventoryLinkWire { opt inventory });
 crate::json_read!(InventoryWire { opt location_levels });
 crate::json_read!(LevelWire { req location_id, req available_quantity });
 crate::json_read!(StockAnswer { req products });
 
 /// Free units per location. A variant made of several inventory items (a
-/// kit) has as many as its scarcest item allows.
+/// kit) has as many as its scarcest item allows; one whose inventory Medusa
+/// does not manage (`manage_inventory: false`) is always sellable: untracked.
 fn to_stock(variant_id: &str, a: StockAnswer) -> Result<VariantStock, ProtocolError> {
     let variant = a.products.into_iter().flat_map(|p| p.variants.unwrap_or_default()).find(|v| v.id == variant_id).ok_or_else(|| ProtocolError::Api {
         status: 404,
         code: "not_found".into(),
         message: format!("variant {variant_id} not found"),
     })?;
+    if variant.manage_inventory == Some(false) {
+        return Ok(VariantStock { variant_id: variant_id.to_owned(), stock: Vec::new(), warehouse: 0, low_stock_threshold: crate::store::rank::DEFAULT_LOW_THRESHOLD, untracked: true });
+    }
     let mut per_location: Vec<(String, u32)> = Vec::new();
     for (i, link) in variant.inventory_items.unwrap_or_default().into_iter().enumerate() {
         let levels = link.inventory.and_then(|inv| inv.location_levels).unwrap_or_default();
@@ -456,6 +461,7 @@ fn to_stock(variant_id: &str, a: StockAnswer) -> Result<VariantStock, ProtocolEr
         stock: per_location.into_iter().map(|(store_id, quantity)| StockLevel { store_id, variant_id: variant_id.to_owned(), quantity }).collect(),
         warehouse: 0,
         low_stock_threshold: crate::store::rank::DEFAULT_LOW_THRESHOLD,
+        untracked: false,
     })
 }
 
@@ -588,7 +594,7 @@ impl CommerceAdapter for MedusaAdapter {
 
     fn variant_stock(&self, variant_id: &str) -> Result<Call<VariantStock>, ProtocolError> {
         non_empty("variant id", variant_id)?;
-        let path = format!("/store/products?variants.id={}&fields=id,variants.id,variants.inventory_items.inventory.location_levels.*", encode_component(variant_id));
+        let path = format!("/store/products?variants.id={}&fields=id,variants.id,variants.manage_inventory,variants.inventory_items.inventory.location_levels.*", encode_component(variant_id));
         let id = variant_id.to_owned();
         Ok(Call::new(self.request(Method::Get, &path, None), move |r| to_stock(&id, parse(r, "stock list")?)))
     }

@@ -171,3 +171,20 @@ fn customers() {
     let (req, _) = adapter().with_token(Some("t".into())).attach_cart("cart_1").unwrap().into_parts();
     assert!(req.url.contains("/store/carts/cart_1/customer?fields="));
 }
+
+#[test]
+fn a_variant_medusa_does_not_count_is_untracked_not_sold_out() {
+    let a = adapter().with_stores_url(Some("/stores.json".into()));
+    let (req, parse) = a.variant_stock("variant_gift").unwrap().into_parts();
+    assert!(req.url.contains("variants.manage_inventory"), "{}", req.url);
+    let answer = r#"{"products":[{"id":"prod_1","variants":[{"id":"variant_gift","manage_inventory":false,"inventory_items":[]}]}]}"#;
+    let stock = parse(&ok(answer)).unwrap();
+    assert!(stock.untracked && stock.stock.is_empty(), "{stock:?}");
+    assert_eq!(stock.free_at("sloc_anywhere"), crate::store::UNTRACKED);
+    // Managed and listed nowhere: none free, as before.
+    let answer = r#"{"products":[{"id":"prod_1","variants":[{"id":"variant_gift","manage_inventory":true,"inventory_items":[]}]}]}"#;
+    let (_, parse) = a.variant_stock("variant_gift").unwrap().into_parts();
+    let stock = parse(&ok(answer)).unwrap();
+    assert!(!stock.untracked);
+    assert_eq!(stock.free_at("sloc_anywhere"), 0);
+}

@@ -23,6 +23,8 @@ const PRODUCTS = [
   { handle: "merino-socks", title: "Merino Hiking Socks", variants: [["M", "MS-M", 19.9]] },
   { handle: "boot-laces", title: "Round Boot Laces 150 cm", variants: [["One size", "BL-1", 6]] },
   { handle: "waterproofing-spray", title: "Waterproofing Spray <300 ml> & \"more\"", variants: [["300 ml", "WS-300", 12.5]] },
+  // Not counted by the shop (`manage_inventory: false`): always sellable.
+  { handle: "gift-card", title: "Gift Card", variants: [["€25", "GC-25", 25, false]] },
 ]
 
 // Units per SKU: [at the Berlin store (pickup), in the warehouse].
@@ -114,8 +116,8 @@ exports.default = async function seed({ container }) {
         shipping_profile_id: profile?.id,
         sales_channels: [{ id: channel.id }],
         options: [{ title: "Size", values: p.variants.map((v) => v[0]) }],
-        variants: p.variants.map(([title, sku, price]) => ({
-          title, sku, manage_inventory: true, options: { Size: title },
+        variants: p.variants.map(([title, sku, price, managed = true]) => ({
+          title, sku, manage_inventory: managed, options: { Size: title },
           // Denmark's shelf price is its own (region rule), with VAT in it.
           prices: [
             { amount: price, currency_code: "eur" },
