@@ -50,6 +50,14 @@ export async function assertText(locator, expected, timeout = 10_000) {
   assert.fail(`expected ${expected}, last saw ${JSON.stringify(last)}`);
 }
 
+/** Waits until `<cc-cart>` has no change on its way (none coalescing, none in flight). */
+export async function cartSettled(page, timeout = 10_000) {
+  await page.waitForFunction(() => {
+    const c = document.querySelector('cc-cart');
+    return c && c.getAttribute('aria-busy') !== 'true' && !c.shadowRoot?.querySelector('[part~=line][aria-busy=true]');
+  }, null, { timeout });
+}
+
 /**
  * A `crosscart serve` of our own (the suite's shared server cannot be killed):
  * demo shop, temporary database, the repository's www/. `restart()` brings it

@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launch, newPage, assertNoProblems, assertText, startShop } from './helpers.mjs';
+import { launch, newPage, assertNoProblems, assertText, startShop, cartSettled } from './helpers.mjs';
 
 const seed = JSON.parse(readFileSync(process.env.CROSSCART_MEDUSA, 'utf8'));
 const fill = (text) => text
@@ -59,6 +59,7 @@ test('add, change and remove lines in Medusa\'s cart; the totals are Medusa\'s',
   await page.getByRole('button', { name: 'Increase quantity' }).click();
   await assertText(page.locator('cc-cart-count [part=badge]'), '2');
   await assertText(page.locator('cc-cart [part=total]'), /€318\.00/);
+  await cartSettled(page);
   m = await medusaCart(id);
   assert.equal(m.items[0].quantity, 2);
   assert.equal(await page.locator('cc-cart [part=total]').textContent().then((t) => t.includes(euros(m.total))), true, `Medusa says ${m.total}`);
@@ -73,7 +74,44 @@ test('add, change and remove lines in Medusa\'s cart; the totals are Medusa\'s',
 
   await page.locator('cc-cart [part=remove]').click();
   await assertText(page.locator('cc-cart-count [part=badge]'), '0');
+  await cartSettled(page);
   assert.equal((await medusaCart(id)).items.length, 0);
+  assertNoProblems(page);
+});
+
+test('20 quick presses on + are one absolute quantity at Medusa in at most 2 requests; a refused change rolls back only its line', async () => {
+  const page = await newPage(browser);
+  await page.goto(base);
+  await page.locator('#buy > button').click();
+  await assertText(page.locator('cc-cart-count [part=badge]'), '1');
+  await page.evaluate(async (v) => (await import('/sdk/crosscart.js')).addToCart(v, 1), seed.variants['MS-M']);
+  await assertText(page.locator('cc-cart-count [part=badge]'), '2');
+  const id = await cartId(page);
+  const socks = page.locator('cc-cart [part=line]').filter({ hasText: 'Merino' });
+  const boots = page.locator('cc-cart [part=line]').filter({ hasText: 'Boots' });
+  await socks.waitFor();
+
+  const writes = [];
+  page.on('request', (r) => { if (r.method() !== 'GET' && r.url().includes('/line-items/')) writes.push(r.url()); });
+  // As fast as a shopper can tap: each press shows at once, none is lost.
+  for (let i = 0; i < 20; i++) await socks.locator('[part=increase]').click({ delay: 0 });
+  assert.equal(await socks.locator('[part=quantity]').inputValue(), '21', 'every press shows at once');
+  await assertText(page.locator('cc-cart-count [part=badge]'), '22');
+  await cartSettled(page);
+  const m = await medusaCart(id);
+  assert.deepEqual(m.items.map((i) => [i.variant_id, i.quantity]).sort(), [[seed.variants['MS-M'], 21], [seed.variants['TB-40'], 1]].sort(), 'Medusa has exactly 20 more socks');
+  assert.ok(writes.length >= 1 && writes.length <= 2, `coalesced into ${writes.length} requests`);
+
+  // Boots to 50: Medusa refuses (12 in stock). That line goes back to 1 with the reason beside it; the socks keep 21.
+  await boots.locator('[part=quantity]').fill('50');
+  await boots.locator('[part=quantity]').press('Enter');
+  await assertText(boots.locator('[part=line-error]'), /Not enough in stock/);
+  await cartSettled(page);
+  assert.equal(await boots.locator('[part=quantity]').inputValue(), '1');
+  assert.equal(await socks.locator('[part=quantity]').inputValue(), '21');
+  assert.equal(await socks.locator('[part=line-error]').textContent(), '');
+  await assertText(page.locator('cc-cart-count [part=badge]'), '22');
+  assert.deepEqual((await medusaCart(id)).items.map((i) => i.quantity).sort((a, b) => a - b), [1, 21]);
   assertNoProblems(page);
 });
 

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launch, newPage, assertNoProblems, assertText, startShop } from './helpers.mjs';
+import { launch, newPage, assertNoProblems, assertText, startShop, cartSettled } from './helpers.mjs';
 
 const seed = JSON.parse(readFileSync(process.env.CROSSCART_VENDURE, 'utf8'));
 const origin = new URL(seed.base_url).origin;
@@ -48,6 +48,7 @@ test('add, change and remove lines in Vendure\'s order; the totals are Vendure\'
 
   await page.getByRole('button', { name: 'Increase quantity' }).click();
   await assertText(page.locator('cc-cart-count [part=badge]'), '2');
+  await cartSettled(page);
   o = await order(id);
   assert.equal(o.lines[0].quantity, 2);
   await assertText(page.locator('cc-cart [part=total]'), new RegExp(money(o.totalWithTax).replace('.', '\\.')));
@@ -55,6 +56,7 @@ test('add, change and remove lines in Vendure\'s order; the totals are Vendure\'
   // Removing a line: Vendure once refused the query we sent for it.
   await page.locator('cc-cart [part=remove]').click();
   await assertText(page.locator('cc-cart-count [part=badge]'), '0');
+  await cartSettled(page);
   assert.equal((await order(id))?.lines.length ?? 0, 0);
   assertNoProblems(page);
 });

@@ -84,6 +84,8 @@ export function offerEvent(orderId: string, key: string | undefined, kind: 'impr
 export function recordView(productId: string): Promise<void>;
 
 export interface CartChangeDetail { action: 'add' | 'update' | 'remove'; variant_id: string; line_id: string | null; quantity: number; cart: Cart }
+/** `<cc-cart drawer>` is about to open (cancelable): something was added, or an opener was clicked. */
+export interface CartOpenDetail { trigger: 'add' | 'click' }
 export interface AddToCartRequestDetail { variant_id: string; quantity: number; fulfillment: Fulfillment }
 export interface ErrorDetail { action: string; code: string; message: string }
 /** On `document`: a change that arrived from another tab (`tab`) or from the server / another device (`server`). */
@@ -96,6 +98,7 @@ declare global {
   interface HTMLElementEventMap {
     'cc-cart-change': CustomEvent<CartChangeDetail>;
     'cc-add-to-cart-request': CustomEvent<AddToCartRequestDetail>;
+    'cc-cart-open': CustomEvent<CartOpenDetail>;
     'cc-error': CustomEvent<ErrorDetail>;
     'cc-bundle-add': CustomEvent<BundleAddDetail>;
     'cc-offer-impression': CustomEvent<OfferEventDetail>;

@@ -59,16 +59,25 @@ macro_rules! messages {
 }
 
 messages! {
-    /// The cart elements' texts (in the main module of the browser build).
+    /// The texts several elements share (in the main module of the browser build).
     Msg {
         AddToCart => ["Add to cart", "В корзину", "До кошика"],
         Adding => ["Adding…", "Добавляем…", "Додаємо…"],
         Added => ["Added to cart", "Добавлено в корзину", "Додано до кошика"],
         Cart => ["Cart", "Корзина", "Кошик"],
-        CartEmpty => ["Your cart is empty.", "Ваша корзина пуста.", "Ваш кошик порожній."],
         Loading => ["Loading…", "Загрузка…", "Завантаження…"],
-        LoadFailed => ["Could not load the cart.", "Не удалось загрузить корзину.", "Не вдалося завантажити кошик."],
         Retry => ["Try again", "Повторить", "Спробувати ще"],
+        ViaTransfer => ["Can be brought in from our warehouse", "Можно привезти со склада", "Можна привезти зі складу"],
+        ContinueElsewhere => ["Continue on another device", "Продолжить на другом устройстве", "Продовжити на іншому пристрої"],
+        Close => ["Close", "Закрыть", "Закрити"],
+    }
+}
+
+messages! {
+    /// `<cc-cart>`'s texts (in the cart chunk).
+    CartMsg {
+        CartEmpty => ["Your cart is empty.", "Ваша корзина пуста.", "Ваш кошик порожній."],
+        LoadFailed => ["Could not load the cart.", "Не удалось загрузить корзину.", "Не вдалося завантажити кошик."],
         Subtotal => ["Subtotal", "Подытог", "Проміжний підсумок"],
         Total => ["Total", "Итого", "Разом"],
         Remove => ["Remove", "Удалить", "Видалити"],
@@ -87,11 +96,10 @@ messages! {
         Fees => ["Fees", "Сборы", "Збори"],
         Tax => ["Tax", "Налог", "Податок"],
         TaxIncluded => ["Including tax", "Включая налог", "Включно з податком"],
-        ViaTransfer => ["Can be brought in from our warehouse", "Можно привезти со склада", "Можна привезти зі складу"],
         ReservedUntil => ["Reserved until", "Резерв до", "Резерв до"],
         ReservationExpired => ["Reservation expired — checkout will try again", "Резерв истёк — попробуем снова при оформлении", "Резерв сплив — спробуємо знову під час оформлення"],
-        ContinueElsewhere => ["Continue on another device", "Продолжить на другом устройстве", "Продовжити на іншому пристрої"],
-        Close => ["Close", "Закрыть", "Закрити"],
+        Removed => ["Removed", "Удалено", "Видалено"],
+        Undo => ["Undo", "Вернуть", "Повернути"],
     }
 }
 

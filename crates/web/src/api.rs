@@ -129,11 +129,6 @@ pub fn invoke(name: String, args: js_sys::Array) -> js_sys::Promise {
                     .map_err(|e| js::js_error("invalid_quantity", &e.to_string()))?;
                 store::add(&text(0), q, Fulfillment::Delivery, None).await.map(|c| js::to_js(&c)).map_err(reject)
             }
-            "setQuantity" => {
-                let q = args.get(1).as_f64().filter(|q| q.fract() == 0.0 && (0.0..=f64::from(crosscart_core::cart::MAX_LINE_QUANTITY)).contains(q))
-                    .ok_or_else(|| js::js_error("invalid_quantity", "a quantity is a whole number from 0 to 999"))?;
-                store::set_quantity(&text(0), q as u32).await.map(|c| js::to_js(&c)).map_err(reject)
-            }
             other => match chunks::invoke(other, args.clone()).await {
                 Some(answer) => answer,
                 None => Err(js::js_error("invalid_request", &format!("crosscart has no function \"{other}\""))),

@@ -20,6 +20,9 @@ pub const OFFER_IMPRESSION: &str = "cc-offer-impression";
 pub const OFFER_ACCEPT: &str = "cc-offer-accept";
 /// `cc-offer-dismiss`: "No thanks", Esc or close before accepting.
 pub const OFFER_DISMISS: &str = "cc-offer-dismiss";
+/// `cc-cart-open` (cancelable, from `<cc-cart drawer>`): the drawer is about
+/// to open; `detail.trigger` is `add` or `click`.
+pub const CART_OPEN: &str = "cc-cart-open";
 /// `cc-error`: an action failed; the element also shows the message.
 pub const ERROR: &str = "cc-error";
 

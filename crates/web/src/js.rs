@@ -8,7 +8,13 @@ const sheets = new Map();
 export function ccAdopt(root, key, css) {
   let sheet = sheets.get(key);
   if (!sheet) { sheet = new CSSStyleSheet(); sheet.replaceSync(css); sheets.set(key, sheet); }
-  root.adoptedStyleSheets = [sheet];
+  root.adoptedStyleSheets = [...root.adoptedStyleSheets.filter((s) => s !== sheet), sheet];
+}
+let scroll = null;
+export function ccLockScroll(on) {
+  const s = document.documentElement.style;
+  if (on && scroll === null) { scroll = s.overflow; s.overflow = 'hidden'; }
+  else if (!on && scroll !== null) { s.overflow = scroll; scroll = null; }
 }
 const formats = new Map();
 export function ccFormatMoney(decimal, currency, locale) {
@@ -55,9 +61,12 @@ export function ccWarn(message) { console.warn(message); }
 export function ccError(code, message) { const e = new Error(message); e.code = code; return e; }
 "#)]
 extern "C" {
-    /// Gives a shadow root the element's styles (one shared sheet per element kind).
+    /// Adds an element's styles to a shadow root (one shared sheet per key).
     #[wasm_bindgen(js_name = ccAdopt)]
     pub fn adopt(root: &web_sys::ShadowRoot, key: &str, css: &str);
+    /// Stops (or lets again) the page behind a modal scroll.
+    #[wasm_bindgen(js_name = ccLockScroll)]
+    pub fn lock_scroll(on: bool);
     /// `Intl.NumberFormat` on an exact decimal string (never a float).
     #[wasm_bindgen(js_name = ccFormatMoney)]
     pub fn format_money_js(decimal: &str, currency: &str, locale: &str) -> String;

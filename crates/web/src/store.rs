@@ -37,11 +37,24 @@ pub struct CartState {
     pub unpriced: u64,
     /// Changes the server has not confirmed yet.
     pub pending: usize,
+    /// Quantities asked for on a backend without operations and not
+    /// confirmed yet, by line id: shown at once, sent coalesced.
+    pub wanted: Vec<(String, u32)>,
 }
 
 impl CartState {
     pub fn item_count(&self) -> u64 {
-        self.cart.as_ref().map_or(0, Cart::item_count) + self.unpriced
+        self.cart.as_ref().map_or(0, |c| c.lines.iter().map(|l| u64::from(self.quantity_of(l))).sum()) + self.unpriced
+    }
+
+    /// The quantity asked for on this line, if a change is on its way.
+    pub fn wanted(&self, line_id: &str) -> Option<u32> {
+        self.wanted.iter().find(|(id, _)| id == line_id).map(|w| w.1)
+    }
+
+    /// The line's quantity as the customer sees it: asked for, or confirmed.
+    pub fn quantity_of(&self, line: &crosscart_core::CartLine) -> u32 {
+        self.wanted(&line.id).unwrap_or(line.quantity)
     }
 }
 
@@ -284,6 +297,8 @@ fn announce(cart_id: &str) {
 /// Shows `cart` (with this replica's quantities) on every element.
 pub fn publish(cart: Option<Cart>, unpriced: u64, pending: usize) {
     update(|s| {
+        // A wish for a line that is gone (removed elsewhere) is moot.
+        s.wanted.retain(|(id, _)| cart.as_ref().is_some_and(|c| c.line(id).is_some()));
         s.cart = cart;
         s.unpriced = unpriced;
         s.pending = pending;
@@ -387,6 +402,20 @@ impl Drop for Busy {
     }
 }
 
+/// Records (or, with `None`, drops) the quantity asked for on a line.
+fn want(line_id: &str, quantity: Option<u32>) {
+    update(|s| {
+        s.wanted.retain(|(id, _)| id != line_id);
+        if let Some(q) = quantity {
+            s.wanted.push((line_id.to_owned(), q));
+        }
+    });
+}
+
+/// How long a quantity change waits for the next press before it is sent:
+/// rapid presses on + and − become one absolute update.
+const COALESCE_MS: i32 = 250;
+
 async fn create_cart() -> Result<Cart, ProtocolError> {
     let cart = execute(with_adapter!(create_cart(config::get().currency))?).await?;
     remember(Some(&cart.id));
@@ -452,26 +481,42 @@ pub async fn increment(line_id: &str) -> Result<Cart, ProtocolError> {
         e.settle(op, 5000).await?;
         return current();
     }
-    set_quantity(line_id, line.quantity + 1).await
+    let shown = with_state(|s| s.quantity_of(&line));
+    set_quantity(line_id, shown + 1).await
 }
 
-/// Sets a line's quantity (0 removes). If another tab or device changed the
-/// cart meanwhile (version conflict), reloads and applies the same intent
-/// once more to the fresh cart.
+/// Sets a line's quantity (0 removes). On a followed cart this is an
+/// operation. Otherwise the quantity shows at once and is sent after
+/// [`COALESCE_MS`] without a newer change to the same line (and after any
+/// write in flight), so rapid presses make one request with the last
+/// quantity; a call overtaken by a newer one resolves with the cart as it
+/// stands. If another tab or device changed the cart meanwhile (version
+/// conflict), reloads and applies the same quantity to the fresh cart. A
+/// refused change drops only that line's wish: the line shows the
+/// backend's quantity again.
 pub async fn set_quantity(line_id: &str, quantity: u32) -> Result<Cart, ProtocolError> {
     let _busy = Busy::start();
-    let lock = write_lock();
-    let _writing = lock.lock().await;
-    let Some(current) = with_state(|s| s.cart.clone()) else {
-        return Err(ProtocolError::InvalidRequest("there is no cart".into()));
-    };
+    let line = current()?.line(line_id).cloned().ok_or_else(|| ProtocolError::InvalidRequest("no such line in the cart".into()))?;
     // A quantity change on a followed cart is an operation that has seen
     // everything this tab knows (see `crosscart_core::sync`).
     if let Some(e) = live() {
-        let line = current.line(line_id).ok_or_else(|| ProtocolError::InvalidRequest("no such line in the cart".into()))?;
-        let op = e.edit(Edit::Set { variant_id: line.variant_id.clone(), fulfillment: line.fulfillment.clone(), quantity })?;
+        let op = e.edit(Edit::Set { variant_id: line.variant_id, fulfillment: line.fulfillment, quantity })?;
         e.settle(op, 5000).await?;
-        return self::current();
+        return current();
+    }
+    want(line_id, Some(quantity));
+    crate::js::sleep_ms(COALESCE_MS).await;
+    let lock = write_lock();
+    let _writing = lock.lock().await;
+    let still_wanted = || with_state(|s| s.wanted(line_id) == Some(quantity));
+    if !still_wanted() {
+        return current();
+    }
+    let current = current()?;
+    // Back to what the shop already has (an undone remove): nothing to send.
+    if current.line(line_id).is_some_and(|l| l.quantity == quantity) {
+        want(line_id, None);
+        return Ok(current);
     }
     let call = |cart: &Cart| {
         if quantity == 0 {
@@ -480,19 +525,26 @@ pub async fn set_quantity(line_id: &str, quantity: u32) -> Result<Cart, Protocol
             with_adapter!(update_line(&cart.id, line_id, quantity, Some(cart.version)))
         }
     };
-    let result = match execute(call(&current)?).await {
-        Err(ProtocolError::Api { code, .. }) if code == "version_conflict" => {
-            let fresh = execute(with_adapter!(get_cart(&current.id))?).await?;
-            set_cart(Some(fresh.clone()));
-            execute(call(&fresh)?).await
+    let result = async {
+        match execute(call(&current)?).await {
+            Err(ProtocolError::Api { code, .. }) if code == "version_conflict" => {
+                let fresh = execute(with_adapter!(get_cart(&current.id))?).await?;
+                set_cart(Some(fresh.clone()));
+                execute(call(&fresh)?).await
+            }
+            other => other,
         }
-        other => other,
-    };
+    }
+    .await;
+    if let Ok(cart) = &result {
+        set_cart(Some(cart.clone()));
+    }
+    // Done with this wish, either way (a newer one stays).
+    if still_wanted() {
+        want(line_id, None);
+    }
     match result {
-        Ok(cart) => {
-            set_cart(Some(cart.clone()));
-            Ok(cart)
-        }
+        Ok(cart) => Ok(cart),
         Err(e) => {
             // Gone, or a backend that set what it had instead (Vendure): show its cart.
             if cart_is_gone(&e) || matches!(e, ProtocolError::InsufficientStock { .. }) {

@@ -21,7 +21,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlFormElement};
 
-pub const CSS: &str = ":host{display:inline-flex;align-items:center;gap:.5em;flex-wrap:wrap}[part=button]{font:inherit;cursor:pointer;padding:var(--cc-button-padding,.6em 1.2em);border:0;border-radius:var(--cc-radius,.4em);background:var(--cc-color-accent,#1a5fd0);color:var(--cc-color-on-accent,#fff)}[part=button]:disabled{opacity:.6;cursor:progress}[part=status]{font-size:.875em;color:var(--cc-color-muted,#555)}[part=status][data-state=error]{color:var(--cc-color-danger,#b3261e)}[part=status]:empty{display:none}";
+pub const CSS: &str = ":host{display:inline-flex;align-items:center;gap:.5em;flex-wrap:wrap}[part=button]{font:inherit;cursor:pointer;padding:var(--cc-button-padding,.6em 1.2em);border:0;border-radius:var(--cc-radius,.4em);background:var(--cc-color-accent,#1a5fd0);color:var(--cc-color-on-accent,#fff)}[part=button][aria-disabled=true]{opacity:.6;cursor:progress}[part=status]{font-size:.875em;color:var(--cc-color-muted,#555)}[part=status][data-state=error]{color:var(--cc-color-danger,#b3261e)}[part=status]:empty{display:none}";
 
 #[derive(Debug, Clone, PartialEq)]
 enum Status {
@@ -49,7 +49,9 @@ impl View {
         };
         dom::set_text(&self.status_el, text);
         dom::set_attr(&self.status_el, "data-state", Some(state));
-        dom::set_flag(&self.button, "disabled", status == Status::Adding);
+        // Not `disabled`: that would throw keyboard focus to the page's body
+        // (and the drawer could not give it back); a second press is ignored.
+        dom::set_attr(&self.button, "aria-disabled", (status == Status::Adding).then_some("true"));
         *self.status.borrow_mut() = status;
     }
 
@@ -91,14 +93,14 @@ fn start_add(view: &Rc<View>, variant: Option<String>, quantity: Option<String>,
     view.set_status(Status::Adding);
     let _ = view.host.element.set_attribute("aria-busy", "true");
     if let Some(b) = &button {
-        let _ = b.set_attribute("disabled", "");
+        let _ = b.set_attribute("aria-disabled", "true");
     }
     let view = view.clone();
     wasm_bindgen_futures::spawn_local(async move {
         let result = store::add(&variant, quantity, fulfillment, None).await;
         let _ = view.host.element.remove_attribute("aria-busy");
         if let Some(b) = &button {
-            let _ = b.remove_attribute("disabled");
+            let _ = b.remove_attribute("aria-disabled");
         }
         match result {
             Ok(cart) => {

@@ -14,7 +14,7 @@ use crate::dom::{self, el, Keyed, Row};
 use crate::store::{self, Status};
 use crate::{events, with_adapter};
 use crosscart_core::cart::MAX_LINE_QUANTITY;
-use crosscart_core::i18n::{t, Locale, Msg};
+use crosscart_core::i18n::{t, CartMsg, Locale, Msg};
 use crosscart_core::cart::{Discount, DiscountKind, Totals};
 use crosscart_core::{Cart, CartLine, Fulfillment};
 use std::cell::{Cell, RefCell};
@@ -47,7 +47,11 @@ pub const CSS: &str = "
 [part=handoff-code]{font-size:2em;font-weight:700;letter-spacing:.12em;font-variant-numeric:tabular-nums;margin:0}
 [part=handoff-qr]{width:200px;height:200px;image-rendering:pixelated;background:#fff}
 [part=handoff-hint],[part=handoff-expiry]{margin:0;font-size:.875em;color:var(--cc-color-muted,#555)}
-[part=message]:empty{display:none}
+[part=message]:empty,[part=line-error]:empty{display:none}
+[part=line-error]{grid-column:1/-1;margin:0;color:var(--cc-color-danger,#b3261e);font-size:.875em}
+[part=removed]{grid-column:1/-1;margin:0}
+[part=undo]{font:inherit;cursor:pointer;border:0;background:none;color:var(--cc-color-accent,#1a5fd0);text-decoration:underline;min-height:2.25rem}
+[part=line][aria-busy=true] [part=line-total]{opacity:.6}
 :host([aria-busy=true]) [part=lines]{opacity:.7}
 button:focus-visible,input:focus-visible,a:focus-visible{outline:2px solid var(--cc-color-focus,#1a5fd0);outline-offset:2px}
 @media (prefers-reduced-motion:no-preference){[part=lines]{transition:opacity .15s}}
@@ -65,6 +69,12 @@ enum Shown {
 
 struct LineRow {
     root: Element,
+    /// Everything but the removed notice (hidden while the line is removed).
+    content: Vec<Element>,
+    /// "Removed “…”. Undo", for a few seconds after a remove.
+    removed: Element,
+    /// Why this line's last change was refused (`role=alert`).
+    error: Element,
     details: Element,
     total: Element,
     decrease: Element,
@@ -91,6 +101,22 @@ struct View {
     lines: RefCell<Keyed<LineRow>>,
     summary: RefCell<Option<Summary>>,
     handoff: RefCell<Option<Live>>,
+    /// Lines removed here in the last [`UNDO_MS`], with their place in the list.
+    undoable: RefCell<Vec<(CartLine, usize)>>,
+    /// Lines brought back by "Undo", kept at their old place.
+    restored: RefCell<Vec<(String, usize)>>,
+}
+
+/// How long a removed line offers "Undo".
+const UNDO_MS: i32 = 5000;
+
+/// A row as drawn: the line, the quantity the customer sees, and whether a
+/// change to it is on its way or it was just removed.
+struct Item<'a> {
+    line: &'a CartLine,
+    quantity: u32,
+    pending: bool,
+    removed: bool,
 }
 
 /// The figures under the lines; rows are redrawn when the figures change.
@@ -102,6 +128,8 @@ struct Summary {
 
 struct Cart_ {
     view: Rc<View>,
+    /// The dialog around the cart in drawer mode.
+    _drawer: Rc<RefCell<Option<Live>>>,
     _subscription: store::Subscription,
     _names: store::Subscription,
 }
@@ -123,18 +151,18 @@ fn fill_details(row: &LineRow, line: &CartLine) {
     if !line.variant_title.is_empty() {
         let _ = row.details.append_child(&el("span").part("variant").text(&line.variant_title).done());
     }
-    let _ = row.details.append_child(&el("span").part("unit-price").text(&format!("{} {}", format_money(&line.unit_price), t(locale, Msg::UnitPrice))).done());
+    let _ = row.details.append_child(&el("span").part("unit-price").text(&format!("{} {}", format_money(&line.unit_price), t(locale, CartMsg::UnitPrice))).done());
     if let Fulfillment::Pickup { store_id } = &line.fulfillment {
         let name = crate::stores::store_name(store_id);
-        let _ = row.details.append_child(&el("span").part("fulfillment").attr("data-store-id", store_id).text(&format!("{}: {}", t(locale, Msg::PickupAt), name)).done());
+        let _ = row.details.append_child(&el("span").part("fulfillment").attr("data-store-id", store_id).text(&format!("{}: {}", t(locale, CartMsg::PickupAt), name)).done());
         if line.transfer {
             let _ = row.details.append_child(&el("span").part("fulfillment-note").text(t(locale, Msg::ViaTransfer)).done());
         }
         if let Some(until) = line.reserved_until {
             let text = if until > js_sys::Date::now() as i64 {
-                format!("{} {}", t(locale, Msg::ReservedUntil), crate::js::local_time(until as f64, &crate::config::get().locale_tag))
+                format!("{} {}", t(locale, CartMsg::ReservedUntil), crate::js::local_time(until as f64, &crate::config::get().locale_tag))
             } else {
-                t(locale, Msg::ReservationExpired).to_owned()
+                t(locale, CartMsg::ReservationExpired).to_owned()
             };
             let _ = row.details.append_child(&el("span").part("reservation").text(&text).done());
         }
@@ -146,14 +174,26 @@ fn fill_details(row: &LineRow, line: &CartLine) {
     }
 }
 
-fn refresh_row(row: &mut LineRow, line: &CartLine) {
+fn refresh_row(row: &mut LineRow, item: &Item) {
+    let line = item.line;
     let names = crate::stores::names_loaded();
     if row.drawn != *line || row.names_drawn != names {
         fill_details(row, line);
         row.drawn = line.clone();
         row.names_drawn = names;
     }
-    let q = line.quantity;
+    for c in &row.content {
+        dom::show(c, !item.removed);
+    }
+    dom::show(&row.removed, item.removed);
+    dom::set_attr(&row.root, "part", Some(if item.removed { "line removed" } else { "line" }));
+    if item.removed
+        && let Some(text) = row.removed.first_child()
+    {
+        text.set_text_content(Some(&format!("{} “{}”. ", t(locale(), CartMsg::Removed), line.title)));
+    }
+    dom::set_attr(&row.root, "aria-busy", item.pending.then_some("true"));
+    let q = item.quantity;
     dom::set_flag(&row.decrease, "disabled", q <= 1);
     dom::set_flag(&row.increase, "disabled", q >= MAX_LINE_QUANTITY);
     // A field the customer is typing in keeps what they typed.
@@ -162,10 +202,11 @@ fn refresh_row(row: &mut LineRow, line: &CartLine) {
         row.quantity.set_value(&q.to_string());
     }
     let locale = locale();
-    dom::set_attr(&row.remove, "aria-label", Some(&format!("{}: {}", t(locale, Msg::Remove), line.title)));
+    dom::set_attr(&row.remove, "aria-label", Some(&format!("{}: {}", t(locale, CartMsg::Remove), line.title)));
 }
 
-fn make_row(line: &CartLine) -> LineRow {
+fn make_row(item: &Item) -> LineRow {
+    let line = item.line;
     let locale = locale();
     let root = el("li").part("line").attr("data-line-id", &line.id).done();
     if let Some(img) = &line.image {
@@ -173,7 +214,7 @@ fn make_row(line: &CartLine) -> LineRow {
     }
     let details = el("div").part("details").done();
     let total = el("span").part("line-total").done();
-    let decrease = dom::button("decrease", "dec", "−").attr("aria-label", t(locale, Msg::Decrease)).done();
+    let decrease = dom::button("decrease", "dec", "−").attr("aria-label", t(locale, CartMsg::Decrease)).done();
     let quantity: HtmlInputElement = el("input")
         .part("quantity")
         .act("qty")
@@ -181,29 +222,36 @@ fn make_row(line: &CartLine) -> LineRow {
         .attr("inputmode", "numeric")
         .attr("min", "1")
         .attr("max", &MAX_LINE_QUANTITY.to_string())
-        .attr("aria-label", t(locale, Msg::Quantity))
+        .attr("aria-label", t(locale, CartMsg::Quantity))
         .done()
         .unchecked_into();
-    let increase = dom::button("increase", "inc", "+").attr("aria-label", t(locale, Msg::Increase)).done();
-    let stepper = el("div").part("stepper").attr("role", "group").attr("aria-label", t(locale, Msg::Quantity)).child(&decrease).child(&quantity).child(&increase).done();
-    let remove = dom::button("remove", "remove", t(locale, Msg::Remove)).done();
-    let _ = root.append_child(&details);
-    let _ = root.append_child(&total);
-    let _ = root.append_child(&stepper);
-    let _ = root.append_child(&remove);
-    let mut row = LineRow { root, details, total, decrease, quantity, increase, remove, drawn: line.clone(), names_drawn: usize::MAX };
-    refresh_row(&mut row, line);
+    let increase = dom::button("increase", "inc", "+").attr("aria-label", t(locale, CartMsg::Increase)).done();
+    let stepper = el("div").part("stepper").attr("role", "group").attr("aria-label", t(locale, CartMsg::Quantity)).child(&decrease).child(&quantity).child(&increase).done();
+    let remove = dom::button("remove", "remove", t(locale, CartMsg::Remove)).done();
+    let removed = el("p").part("removed").child(dom::document().create_text_node("")).child(dom::button("undo", "undo", t(locale, CartMsg::Undo))).done();
+    let error = el("p").part("line-error").attr("role", "alert").done();
+    let mut content = vec![details.clone(), total.clone(), stepper, remove.clone()];
+    if let Some(img) = root.first_element_child() {
+        content.push(img);
+    }
+    for c in &content {
+        let _ = root.append_child(c);
+    }
+    let _ = root.append_child(&removed);
+    let _ = root.append_child(&error);
+    let mut row = LineRow { root, content, removed, error, details, total, decrease, quantity, increase, remove, drawn: line.clone(), names_drawn: usize::MAX };
+    refresh_row(&mut row, item);
     row
 }
 
 /// A discount's row title: what the shop calls it, or what it is.
 fn discount_title(locale: Locale, d: &Discount) -> String {
     match d.kind {
-        DiscountKind::Bundle => t(locale, Msg::Discount).to_owned(),
-        DiscountKind::Offer => t(locale, Msg::OfferDiscount).to_owned(),
-        DiscountKind::Code if !d.label.is_empty() => format!("{} {}", t(locale, Msg::CodeDiscount), d.label),
+        DiscountKind::Bundle => t(locale, CartMsg::Discount).to_owned(),
+        DiscountKind::Offer => t(locale, CartMsg::OfferDiscount).to_owned(),
+        DiscountKind::Code if !d.label.is_empty() => format!("{} {}", t(locale, CartMsg::CodeDiscount), d.label),
         DiscountKind::Promotion if !d.label.is_empty() => d.label.clone(),
-        DiscountKind::Code | DiscountKind::Promotion => t(locale, Msg::Promotion).to_owned(),
+        DiscountKind::Code | DiscountKind::Promotion => t(locale, CartMsg::Promotion).to_owned(),
     }
 }
 
@@ -214,7 +262,7 @@ fn summary(view: &View, cart: &Cart) {
     let mut s = view.summary.borrow_mut();
     let s = s.get_or_insert_with(|| {
         let list = el("dl").part("summary").done();
-        let checkout = el("a").part("checkout").text(t(locale, Msg::Checkout)).done();
+        let checkout = el("a").part("checkout").text(t(locale, CartMsg::Checkout)).done();
         let _ = view.body.append_child(&list);
         let _ = view.body.append_child(&checkout);
         Summary { list, checkout, drawn: None }
@@ -226,22 +274,22 @@ fn summary(view: &View, cart: &Cart) {
             let _ = s.list.append_child(&el("dt").text(title).done());
             let _ = s.list.append_child(&el("dd").part(part).text(&value).done());
         };
-        row(t(locale, Msg::Subtotal), "subtotal", format_money(&totals.subtotal));
+        row(t(locale, CartMsg::Subtotal), "subtotal", format_money(&totals.subtotal));
         for d in &totals.discounts {
             row(&discount_title(locale, d), "discount", format!("−{}", format_money(&d.amount)));
         }
         if let Some(x) = totals.shipping {
-            row(t(locale, Msg::Shipping), "shipping", format_money(&x));
+            row(t(locale, CartMsg::Shipping), "shipping", format_money(&x));
         }
         if let Some(x) = totals.fees {
-            row(t(locale, Msg::Fees), "fees", format_money(&x));
+            row(t(locale, CartMsg::Fees), "fees", format_money(&x));
         }
         if let Some(x) = totals.tax.filter(|_| !totals.tax_included) {
-            row(t(locale, Msg::Tax), "tax", format_money(&x));
+            row(t(locale, CartMsg::Tax), "tax", format_money(&x));
         }
-        row(t(locale, Msg::Total), "total", format_money(&totals.total));
+        row(t(locale, CartMsg::Total), "total", format_money(&totals.total));
         if let Some(x) = totals.tax.filter(|_| totals.tax_included) {
-            row(t(locale, Msg::TaxIncluded), "tax", format_money(&x));
+            row(t(locale, CartMsg::TaxIncluded), "tax", format_money(&x));
         }
         s.drawn = Some(totals);
     }
@@ -250,13 +298,38 @@ fn summary(view: &View, cart: &Cart) {
     dom::set_attr(&s.checkout, "href", href.as_deref());
 }
 
+/// The rows to draw: the cart's lines with the quantities the customer asked
+/// for, lines removed a moment ago at their place (with "Undo"), and lines
+/// brought back by "Undo" where they were. A line set to 0 elsewhere (the
+/// headless API) is hidden until the server confirms.
+fn items<'a>(view: &View, state: &store::CartState, cart: &'a Cart, gone: &'a [(CartLine, usize)]) -> Vec<Item<'a>> {
+    let undoable = view.undoable.borrow();
+    let is_removed = |id: &str| undoable.iter().any(|(l, _)| l.id == id);
+    let mut items: Vec<Item<'a>> = cart
+        .lines
+        .iter()
+        .map(|l| Item { line: l, quantity: state.quantity_of(l), pending: state.wanted(&l.id).is_some(), removed: is_removed(&l.id) })
+        .filter(|i| i.quantity > 0 || i.removed)
+        .collect();
+    for (line, at) in gone {
+        items.insert((*at).min(items.len()), Item { line, quantity: line.quantity, pending: false, removed: true });
+    }
+    for (id, at) in view.restored.borrow().iter() {
+        if let Some(from) = items.iter().position(|i| i.line.id == *id) {
+            let item = items.remove(from);
+            items.insert((*at).min(items.len()), item);
+        }
+    }
+    items
+}
+
 fn render(view: &View) {
     let state = store::state();
     let locale = locale();
     let shown = match (&state.status, &state.cart) {
         (Status::Failed(_), _) => Shown::Failed,
         (Status::Idle | Status::Loading, None) => Shown::Loading,
-        (_, Some(c)) if !c.lines.is_empty() => Shown::Lines,
+        (_, Some(c)) if !c.lines.is_empty() || !view.undoable.borrow().is_empty() => Shown::Lines,
         (_, Some(_)) | (Status::Ready, None) => Shown::Empty,
     };
     if shown != view.shown.replace(shown) {
@@ -270,7 +343,7 @@ fn render(view: &View) {
                     &el("div")
                         .part("error")
                         .attr("role", "alert")
-                        .child(el("p").child(dom::document().create_text_node(&format!("{} ", t(locale, Msg::LoadFailed)))).child(&detail))
+                        .child(el("p").child(dom::document().create_text_node(&format!("{} ", t(locale, CartMsg::LoadFailed)))).child(&detail))
                         .child(dom::button("retry", "retry", t(locale, Msg::Retry)))
                         .done(),
                 );
@@ -279,7 +352,7 @@ fn render(view: &View) {
                 let _ = view.body.append_child(&el("p").part("loading").attr("role", "status").text(t(locale, Msg::Loading)).done());
             }
             Shown::Empty => {
-                let _ = view.body.append_child(&el("p").part("empty").text(t(locale, Msg::CartEmpty)).done());
+                let _ = view.body.append_child(&el("p").part("empty").text(t(locale, CartMsg::CartEmpty)).done());
             }
             Shown::Lines => {
                 let _ = view.body.append_child(&el("ul").part("lines").done());
@@ -295,7 +368,9 @@ fn render(view: &View) {
         }
         (_, Some(cart)) if shown == Shown::Lines => {
             if let Ok(Some(list)) = view.body.query_selector("[part=lines]") {
-                view.lines.borrow_mut().update(&list, &cart.lines, |l| l.id.clone(), make_row, refresh_row);
+                let gone: Vec<(CartLine, usize)> = view.undoable.borrow().iter().filter(|(l, _)| cart.line(&l.id).is_none()).cloned().collect();
+                let items = items(view, &state, cart, &gone);
+                view.lines.borrow_mut().update(&list, &items, |i| i.line.id.clone(), make_row, refresh_row);
             }
             summary(view, cart);
             if cart.lines.iter().any(|l| matches!(l.fulfillment, Fulfillment::Pickup { .. })) {
@@ -334,13 +409,20 @@ fn open_handoff(view: &Rc<View>) {
     });
 }
 
+/// Shows (or, with "", clears) why a line's change was refused, beside it.
+fn line_error(view: &View, line_id: &str, text: &str) {
+    if let Some(row) = view.lines.borrow().get(line_id) {
+        dom::set_text(&row.error, text);
+    }
+}
+
 fn change_quantity(view: &Rc<View>, line: CartLine, quantity: u32) {
     let locale = locale();
     if quantity > MAX_LINE_QUANTITY {
-        dom::set_text(&view.message, &format!("At most {MAX_LINE_QUANTITY} per line."));
+        line_error(view, &line.id, t(locale, crosscart_core::i18n::ErrorMsg::BadQuantity));
         return;
     }
-    dom::set_text(&view.message, "");
+    line_error(view, &line.id, "");
     let view = view.clone();
     wasm_bindgen_futures::spawn_local(async move {
         // "+" means one more (so two devices pressing it both count); other changes set the number.
@@ -352,17 +434,86 @@ fn change_quantity(view: &Rc<View>, line: CartLine, quantity: u32) {
                 events::emit(view.host.target(), events::CART_CHANGE, &change, false);
             }
             Err(e) => {
-                let text = format!("{} {}", t(locale, Msg::UpdateFailed), describe(&e));
+                // The line shows the shop's quantity again, and why beside it.
+                view.undoable.borrow_mut().retain(|(l, _)| l.id != line.id);
+                render(&view);
+                let text = format!("{} {}", t(locale, CartMsg::UpdateFailed), describe(&e));
                 events::error(view.host.target(), "update", e.code(), &text);
+                line_error(&view, &line.id, &text);
+            }
+        }
+    });
+}
+
+/// Removes a line, offering "Undo" at its place for [`UNDO_MS`].
+fn remove(view: &Rc<View>, line: CartLine) {
+    let at = view.lines.borrow().iter().position(|r| r.drawn.id == line.id).unwrap_or(usize::MAX);
+    view.undoable.borrow_mut().push((line.clone(), at));
+    let id = line.id.clone();
+    change_quantity(view, line, 0);
+    let view = view.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        crate::js::sleep_ms(UNDO_MS).await;
+        view.undoable.borrow_mut().retain(|(l, _)| l.id != id);
+        render(&view);
+    });
+}
+
+/// Brings a removed line back with its quantity, where it was.
+fn undo(view: &Rc<View>, line_id: &str) {
+    let Some((line, at)) = view.undoable.borrow().iter().find(|(l, _)| l.id == line_id).cloned() else { return };
+    view.undoable.borrow_mut().retain(|(l, _)| l.id != line_id);
+    if store::with_state(|s| s.cart.as_ref().is_some_and(|c| c.line(line_id).is_some())) {
+        // Not sent yet (or refused): asking for the old quantity cancels it.
+        let quantity = line.quantity;
+        change_quantity(view, line, quantity);
+        return;
+    }
+    render(view);
+    let view = view.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        // An add like any other: on a followed cart an operation after the
+        // removal's, so the server cannot apply them in the other order.
+        match store::add(&line.variant_id, line.quantity, line.fulfillment.clone(), None).await {
+            Ok(cart) => {
+                if let Some(back) = cart.lines.iter().find(|l| l.variant_id == line.variant_id && l.fulfillment == line.fulfillment) {
+                    view.restored.borrow_mut().push((back.id.clone(), at));
+                    render(&view);
+                }
+                let change = events::CartChange { action: "add", variant_id: &line.variant_id, line_id: None, quantity: line.quantity, cart: &cart };
+                events::emit(view.host.target(), events::CART_CHANGE, &change, false);
+            }
+            Err(e) => {
+                let text = format!("{} {}", t(locale(), CartMsg::UpdateFailed), describe(&e));
+                events::error(view.host.target(), "add", e.code(), &text);
                 dom::set_text(&view.message, &text);
             }
         }
     });
 }
 
+/// The line a control belongs to, with the quantity the customer sees.
 fn line_of(ev_target: &Element) -> Option<CartLine> {
-    let id = ev_target.closest("[data-line-id]").ok()??.get_attribute("data-line-id")?;
-    store::with_state(|s| s.cart.as_ref().and_then(|c| c.line(&id).cloned()))
+    let id = dom::row_key(ev_target)?;
+    store::with_state(|s| {
+        let mut line = s.cart.as_ref()?.line(&id)?.clone();
+        line.quantity = s.quantity_of(&line);
+        Some(line)
+    })
+}
+
+/// The headless API's `setQuantity(lineId, quantity)`, with the cart's code
+/// (a page without a cart never needs it).
+pub fn invoke(name: String, args: js_sys::Array) -> crate::chunks::Answer {
+    Box::pin(async move {
+        let q = args
+            .get(1)
+            .as_f64()
+            .filter(|q| name == "setQuantity" && q.fract() == 0.0 && (0.0..=f64::from(MAX_LINE_QUANTITY)).contains(q))
+            .ok_or_else(|| crate::js::js_error("invalid_quantity", "a quantity is a whole number from 0 to 999"))?;
+        let id = args.get(0).as_string().unwrap_or_default();
+        store::set_quantity(&id, q as u32).await.map(|c| crate::js::to_js(&c)).map_err(crate::api::reject)
+    })
 }
 
 pub fn mount(host: Rc<Host>) -> Live {
@@ -374,7 +525,21 @@ pub fn mount(host: Rc<Host>) -> Live {
     let handoff_slot = el("div").attr("class", "cc-contents").done();
     let message = el("p").part("message").attr("role", "status").attr("aria-live", "polite").done();
     let base = el("section").part("base").attr("aria-label", t(locale, Msg::Cart)).child(&body).child(&handoff_button).child(&handoff_slot).child(&message).done();
-    let _ = host.root.append_child(&base);
+    let drawer = Rc::new(RefCell::new(None));
+    if host.has("drawer") {
+        // The cart shows once in its dialog (inline if that code cannot load).
+        let (h, d, b) = (host.clone(), drawer.clone(), base.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            match crate::chunks::cart_drawer(h.clone(), b.clone()).await {
+                Ok(live) => *d.borrow_mut() = Some(live),
+                Err(_) => {
+                    let _ = h.root.append_child(&b);
+                }
+            }
+        });
+    } else {
+        let _ = host.root.append_child(&base);
+    }
     let view = Rc::new(View {
         host: host.clone(),
         body,
@@ -385,6 +550,8 @@ pub fn mount(host: Rc<Host>) -> Live {
         lines: RefCell::new(Keyed::default()),
         summary: RefCell::new(None),
         handoff: RefCell::new(None),
+        undoable: RefCell::new(Vec::new()),
+        restored: RefCell::new(Vec::new()),
     });
 
     let v = view.clone();
@@ -397,14 +564,24 @@ pub fn mount(host: Rc<Host>) -> Live {
                 close_handoff(&v);
                 render(&v);
             }
+            "undo" => {
+                if let Some(id) = dom::row_key(&target) {
+                    undo(&v, &id);
+                }
+            }
             "inc" | "dec" | "remove" => {
                 let Some(line) = line_of(&target) else { return };
-                let q = match act.as_str() {
-                    "inc" => line.quantity + 1,
-                    "dec" => line.quantity.saturating_sub(1).max(1),
-                    _ => 0,
-                };
-                change_quantity(&v, line, q);
+                match act.as_str() {
+                    "inc" => {
+                        let q = line.quantity + 1;
+                        change_quantity(&v, line, q);
+                    }
+                    "dec" => {
+                        let q = line.quantity.saturating_sub(1).max(1);
+                        change_quantity(&v, line, q);
+                    }
+                    _ => remove(&v, line),
+                }
             }
             _ => {}
         }
@@ -418,9 +595,10 @@ pub fn mount(host: Rc<Host>) -> Live {
         let Some(line) = line_of(&target) else { return };
         let raw = target.unchecked_ref::<HtmlInputElement>().value();
         match raw.trim().parse::<u32>() {
+            Ok(0) => remove(&v, line),
             Ok(n) if n != line.quantity => change_quantity(&v, line, n),
             Ok(_) => {}
-            Err(_) => dom::set_text(&v.message, &format!("“{raw}” is not a quantity.")),
+            Err(_) => line_error(&v, &line.id, t(locale, crosscart_core::i18n::ErrorMsg::BadQuantity)),
         }
     });
 
@@ -429,5 +607,5 @@ pub fn mount(host: Rc<Host>) -> Live {
     let subscription = store::subscribe(move || render(&v));
     let v = view.clone();
     let names = crate::stores::on_names(move || render(&v));
-    Box::new(Cart_ { view, _subscription: subscription, _names: names })
+    Box::new(Cart_ { view, _drawer: drawer, _subscription: subscription, _names: names })
 }
