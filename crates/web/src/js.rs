@@ -104,6 +104,15 @@ pub fn from_js<T: crosscart_core::json::FromJson>(value: &JsValue) -> Result<T, 
     crosscart_core::json::from_slice(json_stringify(value).as_bytes())
 }
 
+/// Runs a future on the page's event loop. Every task goes through this one
+/// boxed type, so the executor's code is in the build once, not once per
+/// `async` block.
+#[inline(always)]
+pub fn spawn(task: impl std::future::Future<Output = ()> + 'static) {
+    let task: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = Box::pin(task);
+    wasm_bindgen_futures::spawn_local(task);
+}
+
 /// Waits `ms` milliseconds (a `setTimeout` as a future).
 pub async fn sleep_ms(ms: i32) {
     let p = js_sys::Promise::new(&mut |resolve, _| {

@@ -60,7 +60,7 @@ pub fn want_names() {
     if NAMES_WANTED.with(|w| w.replace(true)) {
         return;
     }
-    wasm_bindgen_futures::spawn_local(async {
+    crate::js::spawn(async {
         let loaded = match crate::chunks::store_names().await {
             Ok(fut) => fut.await,
             Err(e) => Err(e.into()),

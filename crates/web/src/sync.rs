@@ -250,7 +250,7 @@ fn with_replica(f: impl FnOnce(&mut Replica) -> Vec<Effect>) {
 
 fn send(ops: Vec<Op>) {
     let Some(cart_id) = current_id() else { return };
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         let result = async { execute(with_adapter!(push_ops(&cart_id, &ops))?).await }.await;
         if current_id().as_deref() != Some(cart_id.as_str()) {
             return; // the page moved on to another cart
@@ -416,7 +416,7 @@ async fn missed(cart_id: &str) -> Result<crosscart_core::sync::OpsPage, Protocol
 /// a server operation, or when starting).
 pub fn catch_up() {
     let Some(cart_id) = current_id() else { return };
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         match missed(&cart_id).await {
             Ok(p) => from_server(&cart_id, p.ops, p.cursor, None, false),
             Err(ProtocolError::Api { status: 404 | 410, .. }) => closed(&cart_id),
@@ -456,7 +456,7 @@ async fn wait_for_verdict(id: &OpId, timeout_ms: i64) -> Result<(), ProtocolErro
 /// becomes visible again): missed ops and the priced cart.
 pub fn refresh() {
     let Some(cart_id) = current_id() else { return };
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         let page = missed(&cart_id).await;
         let cart = async { execute(with_adapter!(get_cart(&cart_id))?).await }.await;
         match (page, cart) {

@@ -74,7 +74,7 @@ impl Seen {
         }
         let mut seen = Seen::default();
         for (replica, mut seqs) in by_replica {
-            seqs.sort_unstable();
+            crate::sorted::sort_by(&mut seqs, |a, b| a < b);
             seqs.dedup();
             let mut contiguous = base.contiguous.get(replica).copied().unwrap_or(0);
             for &s in &seqs {
@@ -342,7 +342,7 @@ pub fn materialize<'a>(ops: impl IntoIterator<Item = &'a Op>) -> Vec<ReplicatedL
     // By id, so a duplicate (same id, same op) is dropped; a server's log
     // holds thousands of ops from several replicas, so sort once, never insert.
     let mut ops: Vec<&'a Op> = ops.into_iter().collect();
-    ops.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    crate::sorted::sort_by(&mut ops, |a, b| a.id < b.id);
     ops.dedup_by(|a, b| a.id == b.id);
     let mut lines: SortedMap<LineKey, Acc<'a>> = SortedMap::new();
     for op in ops {
@@ -363,7 +363,7 @@ pub fn materialize<'a>(ops: impl IntoIterator<Item = &'a Op>) -> Vec<ReplicatedL
             // The winner, then the latest Set it had seen, and the latest
             // that one had seen...: an author who saw a Set saw the line as
             // that Set made it, Adds it covered included.
-            acc.sets.sort_unstable_by(|a, b| (a.lamport, &a.id).cmp(&(b.lamport, &b.id)));
+            crate::sorted::sort_by(&mut acc.sets, |a, b| (a.lamport, &a.id) < (b.lamport, &b.id));
             let mut chain: Vec<&Seen> = Vec::new();
             let mut base = 0u64;
             if let Some((&winner, below)) = acc.sets.split_last() {
@@ -392,7 +392,7 @@ pub fn materialize<'a>(ops: impl IntoIterator<Item = &'a Op>) -> Vec<ReplicatedL
         })
         .collect();
     // Op ids are unique, so the keys are too: an unstable sort gives the same order.
-    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    crate::sorted::sort_by(&mut out, |a, b| a.0 < b.0);
     out.into_iter().map(|(_, l)| l).collect()
 }
 

@@ -265,7 +265,7 @@ impl Replica {
             return Vec::new();
         }
         // Ids are unique, so the order is total: an unstable sort gives the same.
-        batch.sort_unstable_by(|a, b| (a.lamport, &a.id).cmp(&(b.lamport, &b.id)));
+        crate::sorted::sort_by(&mut batch, |a, b| (a.lamport, &a.id) < (b.lamport, &b.id));
         batch.truncate(MAX_BATCH);
         let batch: Vec<Op> = batch.into_iter().cloned().collect();
         self.in_flight = Some(batch.iter().map(|o| o.id.clone()).collect());

@@ -96,7 +96,7 @@ fn start_add(view: &Rc<View>, variant: Option<String>, quantity: Option<String>,
         let _ = b.set_attribute("aria-disabled", "true");
     }
     let view = view.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         let result = store::add(&variant, quantity, fulfillment, None).await;
         let _ = view.host.element.remove_attribute("aria-busy");
         if let Some(b) = &button {

@@ -169,7 +169,7 @@ fn reload(view: &Rc<View>, force: bool) {
     view.generation.set(this_load);
     let variant = h.attr_value("variant");
     let view = view.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         let result: Result<(Option<Product>, Found), ProtocolError> = async {
             if from_cart {
                 if exclude.is_empty() {
@@ -323,7 +323,7 @@ fn add_selected(view: &Rc<View>) {
     dom::set_text(&view.status, t(locale, Msg::Adding));
     render(view);
     let view = view.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         let target = view.host.target();
         let mut last = None;
         let mut failure = None;

@@ -26,7 +26,7 @@ pub fn panel(slot: Element) -> Live {
     let _ = slot.append_child(&status);
     let panel = Rc::new(Panel { _ticker: RefCell::new(None) });
     let p = panel.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         let code = match store::create_handoff().await {
             Ok(code) => code,
             Err(e) => {

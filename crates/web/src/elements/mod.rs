@@ -73,7 +73,11 @@ impl Host {
     /// Listens on `target` until the element is disconnected (in the
     /// capture phase with `capture`, so events that do not bubble arrive too).
     pub fn listen_on(&self, target: &EventTarget, name: &'static str, capture: bool, f: impl FnMut(Event) + 'static) {
-        let closure = Closure::<dyn FnMut(Event)>::new(f);
+        self.listen_closure(target, name, capture, Closure::<dyn FnMut(Event)>::new(f));
+    }
+
+    /// [`Host::listen_on`] once a closure is made (one copy of this code for every listener).
+    fn listen_closure(&self, target: &EventTarget, name: &'static str, capture: bool, closure: Closure<dyn FnMut(Event)>) {
         if target.add_event_listener_with_callback_and_bool(name, closure.as_ref().unchecked_ref(), capture).is_ok() {
             self.listeners.borrow_mut().push(Listener { target: target.clone(), name, capture, closure });
         }
@@ -145,7 +149,7 @@ pub fn connect(tag: &str, element: HtmlElement, root: ShadowRoot) -> u32 {
         None => {
             MOUNTED.with(|m| m.borrow_mut().insert(id, Entry::Pending(host.clone())));
             let tag = tag.to_owned();
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::js::spawn(async move {
                 let result = crate::chunks::mount(&tag, host.clone()).await;
                 MOUNTED.with(|m| {
                     let mut m = m.borrow_mut();

@@ -109,7 +109,7 @@ async fn fetch(order: Option<String>, key: Option<String>) -> Result<Option<Offe
 /// Records an event with the backend; failures are reported as `cc-error`.
 fn record(host: &Rc<Host>, o: &Offer, key: Option<String>, event: OfferEvent) {
     let (order, host) = (o.order_id.clone(), host.clone());
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         let result = match with_adapter!(offer_event(&order, key.as_deref(), event)) {
             Ok(call) => execute(call).await,
             Err(e) => Err(e),
@@ -173,7 +173,7 @@ fn load(view: &Rc<View>) {
     let mine = view.generation.get().wrapping_add(1);
     view.generation.set(mine);
     let view = view.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         let result = fetch(order, key.clone()).await;
         if view.generation.get() != mine {
             return; // superseded by a newer order, or disconnected
@@ -349,7 +349,7 @@ fn accept(view: &Rc<View>) {
     tick(view);
     let key = view.host.attr_value("order-key");
     let view = view.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         let result = match with_adapter!(accept_offer(&o.order_id, key.as_deref(), &chosen)) {
             Ok(call) => execute(call).await,
             Err(e) => Err(e),

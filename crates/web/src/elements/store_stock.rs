@@ -200,7 +200,7 @@ fn resolve_variant(view: &Rc<View>) {
         (Some(v), _) => *view.variant.borrow_mut() = Some(v),
         (None, Some(p)) => {
             let view = view.clone();
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::js::spawn(async move {
                 let locale = config::get().locale;
                 match async { execute(with_adapter!(get_product(&p))?).await }.await {
                     Ok(prod) => *view.variant.borrow_mut() = prod.variants.first().map(|v| v.id.clone()),
@@ -231,7 +231,7 @@ fn reload(view: &Rc<View>, force: bool) {
         *view.load.borrow_mut() = Load::Loading;
     }
     let view = view.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         let locale = config::get().locale;
         let result = load_rows(variant, point, q, k).await;
         if view.generation.get() == this_load {
@@ -337,7 +337,7 @@ fn locate(view: &Rc<View>) {
     *view.note.borrow_mut() = String::new();
     render(view);
     let view = view.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         let next = match wasm_bindgen_futures::JsFuture::from(js::geolocate(10_000)).await {
             Ok(v) => {
                 let arr: js_sys::Array = v.unchecked_into();
@@ -379,7 +379,7 @@ fn search(view: &Rc<View>, text: String) {
     let locale = config::get().locale;
     let country = view.host.attr_value("country").or_else(|| (locale == Locale::Uk).then(|| "UA".to_owned()));
     let view = view.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         match stores::gazetteer().await {
             Ok(g) => {
                 let found: Vec<Located> =
@@ -410,7 +410,7 @@ fn reserve(view: &Rc<View>, store_id: &str) {
     *view.note.borrow_mut() = String::new();
     render(view);
     let view = view.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         let locale = config::get().locale;
         let line = NewLine { variant_id: v.clone(), quantity: q, fulfillment: Fulfillment::Pickup { store_id: row.store.id.clone() }, bundle: None, allow_transfer: row.pickup == Pickup::Transfer };
         let result = store::add_line(line).await;

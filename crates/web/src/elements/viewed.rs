@@ -41,7 +41,7 @@ pub fn record_view(product_id: &str) {
     }
     if config::session_token().is_some() && with_adapter!(capabilities()).post_checkout {
         let product_id = product_id.to_owned();
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::js::spawn(async move {
             if let Ok(call) = with_adapter!(record_viewed(&product_id)) {
                 let _ = execute(call).await; // a lost view only makes a later offer less personal
             }
