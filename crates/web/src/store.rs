@@ -208,7 +208,7 @@ fn load_engine() {
     if ENGINE_LOADING.with(|l| l.replace(true)) {
         return;
     }
-    wasm_bindgen_futures::spawn_local(async {
+    crate::js::spawn(async {
         let loaded = crate::chunks::sync_engine().await;
         ENGINE_LOADING.with(|l| l.set(false));
         if let Ok(e) = loaded {
@@ -355,7 +355,7 @@ pub fn reload() {
             s.status = Status::Loading;
         }
     });
-    wasm_bindgen_futures::spawn_local(async {
+    crate::js::spawn(async {
         let _ = fetch_current().await;
     });
 }
@@ -472,70 +472,71 @@ pub async fn add_line(line: NewLine) -> Result<Cart, ProtocolError> {
     Ok(cart)
 }
 
-/// One more of a line. On a followed cart this is an `Add` of one, so
-/// presses on two devices both count; otherwise the quantity is set.
-pub async fn increment(line_id: &str) -> Result<Cart, ProtocolError> {
-    let line = current()?.line(line_id).cloned().ok_or_else(|| ProtocolError::InvalidRequest("no such line in the cart".into()))?;
-    if let Some(e) = live() {
-        let op = e.edit(Edit::Add { variant_id: line.variant_id, fulfillment: line.fulfillment, quantity: 1 })?;
-        e.settle(op, 5000).await?;
-        return current();
-    }
-    let shown = with_state(|s| s.quantity_of(&line));
-    set_quantity(line_id, shown + 1).await
+/// A quantity change.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// "+": on a followed cart an `Add` of one, so presses on two devices
+    /// both count; otherwise one more than shown.
+    OneMore,
+    /// This many (0 removes).
+    Exactly(u32),
 }
 
-/// Sets a line's quantity (0 removes). On a followed cart this is an
-/// operation. Otherwise the quantity shows at once and is sent after
-/// [`COALESCE_MS`] without a newer change to the same line (and after any
-/// write in flight), so rapid presses make one request with the last
-/// quantity; a call overtaken by a newer one resolves with the cart as it
-/// stands. If another tab or device changed the cart meanwhile (version
-/// conflict), reloads and applies the same quantity to the fresh cart. A
-/// refused change drops only that line's wish: the line shows the
-/// backend's quantity again.
-pub async fn set_quantity(line_id: &str, quantity: u32) -> Result<Cart, ProtocolError> {
+/// Changes a line's quantity. On a followed cart this is an operation that
+/// has seen everything this tab knows (see `crosscart_core::sync`).
+/// Otherwise the quantity shows at once and is sent after [`COALESCE_MS`]
+/// without a newer change to the same line (and after any write in flight),
+/// so rapid presses make one request with the last quantity; a call
+/// overtaken by a newer one resolves with the cart as it stands. If another
+/// tab or device changed the cart meanwhile (version conflict), the same
+/// quantity is applied to the fresh cart once. A refused change drops only
+/// that line's wish: the line shows the backend's quantity again.
+pub async fn set_quantity(line_id: &str, change: Change) -> Result<Cart, ProtocolError> {
     let _busy = Busy::start();
     let line = current()?.line(line_id).cloned().ok_or_else(|| ProtocolError::InvalidRequest("no such line in the cart".into()))?;
-    // A quantity change on a followed cart is an operation that has seen
-    // everything this tab knows (see `crosscart_core::sync`).
     if let Some(e) = live() {
-        let op = e.edit(Edit::Set { variant_id: line.variant_id, fulfillment: line.fulfillment, quantity })?;
+        let (variant_id, fulfillment) = (line.variant_id, line.fulfillment);
+        let op = e.edit(match change {
+            Change::OneMore => Edit::Add { variant_id, fulfillment, quantity: 1 },
+            Change::Exactly(quantity) => Edit::Set { variant_id, fulfillment, quantity },
+        })?;
         e.settle(op, 5000).await?;
         return current();
     }
+    let quantity = match change {
+        Change::OneMore => with_state(|s| s.quantity_of(&line)) + 1,
+        Change::Exactly(q) => q,
+    };
     want(line_id, Some(quantity));
     crate::js::sleep_ms(COALESCE_MS).await;
     let lock = write_lock();
     let _writing = lock.lock().await;
     let still_wanted = || with_state(|s| s.wanted(line_id) == Some(quantity));
-    if !still_wanted() {
-        return current();
-    }
-    let current = current()?;
-    // Back to what the shop already has (an undone remove): nothing to send.
-    if current.line(line_id).is_some_and(|l| l.quantity == quantity) {
-        want(line_id, None);
-        return Ok(current);
-    }
-    let call = |cart: &Cart| {
-        if quantity == 0 {
+    let mut retried = false;
+    let result = loop {
+        if !still_wanted() {
+            return current();
+        }
+        let cart = current()?;
+        // Back to what the shop already has (an undone remove): nothing to send.
+        if cart.line(line_id).is_some_and(|l| l.quantity == quantity) {
+            break Ok(cart);
+        }
+        let call = if quantity == 0 {
             with_adapter!(remove_line(&cart.id, line_id, Some(cart.version)))
         } else {
             with_adapter!(update_line(&cart.id, line_id, quantity, Some(cart.version)))
+        };
+        match execute(call?).await {
+            Err(ProtocolError::Api { code, .. }) if code == "version_conflict" && !retried => {
+                retried = true;
+                if let Err(e) = fetch_current().await {
+                    break Err(e);
+                }
+            }
+            other => break other,
         }
     };
-    let result = async {
-        match execute(call(&current)?).await {
-            Err(ProtocolError::Api { code, .. }) if code == "version_conflict" => {
-                let fresh = execute(with_adapter!(get_cart(&current.id))?).await?;
-                set_cart(Some(fresh.clone()));
-                execute(call(&fresh)?).await
-            }
-            other => other,
-        }
-    }
-    .await;
     if let Ok(cart) = &result {
         set_cart(Some(cart.clone()));
     }
@@ -543,16 +544,13 @@ pub async fn set_quantity(line_id: &str, quantity: u32) -> Result<Cart, Protocol
     if still_wanted() {
         want(line_id, None);
     }
-    match result {
-        Ok(cart) => Ok(cart),
-        Err(e) => {
-            // Gone, or a backend that set what it had instead (Vendure): show its cart.
-            if cart_is_gone(&e) || matches!(e, ProtocolError::InsufficientStock { .. }) {
-                let _ = fetch_current().await;
-            }
-            Err(e)
-        }
+    if let Err(e) = &result
+        && (cart_is_gone(e) || matches!(e, ProtocolError::InsufficientStock { .. }))
+    {
+        // Gone, or a backend that set what it had instead (Vendure): show its cart.
+        let _ = fetch_current().await;
     }
+    result
 }
 
 /// Checks the cart out (demo checkout) and forgets it: the next add starts a new cart.

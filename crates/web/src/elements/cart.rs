@@ -398,7 +398,7 @@ fn open_handoff(view: &Rc<View>) {
     dom::show(&view.handoff_button, false);
     dom::set_text(&view.message, "");
     let view = view.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         match crate::chunks::handoff_panel(view.handoff_slot.clone()).await {
             Ok(panel) => *view.handoff.borrow_mut() = Some(panel),
             Err(e) => {
@@ -424,9 +424,10 @@ fn change_quantity(view: &Rc<View>, line: CartLine, quantity: u32) {
     }
     line_error(view, &line.id, "");
     let view = view.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         // "+" means one more (so two devices pressing it both count); other changes set the number.
-        let result = if quantity == line.quantity + 1 { store::increment(&line.id).await } else { store::set_quantity(&line.id, quantity).await };
+        let change = if quantity == line.quantity + 1 { store::Change::OneMore } else { store::Change::Exactly(quantity) };
+        let result = store::set_quantity(&line.id, change).await;
         match result {
             Ok(cart) => {
                 let action = if quantity == 0 { "remove" } else { "update" };
@@ -452,7 +453,7 @@ fn remove(view: &Rc<View>, line: CartLine) {
     let id = line.id.clone();
     change_quantity(view, line, 0);
     let view = view.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         crate::js::sleep_ms(UNDO_MS).await;
         view.undoable.borrow_mut().retain(|(l, _)| l.id != id);
         render(&view);
@@ -471,7 +472,7 @@ fn undo(view: &Rc<View>, line_id: &str) {
     }
     render(view);
     let view = view.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::js::spawn(async move {
         // An add like any other: on a followed cart an operation after the
         // removal's, so the server cannot apply them in the other order.
         match store::add(&line.variant_id, line.quantity, line.fulfillment.clone(), None).await {
@@ -512,7 +513,7 @@ pub fn invoke(name: String, args: js_sys::Array) -> crate::chunks::Answer {
             .filter(|q| name == "setQuantity" && q.fract() == 0.0 && (0.0..=f64::from(MAX_LINE_QUANTITY)).contains(q))
             .ok_or_else(|| crate::js::js_error("invalid_quantity", "a quantity is a whole number from 0 to 999"))?;
         let id = args.get(0).as_string().unwrap_or_default();
-        store::set_quantity(&id, q as u32).await.map(|c| crate::js::to_js(&c)).map_err(crate::api::reject)
+        store::set_quantity(&id, store::Change::Exactly(q as u32)).await.map(|c| crate::js::to_js(&c)).map_err(crate::api::reject)
     })
 }
 
@@ -529,7 +530,7 @@ pub fn mount(host: Rc<Host>) -> Live {
     if host.has("drawer") {
         // The cart shows once in its dialog (inline if that code cannot load).
         let (h, d, b) = (host.clone(), drawer.clone(), base.clone());
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::js::spawn(async move {
             match crate::chunks::cart_drawer(h.clone(), b.clone()).await {
                 Ok(live) => *d.borrow_mut() = Some(live),
                 Err(_) => {
