@@ -66,6 +66,9 @@ enum Command {
     /// Reports from a shop's database.
     #[command(subcommand)]
     Report(Report),
+    /// The shop's discount codes.
+    #[command(subcommand)]
+    Promo(Promo),
     /// Which post-checkout experiment group each e-mail address is in (for support and tests).
     OfferGroup {
         /// SQLite file of the shop, as a path or `sqlite://PATH` (its experiment is used).
@@ -74,6 +77,55 @@ enum Command {
         /// Customers' e-mail addresses.
         #[arg(required = true)]
         emails: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum Promo {
+    /// Create a discount code (or replace the one with that code): a percentage or an
+    /// amount off the cart after its bundle and offer discounts.
+    Create {
+        /// SQLite file of the shop, as a path or `sqlite://PATH`.
+        #[arg(long, default_value = "crosscart.db")]
+        database: String,
+        /// The code customers type (matched without regard to case).
+        code: String,
+        /// Percentage off, 1 to 100.
+        #[arg(long, conflicts_with = "amount", required_unless_present = "amount")]
+        percent: Option<u8>,
+        /// Amount off in major units (`5.00`), in --currency.
+        #[arg(long)]
+        amount: Option<String>,
+        /// Currency of --amount and --min-subtotal.
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+        /// Subtotal (after other discounts) the cart must reach, in major units.
+        #[arg(long)]
+        min_subtotal: Option<String>,
+        /// Valid from this moment, RFC 3339 (`2026-12-24T00:00:00Z`).
+        #[arg(long)]
+        starts: Option<String>,
+        /// Valid until this moment (exclusive), RFC 3339.
+        #[arg(long)]
+        ends: Option<String>,
+        /// Orders that may use it in all.
+        #[arg(long)]
+        limit: Option<u32>,
+        /// Orders one customer (by e-mail) may use it for.
+        #[arg(long)]
+        per_customer: Option<u32>,
+        /// May be used together with other combinable codes.
+        #[arg(long)]
+        combinable: bool,
+    },
+    /// List the discount codes, their rules and how many orders used them.
+    List {
+        /// SQLite file of the shop, as a path or `sqlite://PATH`.
+        #[arg(long, default_value = "crosscart.db")]
+        database: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -429,6 +481,88 @@ async fn offer_group(database: &str, emails: Vec<String>) -> Result<(), String> 
     Ok(())
 }
 
+/// An RFC 3339 moment as Unix milliseconds.
+fn parse_moment(s: &str) -> Result<i64, String> {
+    let t = humantime::parse_rfc3339_weak(s).map_err(|e| format!("{s:?}: {e} (write it like 2026-12-24T00:00:00Z)"))?;
+    let ms = t.duration_since(std::time::UNIX_EPOCH).map_err(|_| format!("{s:?} is before 1970"))?.as_millis();
+    i64::try_from(ms).map_err(|_| format!("{s:?} is too far away"))
+}
+
+struct PromoArgs {
+    code: String,
+    percent: Option<u8>,
+    amount: Option<String>,
+    currency: String,
+    min_subtotal: Option<String>,
+    starts: Option<String>,
+    ends: Option<String>,
+    limit: Option<u32>,
+    per_customer: Option<u32>,
+    combinable: bool,
+}
+
+fn promotion(a: PromoArgs) -> Result<crosscart_core::promo::Promotion, String> {
+    use crosscart_core::money::Money;
+    use crosscart_core::promo::{normalize, Promotion, Value};
+    let currency = Currency::new(&a.currency.to_ascii_uppercase()).map_err(|e| format!("--currency {}: {e}", a.currency))?;
+    let money = |flag: &str, s: &str| Money::from_major(s, currency).map_err(|e| format!("{flag} {s}: {e}"));
+    let value = match (a.percent, &a.amount) {
+        (Some(p), None) => Value::Percent(p),
+        (None, Some(m)) => Value::Amount(money("--amount", m)?),
+        _ => return Err("give either --percent or --amount".into()),
+    };
+    let p = Promotion {
+        code: normalize(&a.code).ok_or_else(|| format!("{:?}: a code is 1 to {} of A-Z, 0-9, - and _", a.code, crosscart_core::promo::MAX_CODE_LEN))?,
+        value,
+        min_subtotal: a.min_subtotal.as_deref().map(|m| money("--min-subtotal", m)).transpose()?,
+        starts_at: a.starts.as_deref().map(parse_moment).transpose()?,
+        ends_at: a.ends.as_deref().map(parse_moment).transpose()?,
+        usage_limit: a.limit,
+        per_customer_limit: a.per_customer,
+        combinable: a.combinable,
+    };
+    p.validate()?;
+    Ok(p)
+}
+
+async fn promo_create(database: &str, args: PromoArgs) -> Result<(), String> {
+    let p = promotion(args)?;
+    let db = existing_db(database)?;
+    let code = p.code.clone();
+    db.run(move |c| crosscart_server::db::put_promotion(c, &p, crosscart_server::api::now_ms())).await.map_err(|e| e.message)?;
+    println!("{code} saved");
+    Ok(())
+}
+
+async fn promo_list(database: &str, json: bool) -> Result<(), String> {
+    use crosscart_core::promo::Value;
+    let db = existing_db(database)?;
+    let rows = db.run(|c| crosscart_server::db::list_promotions(c)).await.map_err(|e| e.message)?;
+    if json {
+        let out: Vec<serde_json::Value> = rows.iter().map(|(p, uses)| serde_json::json!({ "promotion": p, "uses": uses })).collect();
+        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+        return Ok(());
+    }
+    let moment = |ms: Option<i64>| ms.map_or_else(|| "—".to_owned(), |ms| humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64)).to_string());
+    let limit = |n: Option<u32>| n.map_or_else(|| "—".to_owned(), |n| n.to_string());
+    println!("{:<20} {:>14} {:>14} {:<20} {:<20} {:>6} {:>9} {:>5} {:<10}", "code", "off", "min subtotal", "starts", "ends", "limit", "per cust.", "uses", "combines");
+    for (p, uses) in &rows {
+        let off = match p.value {
+            Value::Percent(n) => format!("{n} %"),
+            Value::Amount(m) => format!("{} {}", m.to_decimal_string(), m.currency.as_str()),
+        };
+        let min = p.min_subtotal.map_or_else(|| "—".to_owned(), |m| format!("{} {}", m.to_decimal_string(), m.currency.as_str()));
+        println!(
+            "{:<20} {:>14} {:>14} {:<20} {:<20} {:>6} {:>9} {:>5} {:<10}",
+            p.code, off, min, moment(p.starts_at), moment(p.ends_at), limit(p.usage_limit), limit(p.per_customer_limit), uses, if p.combinable { "yes" } else { "no" }
+        );
+    }
+    if rows.is_empty() {
+        println!("(no codes yet: crosscart promo create CODE --percent 10)");
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
@@ -450,6 +584,10 @@ fn main() -> ExitCode {
         Command::Rules { input, format, min_support, min_confidence, max_len } => rules_command(&input, format, min_support, min_confidence, max_len),
         Command::Report(Report::Offers { database, window, json }) => runtime.block_on(report_offers(&database, window, json)),
         Command::OfferGroup { database, emails } => runtime.block_on(offer_group(&database, emails)),
+        Command::Promo(Promo::Create { database, code, percent, amount, currency, min_subtotal, starts, ends, limit, per_customer, combinable }) => {
+            runtime.block_on(promo_create(&database, PromoArgs { code, percent, amount, currency, min_subtotal, starts, ends, limit, per_customer, combinable }))
+        }
+        Command::Promo(Promo::List { database, json }) => runtime.block_on(promo_list(&database, json)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -198,6 +198,11 @@ pub struct Cart {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub tax_included: bool,
     pub total: Money,
+    /// Discount codes the customer entered, in order (upper case). A code
+    /// that takes nothing off now (the subtotal fell below its minimum) is
+    /// still here, without a row in `discounts`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<String>,
     /// Milliseconds since the Unix epoch.
     #[serde(default)]
     pub updated_at: i64,
@@ -205,7 +210,7 @@ pub struct Cart {
 
 crate::json_object!(Cart {
     req id, req version, req currency, req lines, req subtotal, opt discount, skip discounts, opt shipping, opt fees, opt tax,
-    skip tax_included, req total, def updated_at,
+    skip tax_included, req total, skip codes, def updated_at,
 });
 
 impl CartLine {
@@ -260,6 +265,7 @@ impl Cart {
             tax: None,
             tax_included: false,
             total: zero,
+            codes: Vec::new(),
             updated_at: 0,
         }
     }

@@ -15,6 +15,7 @@ pub mod json;
 pub mod money;
 pub mod offer;
 pub mod order;
+pub mod promo;
 pub mod protocol;
 pub mod sorted;
 pub mod store;

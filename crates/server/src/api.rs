@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use crosscart_core::cart::{self, Cart, Fulfillment};
-use crosscart_core::protocol::reference::{AddLineBody, CreateCartBody, ProductList, ServiceInfo, StockList, StoreList, UpdateLineBody, PROTOCOL_VERSION};
+use crosscart_core::protocol::reference::{AddLineBody, CodeBody, CreateCartBody, ProductList, ServiceInfo, StockList, StoreList, UpdateLineBody, PROTOCOL_VERSION};
 use crosscart_core::protocol::{CheckoutRequest, CommerceAdapter};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -277,6 +277,23 @@ pub async fn remove_line(State(st): State<AppState>, Path((id, line_id)): Path<(
     check_id("cart line", &line_id)?;
     let expected = expected_version(&headers)?;
     let cart = st.db.run(move |c| db::set_line_quantity(c, &id, &line_id, 0, expected, now_ms())).await?;
+    st.hub.notify(&cart.id);
+    Ok(cart_response(StatusCode::OK, cart))
+}
+
+/// `POST /v1/carts/{id}/codes`: applies a discount code, or says why not (422 `code_…`).
+pub async fn apply_code(State(st): State<AppState>, Path(id): Path<String>, ApiJson(body): ApiJson<CodeBody>) -> Result<Response, ApiError> {
+    check_id("cart", &id)?;
+    let cart = st.db.run(move |c| db::apply_code(c, &id, &body.code, now_ms())).await?;
+    st.hub.notify(&cart.id);
+    Ok(cart_response(StatusCode::OK, cart))
+}
+
+/// `DELETE /v1/carts/{id}/codes/{code}`.
+pub async fn remove_code(State(st): State<AppState>, Path((id, code)): Path<(String, String)>) -> Result<Response, ApiError> {
+    check_id("cart", &id)?;
+    check_id("code in this cart", &code)?;
+    let cart = st.db.run(move |c| db::remove_code(c, &id, &code, now_ms())).await?;
     st.hub.notify(&cart.id);
     Ok(cart_response(StatusCode::OK, cart))
 }

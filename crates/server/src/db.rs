@@ -11,6 +11,7 @@ use crosscart_core::cart::{self, Cart, CartLine, Fulfillment};
 use crosscart_core::catalog::{Image, Product, Variant, VariantOption};
 use crosscart_core::money::{Currency, Money};
 use crosscart_core::order::{Channel, Order, OrderLine};
+use crosscart_core::promo::{self, Promotion};
 use crosscart_core::protocol::CheckoutRequest;
 use crosscart_core::store::{StockLevel, Store, VariantStock};
 use crate::accounts::Customer;
@@ -29,6 +30,7 @@ const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), inclu
     include_str!("../migrations/0007_handoff.sql"),
     include_str!("../migrations/0008_offers.sql"),
     include_str!("../migrations/0009_compaction.sql"),
+    include_str!("../migrations/0010_promotions.sql"),
 ];
 
 /// Applies the migrations `conn` has not seen yet (tracked in `PRAGMA user_version`).
@@ -485,8 +487,17 @@ fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, Api
             offer_percent,
         });
     }
-    let totals = cart::price_lines(row.currency, &mut lines, bundle_percent(conn)?)?;
+    let mut totals = cart::price_lines(row.currency, &mut lines, bundle_percent(conn)?)?;
+    // Codes on what the bundle and offer discounts left, each on what the one before left.
+    let codes = cart_promotions(conn, cart_id)?;
+    if !codes.is_empty() {
+        let email = cart_email(conn, cart_id)?;
+        let uses = codes.iter().map(|p| Ok((p.code.clone(), promotion_uses(conn, &p.code, email.as_deref())?))).collect::<Result<Vec<_>, ApiError>>()?;
+        let uses_of = |code: &str| uses.iter().find(|(c, _)| c == code).map_or((0, 0), |u| u.1);
+        promo::apply(&mut totals, row.currency, &codes, crate::api::now_ms(), uses_of).map_err(|e| ApiError::internal(format!("cart {cart_id}: {e}")))?;
+    }
     let mut cart = Cart::new(cart_id.to_owned(), row.currency, lines, totals).map_err(|e| ApiError::internal(format!("cart {cart_id}: {e}")))?;
+    cart.codes = codes.into_iter().map(|p| p.code).collect();
     cart.version = row.version;
     cart.updated_at = row.updated_at;
     Ok(cart)
@@ -972,6 +983,7 @@ pub fn checkout(conn: &mut Connection, req: &CheckoutRequest, order_id: &str, ke
         subtotal: cart.subtotal, discount: cart.discount, total: cart.total, created_at: now_ms, key: None,
     };
     order.number = insert_order(&tx, &order, key, Some(&req.cart_id), &req.email, &req.name)?;
+    use_codes(&tx, &cart, order_id, &req.email, now_ms)?;
     tx.execute("UPDATE orders SET customer_id = (SELECT customer_id FROM carts WHERE id = ?2) WHERE id = ?1", params![order_id, req.cart_id])?;
     crate::offers::credit_points(&tx, &order, &req.email, now_ms)?;
     tx.execute("UPDATE carts SET status = 'ordered', version = version + 1, updated_at = ?2 WHERE id = ?1", params![req.cart_id, now_ms])?;
@@ -1000,6 +1012,142 @@ fn consume_reservations(tx: &Transaction<'_>, cart: &Cart, now_ms: i64) -> Resul
             return Err(ApiError::internal(format!("reservation for line {} has no stock row", line.id)));
         }
         tx.execute("DELETE FROM reservations WHERE line_id = ?1", [&line.id])?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- promotions
+
+/// Creates or replaces a promotion (`crosscart promo create`).
+pub fn put_promotion(conn: &Connection, p: &Promotion, now_ms: i64) -> Result<(), ApiError> {
+    let body = serde_json::to_string(p).map_err(json_err)?;
+    conn.execute(
+        "INSERT INTO promotions (code, body, created_at) VALUES (?1, ?2, ?3) ON CONFLICT(code) DO UPDATE SET body = excluded.body",
+        params![p.code, body, now_ms],
+    )?;
+    Ok(())
+}
+
+/// Every promotion with the orders that used it, newest first.
+pub fn list_promotions(conn: &Connection) -> Result<Vec<(Promotion, u32)>, ApiError> {
+    let mut stmt = conn.prepare("SELECT p.body, (SELECT count(*) FROM promotion_uses u WHERE u.code = p.code) FROM promotions p ORDER BY p.created_at DESC, p.code")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?;
+    rows.map(|r| {
+        let (body, uses) = r?;
+        Ok((serde_json::from_str(&body).map_err(json_err)?, uses))
+    })
+    .collect()
+}
+
+fn promotion(conn: &Connection, code: &str) -> Result<Option<Promotion>, ApiError> {
+    let body: Option<String> = conn.query_row("SELECT body FROM promotions WHERE code = ?1", [code], |r| r.get(0)).optional()?;
+    body.map(|b| serde_json::from_str(&b).map_err(json_err)).transpose()
+}
+
+/// The codes a cart holds, in the order they were entered.
+fn cart_promotions(conn: &Connection, cart_id: &str) -> Result<Vec<Promotion>, ApiError> {
+    let mut stmt = conn.prepare_cached("SELECT p.body FROM cart_codes c JOIN promotions p ON p.code = c.code WHERE c.cart_id = ?1 ORDER BY c.position")?;
+    let rows = stmt.query_map([cart_id], |r| r.get::<_, String>(0))?;
+    rows.map(|b| serde_json::from_str(&b?).map_err(json_err)).collect()
+}
+
+/// Orders that used `code`, in all and by `email` (the cart's customer; none for a guest).
+fn promotion_uses(conn: &Connection, code: &str, email: Option<&str>) -> Result<(u32, u32), ApiError> {
+    Ok(conn.query_row(
+        "SELECT count(*), count(CASE WHEN email = ?2 THEN 1 END) FROM promotion_uses WHERE code = ?1",
+        params![code, email.map(str::to_ascii_lowercase)],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
+/// The e-mail of the customer a cart belongs to, if any.
+fn cart_email(conn: &Connection, cart_id: &str) -> Result<Option<String>, ApiError> {
+    Ok(conn
+        .query_row("SELECT cu.email FROM carts c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?1", [cart_id], |r| r.get(0))
+        .optional()?)
+}
+
+fn refusal(r: &promo::Refusal) -> ApiError {
+    use promo::Refusal as R;
+    let message = match r {
+        R::Unknown => "there is no such code".to_owned(),
+        R::NotStarted => "this code is not valid yet".to_owned(),
+        R::Expired => "this code has expired".to_owned(),
+        R::Minimum(m) => format!("this code needs a subtotal of at least {} {}", m.to_decimal_string(), m.currency.as_str()),
+        R::UsedUp => "this code has been used as often as it may be".to_owned(),
+        R::UsedByYou => "you have already used this code".to_owned(),
+        R::NotCombinable => "this code cannot be combined with the code already in the cart".to_owned(),
+        R::TooMany => format!("a cart holds at most {} codes", promo::MAX_CODES_PER_CART),
+        R::NotApplicable => "this code does not apply to this cart".to_owned(),
+    };
+    ApiError::unprocessable(r.code(), message)
+}
+
+/// Applies a code to an open cart: refused with its reason if it does not
+/// apply now (unknown, not started, expired, below its minimum, used up, by
+/// this customer too, not combinable with the codes held). Applying a code
+/// the cart already holds changes nothing.
+pub fn apply_code(conn: &mut Connection, cart_id: &str, code: &str, now_ms: i64) -> Result<Cart, ApiError> {
+    let tx = write_tx(conn)?;
+    let row = open_cart_row(&tx, cart_id)?;
+    let code = promo::normalize(code).ok_or_else(|| refusal(&promo::Refusal::Unknown))?;
+    let p = promotion(&tx, &code)?.ok_or_else(|| refusal(&promo::Refusal::Unknown))?;
+    let held = cart_promotions(&tx, cart_id)?;
+    if held.iter().any(|h| h.code == code) {
+        return load_cart(&tx, cart_id);
+    }
+    promo::may_join(&p, &held.iter().collect::<Vec<_>>()).map_err(|r| refusal(&r))?;
+    let cart = read_cart(&tx, cart_id, row)?;
+    let base = Money::new(cart.total.amount, cart.currency);
+    let (uses, customer_uses) = promotion_uses(&tx, &code, cart_email(&tx, cart_id)?.as_deref())?;
+    p.check(&promo::Context { now_ms, currency: cart.currency, base, uses, customer_uses }).map_err(|r| refusal(&r))?;
+    tx.execute(
+        "INSERT INTO cart_codes (cart_id, code, position) VALUES (?1, ?2, (SELECT coalesce(max(position), 0) + 1 FROM cart_codes WHERE cart_id = ?1))",
+        params![cart_id, code],
+    )?;
+    tx.execute("UPDATE carts SET version = version + 1, updated_at = ?2 WHERE id = ?1", params![cart_id, now_ms])?;
+    let cart = load_cart(&tx, cart_id)?;
+    tx.commit()?;
+    Ok(cart)
+}
+
+/// Takes a code out of an open cart (a code it does not hold: 404).
+pub fn remove_code(conn: &mut Connection, cart_id: &str, code: &str, now_ms: i64) -> Result<Cart, ApiError> {
+    let tx = write_tx(conn)?;
+    open_cart_row(&tx, cart_id)?;
+    let code = promo::normalize(code).ok_or_else(|| ApiError::not_found("code in this cart"))?;
+    if tx.execute("DELETE FROM cart_codes WHERE cart_id = ?1 AND code = ?2", params![cart_id, code])? == 0 {
+        return Err(ApiError::not_found("code in this cart"));
+    }
+    tx.execute("UPDATE carts SET version = version + 1, updated_at = ?2 WHERE id = ?1", params![cart_id, now_ms])?;
+    let cart = load_cart(&tx, cart_id)?;
+    tx.commit()?;
+    Ok(cart)
+}
+
+/// At checkout: every code that takes something off must still be allowed
+/// for this order's e-mail (the limits are checked again inside the order's
+/// transaction, so two checkouts cannot both take a code's last use); then
+/// the uses are recorded.
+fn use_codes(tx: &Transaction<'_>, cart: &Cart, order_id: &str, email: &str, now_ms: i64) -> Result<(), ApiError> {
+    let email = email.trim().to_ascii_lowercase();
+    let mut base = cart.subtotal.amount - cart.discounts.iter().filter(|d| d.kind != cart::DiscountKind::Code).map(|d| d.amount.amount).sum::<i64>();
+    for p in cart_promotions(tx, &cart.id)? {
+        let (uses, customer_uses) = promotion_uses(tx, &p.code, Some(&email))?;
+        match p.check(&promo::Context { now_ms, currency: cart.currency, base: Money::new(base, cart.currency), uses, customer_uses }) {
+            // Below its minimum: held, took nothing off, not used.
+            Err(promo::Refusal::Minimum(_)) => continue,
+            // Never an order at another price than the cart showed.
+            Err(r) => {
+                let e = refusal(&r);
+                return Err(ApiError { message: format!("{}: {}; remove it and check out again", p.code, e.message), ..e });
+            }
+            Ok(()) => {}
+        }
+        if let Some(d) = cart.discounts.iter().find(|d| d.kind == cart::DiscountKind::Code && d.label == p.code) {
+            base -= d.amount.amount;
+            tx.execute("INSERT INTO promotion_uses (code, order_id, email) VALUES (?1, ?2, ?3)", params![p.code, order_id, email])?;
+        }
     }
     Ok(())
 }

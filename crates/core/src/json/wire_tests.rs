@@ -78,6 +78,7 @@ fn cart() -> Cart {
         tax: Some(eur(1000)),
         tax_included: true,
         total: eur(6287),
+        codes: vec!["TEN \"off\" <b>".into(), "B".into()],
         updated_at: -1,
     }
 }

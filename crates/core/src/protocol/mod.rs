@@ -125,6 +125,9 @@ pub struct Capabilities {
     /// Checking a cart out through the API (otherwise the shop's own checkout page).
     #[serde(default)]
     pub checkout: bool,
+    /// Discount codes the customer enters in the cart (`apply_code`/`remove_code`).
+    #[serde(default)]
+    pub discount_codes: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +142,7 @@ pub enum Capability {
     Handoff,
     PostCheckout,
     Checkout,
+    DiscountCodes,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -356,6 +360,20 @@ pub trait CommerceAdapter {
     /// Sets a line's quantity; `expected_version` makes the write conditional.
     fn update_line(&self, cart_id: &str, line_id: &str, quantity: u32, expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError>;
     fn remove_line(&self, cart_id: &str, line_id: &str, expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError>;
+
+    /// Applies a discount code; a refusal is `Api` with one of
+    /// [`crate::promo::Refusal`]'s codes (`code_unknown`, `code_expired`, …),
+    /// whatever the backend's own words.
+    fn apply_code(&self, cart_id: &str, code: &str) -> Result<Call<Cart>, ProtocolError> {
+        let _ = (cart_id, code);
+        Err(ProtocolError::Unsupported(Capability::DiscountCodes))
+    }
+
+    /// Takes a discount code out of the cart.
+    fn remove_code(&self, cart_id: &str, code: &str) -> Result<Call<Cart>, ProtocolError> {
+        let _ = (cart_id, code);
+        Err(ProtocolError::Unsupported(Capability::DiscountCodes))
+    }
 
     /// Checks a cart out through the API (otherwise: the shop's own checkout page).
     fn checkout(&self, request: &CheckoutRequest) -> Result<Call<Order>, ProtocolError> {

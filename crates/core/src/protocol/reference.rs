@@ -93,6 +93,14 @@ pub struct UpdateLineBody {
 
 crate::json_object!(UpdateLineBody { req quantity });
 
+/// `POST /v1/carts/{id}/codes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeBody {
+    pub code: String,
+}
+
+crate::json_object!(CodeBody { req code });
+
 /// Adapter for the reference protocol at `base_url` (empty for same origin).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferenceAdapter {
@@ -194,7 +202,7 @@ impl CommerceAdapter for ReferenceAdapter {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { per_store_stock: true, pickup: true, recommendations: true, customer_carts: true, order_lookup: true, live_sync: true, handoff: true, post_checkout: true, checkout: true }
+        Capabilities { per_store_stock: true, pickup: true, recommendations: true, customer_carts: true, order_lookup: true, live_sync: true, handoff: true, post_checkout: true, checkout: true, discount_codes: true }
     }
 
     fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
@@ -248,6 +256,20 @@ impl CommerceAdapter for ReferenceAdapter {
         non_empty("line id", line_id)?;
         let path = format!("/carts/{}/lines/{}", encode_component(cart_id), encode_component(line_id));
         Ok(self.call(Method::Delete, &path, None, if_match(expected_version), "cart"))
+    }
+
+    fn apply_code(&self, cart_id: &str, code: &str) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        let code = crate::promo::normalize(code).ok_or_else(|| ProtocolError::Api { status: 422, code: "code_unknown".into(), message: "not a discount code".into() })?;
+        let path = format!("/carts/{}/codes", encode_component(cart_id));
+        Ok(self.call(Method::Post, &path, json_body(&CodeBody { code }), Vec::new(), "cart"))
+    }
+
+    fn remove_code(&self, cart_id: &str, code: &str) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        non_empty("code", code)?;
+        let path = format!("/carts/{}/codes/{}", encode_component(cart_id), encode_component(code));
+        Ok(self.call(Method::Delete, &path, None, Vec::new(), "cart"))
     }
 
     fn checkout(&self, request: &CheckoutRequest) -> Result<Call<Order>, ProtocolError> {
