@@ -83,3 +83,62 @@ test('hostile product text is shown as text on the page and in every element', a
   assertNoProblems(page);
   await page.context().close();
 });
+
+test('discount codes: the field opens on request, a refusal says why beside it (also in Ukrainian), a code shows in the totals and comes out again', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${BASE}/product.html?handle=trail-boots`);
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await assertText(badge(page), '1');
+  await page.goto(`${BASE}/cart.html`);
+  await lines(page).first().waitFor();
+  const total = await page.locator('cc-cart [part=total]').textContent();
+  // Only a button until asked: the field's code is fetched then, with the caret in it.
+  assert.equal(await page.locator('cc-cart [part=code-input]').count(), 0);
+  await page.getByRole('button', { name: 'Discount code' }).click();
+  const input = page.locator('cc-cart [part=code-input]');
+  await input.waitFor();
+  assert.equal(await page.evaluate(() => document.querySelector('cc-cart').shadowRoot.activeElement?.getAttribute('part')), 'code-input');
+
+  await input.fill('nope');
+  await input.press('Enter');
+  await assertText(page.locator('cc-cart [part=code-error]'), 'This code does not exist.');
+  assert.equal(await page.locator('cc-cart [part=total]').textContent(), total, 'nothing changed');
+  await input.fill('<img src=x onerror=alert(1)>');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await assertText(page.locator('cc-cart [part=code-error]'), 'This code does not exist.');
+
+  await input.fill('tenoff');
+  await input.press('Enter');
+  await assertText(page.locator('cc-cart [part=code-name]'), 'TENOFF');
+  assert.equal(await page.locator('cc-cart [part=code-error]').textContent(), '');
+  assert.equal(await input.inputValue(), '', 'the field is cleared');
+  const row = page.locator('cc-cart dd[part=discount]');
+  await assertText(row, /^−€\d/);
+  assert.equal(await row.evaluate((dd) => dd.previousElementSibling.textContent), 'Code TENOFF');
+  const cents = (s) => Math.round(Number(s.replace(/[^\d.]/g, '')) * 100);
+  const sub = cents(await page.locator('cc-cart [part=subtotal]').textContent());
+  const off = cents(await row.textContent());
+  assert.equal(off, Math.round(sub / 10), '10 % of the subtotal');
+  await assertText(page.locator('cc-cart [part=total]'), `€${((sub - off) / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}`);
+
+  // After a reload the code is there at once (the cart holds it), with its remove button.
+  await page.reload();
+  await assertText(page.locator('cc-cart [part=code-name]'), 'TENOFF');
+  await page.getByRole('button', { name: 'Remove code: TENOFF' }).click();
+  await page.locator('cc-cart [part=code]').waitFor({ state: 'detached' });
+  await assertText(page.locator('cc-cart [part=total]'), total.trim());
+  assert.equal(await page.locator('cc-cart dd[part=discount]').count(), 0);
+  assertNoProblems(page);
+
+  // In Ukrainian.
+  await page.route('**/cart.html', async (r) => {
+    const res = await r.fetch();
+    r.fulfill({ response: res, body: (await res.text()).replace('<html lang="en">', '<html lang="uk">') });
+  });
+  await page.reload();
+  await page.getByRole('button', { name: 'Промокод' }).click();
+  await page.locator('cc-cart [part=code-input]').fill('NOPE');
+  await page.locator('cc-cart [part=code-input]').press('Enter');
+  await assertText(page.locator('cc-cart [part=code-error]'), 'Такого промокоду немає.');
+  await page.context().close();
+});

@@ -78,6 +78,8 @@ const call = (name) => (...args) => load().then((w) => w.invoke(name, args));
 export const getCart = call('getCart');
 export const addToCart = call('addToCart');
 export const setQuantity = call('setQuantity');
+export const applyCode = call('applyCode');
+export const removeCode = call('removeCode');
 export const checkout = call('checkout');
 export const getOrder = call('getOrder');
 export const getProduct = call('getProduct');

@@ -100,6 +100,43 @@ messages! {
         ReservationExpired => ["Reservation expired — checkout will try again", "Резерв истёк — попробуем снова при оформлении", "Резерв сплив — спробуємо знову під час оформлення"],
         Removed => ["Removed", "Удалено", "Видалено"],
         Undo => ["Undo", "Вернуть", "Повернути"],
+        DiscountCode => ["Discount code", "Промокод", "Промокод"],
+        Apply => ["Apply", "Применить", "Застосувати"],
+        NotApplied => ["not applied now", "сейчас не действует", "зараз не діє"],
+        RemoveCode => ["Remove code", "Убрать промокод", "Прибрати промокод"],
+    }
+}
+
+messages! {
+    /// Why a discount code was refused (`<cc-cart>`), by the protocol's `code_…` error.
+    CodeMsg {
+        Unknown => ["This code does not exist.", "Такого промокода нет.", "Такого промокоду немає."],
+        NotStarted => ["This code is not valid yet.", "Промокод ещё не действует.", "Промокод ще не діє."],
+        Expired => ["This code has expired.", "Срок действия промокода истёк.", "Термін дії промокоду минув."],
+        Minimum => ["Your cart is below this code's minimum.", "Сумма корзины меньше минимальной для этого промокода.", "Сума кошика менша за мінімальну для цього промокоду."],
+        UsedUp => ["This code has been used up.", "Промокод уже исчерпан.", "Промокод вичерпано."],
+        UsedByYou => ["You have already used this code.", "Вы уже использовали этот промокод.", "Ви вже використали цей промокод."],
+        NotCombinable => ["This code cannot be combined with your other code.", "Этот промокод нельзя сочетать с другим.", "Цей промокод не можна поєднати з іншим."],
+        TooMany => ["Your cart holds as many codes as it can.", "В корзине уже максимум промокодов.", "У кошику вже максимум промокодів."],
+        NotApplicable => ["This code does not apply to your cart.", "Промокод не подходит к вашей корзине.", "Промокод не підходить до вашого кошика."],
+    }
+}
+
+impl CodeMsg {
+    /// The message for a refusal (see `crate::promo::Refusal`).
+    pub fn of(r: &crate::promo::Refusal) -> CodeMsg {
+        use crate::promo::Refusal as R;
+        match r {
+            R::Unknown => CodeMsg::Unknown,
+            R::NotStarted => CodeMsg::NotStarted,
+            R::Expired => CodeMsg::Expired,
+            R::Minimum(_) => CodeMsg::Minimum,
+            R::UsedUp => CodeMsg::UsedUp,
+            R::UsedByYou => CodeMsg::UsedByYou,
+            R::NotCombinable => CodeMsg::NotCombinable,
+            R::TooMany => CodeMsg::TooMany,
+            R::NotApplicable => CodeMsg::NotApplicable,
+        }
     }
 }
 

@@ -205,6 +205,17 @@ pub fn popup_store() -> Store {
 
 /// Seeds the demo shop into an empty database (does nothing otherwise).
 /// `now_ms` anchors the order history: orders fall in the 180 days before it.
+/// The demo shop's discount codes: `TENOFF` (10 %) and `FIVE` (€5 off from €50), combinable.
+pub fn demo_codes() -> Vec<crosscart_core::promo::Promotion> {
+    use crosscart_core::money::{Currency, Money};
+    use crosscart_core::promo::{Promotion, Value};
+    let base = Promotion { code: String::new(), value: Value::Percent(10), min_subtotal: None, starts_at: None, ends_at: None, usage_limit: None, per_customer_limit: None, combinable: true };
+    vec![
+        Promotion { code: "TENOFF".into(), ..base.clone() },
+        Promotion { code: "FIVE".into(), value: Value::Amount(Money::new(500, Currency::EUR)), min_subtotal: Some(Money::new(5_000, Currency::EUR)), ..base },
+    ]
+}
+
 pub fn seed_demo(conn: &mut Connection, now_ms: i64, rng_seed: u64) -> Result<bool, ApiError> {
     if !db::is_empty(conn)? {
         return Ok(false);
@@ -246,6 +257,10 @@ pub fn seed_demo(conn: &mut Connection, now_ms: i64, rng_seed: u64) -> Result<bo
     }
     // The demo shop offers 5 % off items bought together from a bundle.
     db::set_bundle_percent(&tx, 5)?;
+    // Two discount codes to try: 10 % off, and €5 off from €50 (they combine).
+    for p in demo_codes() {
+        db::put_promotion(&tx, &p, now_ms)?;
+    }
     tx.commit()?;
     Ok(true)
 }

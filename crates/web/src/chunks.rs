@@ -7,7 +7,7 @@
 //! `wasm-bindgen-test` suite) they are ordinary async functions in one module.
 //!
 //! The chunks: `sync` (the replicated cart's engine, once a cart exists),
-//! `cart` (`<cc-cart>`'s view), `drawer` (`<cc-cart drawer>`'s dialog), `bundles` (`<cc-bought-together>` and the model scorer),
+//! `cart` (`<cc-cart>`'s view), `drawer` (`<cc-cart drawer>`'s dialog), `codes` (its discount codes), `bundles` (`<cc-bought-together>` and the model scorer),
 //! `stock` (`<cc-store-stock>`, the k-d tree and gazetteer), `offers`
 //! (`<cc-post-checkout>`) and `accounts` (the rest of the headless API:
 //! sign-in, handoff, checkout, order lookup, products).
@@ -62,6 +62,8 @@ split! {
     sync: fn sync_engine() -> &'static dyn crate::store::Engine { &crate::sync::Live }
     cart: fn mount_cart(host: Rc<Host>) -> Live { crate::elements::cart::mount(host) }
     cart: fn invoke_cart(name: String, args: js_sys::Array) -> Answer { crate::elements::cart::invoke(name, args) }
+    codes: fn invoke_codes(name: String, args: js_sys::Array) -> Answer { crate::elements::codes::invoke(name, args) }
+    codes: fn cart_codes(host: Rc<Host>, slot: web_sys::Element, focus: bool) -> Live { crate::elements::codes::mount(host, slot, focus) }
     drawer: fn cart_drawer(host: Rc<Host>, base: web_sys::Element) -> Live { crate::elements::drawer::mount(host, base) }
     bundles: fn mount_bundle(host: Rc<Host>) -> Live { crate::elements::bought_together::mount(host) }
     bundles: fn invoke_bundles(name: String, args: js_sys::Array) -> Answer { crate::elements::bought_together::invoke(name, args) }
@@ -92,6 +94,7 @@ pub async fn invoke(name: &str, args: js_sys::Array) -> Option<Result<JsValue, J
     let n = name.to_owned();
     let answer = match name {
         "setQuantity" => invoke_cart(n, args).await,
+        "applyCode" | "removeCode" => invoke_codes(n, args).await,
         "loadModel" => invoke_bundles(n, args).await,
         "loadStores" | "storeFinder" => invoke_stock(n, args).await,
         "getOffer" | "acceptOffer" | "offerEvent" => invoke_offers(n, args).await,

@@ -23,6 +23,8 @@ pub const OFFER_DISMISS: &str = "cc-offer-dismiss";
 /// `cc-cart-open` (cancelable, from `<cc-cart drawer>`): the drawer is about
 /// to open; `detail.trigger` is `add` or `click`.
 pub const CART_OPEN: &str = "cc-cart-open";
+/// `cc-code-change`: `<cc-cart>` applied or removed a discount code.
+pub const CODE_CHANGE: &str = "cc-code-change";
 /// `cc-error`: an action failed; the element also shows the message.
 pub const ERROR: &str = "cc-error";
 
@@ -38,6 +40,19 @@ pub struct CartChange<'a> {
 impl ToJson for CartChange<'_> {
     fn write_json(&self, out: &mut String) {
         ObjectWriter::new(out).field("action", self.action).field("variant_id", self.variant_id).field("line_id", &self.line_id).field("quantity", &self.quantity).field("cart", self.cart).end();
+    }
+}
+
+pub struct CodeChange<'a> {
+    /// `apply` or `remove`.
+    pub action: &'a str,
+    pub code: &'a str,
+    pub cart: &'a crosscart_core::Cart,
+}
+
+impl ToJson for CodeChange<'_> {
+    fn write_json(&self, out: &mut String) {
+        ObjectWriter::new(out).field("action", self.action).field("code", self.code).field("cart", self.cart).end();
     }
 }
 

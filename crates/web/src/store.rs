@@ -553,6 +553,24 @@ pub async fn set_quantity(line_id: &str, change: Change) -> Result<Cart, Protoco
     result
 }
 
+/// Applies a discount code (or, with `remove`, takes it out) once every
+/// change made here reached the shop, so the code is priced on what the
+/// customer sees.
+pub async fn change_code(code: &str, remove: bool) -> Result<Cart, ProtocolError> {
+    let _busy = Busy::start();
+    let lock = write_lock();
+    let _writing = lock.lock().await;
+    let id = stored_cart_id().ok_or_else(|| ProtocolError::InvalidRequest("there is no cart".into()))?;
+    settled().await?;
+    let call = if remove { with_adapter!(remove_code(&id, code)) } else { with_adapter!(apply_code(&id, code)) };
+    let cart = execute(call?).await?;
+    set_cart(Some(cart.clone()));
+    if let Some(e) = live() {
+        e.catch_up();
+    }
+    Ok(cart)
+}
+
 /// Checks the cart out (demo checkout) and forgets it: the next add starts a new cart.
 pub async fn checkout(email: &str, name: &str) -> Result<crosscart_core::Order, ProtocolError> {
     let _busy = Busy::start();

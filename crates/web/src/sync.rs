@@ -190,7 +190,15 @@ fn overlay(server: &Cart, lines: &[ReplicatedLine], touched: &SortedSet<LineKey>
     if changed {
         // The shop's bundle percent, as the server applied it.
         let percent = server.lines.iter().find_map(|l| l.discount.filter(|_| l.line_total.amount > 0).map(|d| (d.amount * 100 + l.line_total.amount / 2) / l.line_total.amount)).unwrap_or(0);
-        if let Ok(t) = price_lines(cart.currency, &mut cart.lines, percent.clamp(0, 90) as u8) {
+        if let Ok(mut t) = price_lines(cart.currency, &mut cart.lines, percent.clamp(0, 90) as u8) {
+            // Codes are the server's to price: its amounts stand until it answers.
+            let codes = || server.discounts.iter().filter(|d| d.kind == crosscart_core::cart::DiscountKind::Code);
+            let off: i64 = codes().map(|d| d.amount.amount).sum();
+            if off > 0 && off <= t.total.amount {
+                t.discounts.extend(codes().cloned());
+                t.discount = Some(crosscart_core::Money::new(t.discount.map_or(0, |d| d.amount) + off, cart.currency));
+                t.total.amount -= off;
+            }
             cart.set_totals(t);
         }
     }

@@ -52,6 +52,8 @@ pub const CSS: &str = "
 [part=removed]{grid-column:1/-1;margin:0}
 [part=undo]{font:inherit;cursor:pointer;border:0;background:none;color:var(--cc-color-accent,#1a5fd0);text-decoration:underline;min-height:2.25rem}
 [part=line][aria-busy=true] [part=line-total]{opacity:.6}
+[part=codes]{display:grid;gap:.5rem;justify-items:start}
+[part=code-toggle]{font:inherit;cursor:pointer;border:0;background:none;color:var(--cc-color-accent,#1a5fd0);text-decoration:underline;min-height:2.25rem;padding:0}
 :host([aria-busy=true]) [part=lines]{opacity:.7}
 button:focus-visible,input:focus-visible,a:focus-visible{outline:2px solid var(--cc-color-focus,#1a5fd0);outline-offset:2px}
 @media (prefers-reduced-motion:no-preference){[part=lines]{transition:opacity .15s}}
@@ -103,6 +105,8 @@ struct View {
     handoff: RefCell<Option<Live>>,
     /// Lines removed here in the last [`UNDO_MS`], with their place in the list.
     undoable: RefCell<Vec<(CartLine, usize)>>,
+    /// The discount codes' view: `Some(None)` while its chunk loads.
+    codes: Rc<RefCell<Option<Option<Live>>>>,
     /// Lines brought back by "Undo", kept at their old place.
     restored: RefCell<Vec<(String, usize)>>,
 }
@@ -124,7 +128,11 @@ struct Summary {
     list: Element,
     checkout: Element,
     drawn: Option<Totals>,
+    /// The `codes` part (backends with discount codes): a "Discount code"
+    /// button until the `codes` chunk fills it.
+    codes: Option<Element>,
 }
+
 
 struct Cart_ {
     view: Rc<View>,
@@ -265,8 +273,19 @@ fn summary(view: &View, cart: &Cart) {
         let checkout = el("a").part("checkout").text(t(locale, CartMsg::Checkout)).done();
         let _ = view.body.append_child(&list);
         let _ = view.body.append_child(&checkout);
-        Summary { list, checkout, drawn: None }
+        let codes = with_adapter!(capabilities()).discount_codes.then(|| {
+            let slot = el("div").part("codes").child(dom::button("code-toggle", "codes", t(locale, CartMsg::DiscountCode))).done();
+            let _ = view.body.insert_before(&slot, Some(&list));
+            slot
+        });
+        Summary { list, checkout, drawn: None, codes }
     });
+    // A cart that holds codes shows them (and their remove buttons) at once.
+    if !cart.codes.is_empty()
+        && let Some(slot) = &s.codes
+    {
+        load_codes(view, slot.clone(), false);
+    }
     let totals = cart.totals();
     if s.drawn.as_ref() != Some(&totals) {
         dom::clear(&s.list);
@@ -323,6 +342,22 @@ fn items<'a>(view: &View, state: &store::CartState, cart: &'a Cart, gone: &'a [(
     items
 }
 
+/// Fetches the `codes` chunk into `slot` (once).
+fn load_codes(view: &View, slot: Element, focus: bool) {
+    if view.codes.borrow().is_some() {
+        return;
+    }
+    let host = view.host.clone();
+    let cell = view.codes.clone();
+    *cell.borrow_mut() = Some(None);
+    crate::js::spawn(async move {
+        match crate::chunks::cart_codes(host, slot, focus).await {
+            Ok(live) => *cell.borrow_mut() = Some(Some(live)),
+            Err(_) => *cell.borrow_mut() = None,
+        }
+    });
+}
+
 fn render(view: &View) {
     let state = store::state();
     let locale = locale();
@@ -336,6 +371,7 @@ fn render(view: &View) {
         dom::clear(&view.body);
         *view.lines.borrow_mut() = Keyed::default();
         *view.summary.borrow_mut() = None;
+        *view.codes.borrow_mut() = None;
         match shown {
             Shown::Failed => {
                 let detail = el("span").part("error-detail").done();
@@ -552,6 +588,7 @@ pub fn mount(host: Rc<Host>) -> Live {
         summary: RefCell::new(None),
         handoff: RefCell::new(None),
         undoable: RefCell::new(Vec::new()),
+        codes: Rc::new(RefCell::new(None)),
         restored: RefCell::new(Vec::new()),
     });
 
@@ -568,6 +605,11 @@ pub fn mount(host: Rc<Host>) -> Live {
             "undo" => {
                 if let Some(id) = dom::row_key(&target) {
                     undo(&v, &id);
+                }
+            }
+            "codes" => {
+                if let Some(slot) = v.summary.borrow().as_ref().and_then(|s| s.codes.clone()) {
+                    load_codes(&v, slot, true);
                 }
             }
             "inc" | "dec" | "remove" => {

@@ -12,6 +12,7 @@ pub mod add_to_cart;
 pub mod bought_together;
 pub mod cart;
 pub mod cart_count;
+pub mod codes;
 pub mod drawer;
 pub mod handoff;
 pub mod post_checkout;
