@@ -119,6 +119,7 @@ test('discount codes: the field opens on request, a refusal says why beside it (
   const sub = cents(await page.locator('cc-cart [part=subtotal]').textContent());
   const off = cents(await row.textContent());
   assert.equal(off, Math.round(sub / 10), '10 % of the subtotal');
+  assert.equal(cents(await page.locator('cc-cart dd[part=savings]').textContent()), off, '"You save" is every discount together');
   await assertText(page.locator('cc-cart [part=total]'), `€${((sub - off) / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}`);
 
   // After a reload the code is there at once (the cart holds it), with its remove button.

@@ -22,7 +22,7 @@ const shopPage = (cartAttrs = '') => `<!doctype html>
 <cc-add-to-cart variant="v-trail-boots-1"><button type="button" id="add-boots">Add boots</button></cc-add-to-cart>
 <cc-add-to-cart variant="v-nova-12-1"><button type="button" id="add-phone">Add phone</button></cc-add-to-cart>
 ${'<p>Long page.</p>'.repeat(200)}</main>
-<cc-cart drawer checkout-url="/checkout.html" ${cartAttrs}></cc-cart></body></html>`;
+<cc-cart drawer checkout-url="/checkout.html" ${cartAttrs}><p slot="extension" id="upsell">Goes well with it</p></cc-cart></body></html>`;
 
 async function openShop(cartAttrs, viewport) {
   const page = await newPage(browser);
@@ -50,6 +50,7 @@ test('the drawer opens on add as a modal dialog: focus in and back, Esc, no page
   await page.waitForFunction(() => document.querySelector('cc-cart').shadowRoot.querySelector('dialog').open);
   await assertText(page.locator('cc-cart [part=title]'), 'Trail Hiking Boots');
   assert.equal(await activeId(page), 'drawer-close', 'focus moved into the dialog');
+  assert.ok(await page.locator('#upsell').isVisible(), 'the shop\'s extension slot shows in the drawer');
   assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).overflow), 'hidden', 'the page behind does not scroll');
   // The page behind is inert: a click there does not reach it.
   assert.equal(await page.evaluate(() => document.elementFromPoint(5, 5)?.closest('cc-cart') !== null), true);

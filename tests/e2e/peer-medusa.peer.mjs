@@ -115,6 +115,29 @@ test('20 quick presses on + are one absolute quantity at Medusa in at most 2 req
   assertNoProblems(page);
 });
 
+test('a discount code typed into the cart is Medusa\'s promotion: refused with our words, applied to Medusa\'s figures, removed', async () => {
+  const page = await newPage(browser);
+  await page.goto(base);
+  await page.locator('#buy > button').click();
+  await assertText(page.locator('cc-cart-count [part=badge]'), '1');
+  const id = await cartId(page);
+  await page.getByRole('button', { name: 'Discount code' }).click();
+  const input = page.locator('cc-cart [part=code-input]');
+  await input.fill('NOPE');
+  await input.press('Enter');
+  await assertText(page.locator('cc-cart [part=code-error]'), 'This code does not exist.');
+  await input.fill('FIFTEEN');
+  await input.press('Enter');
+  await assertText(page.locator('cc-cart [part=code-name]'), 'FIFTEEN');
+  const m = await medusaCart(id);
+  await assertText(page.locator('cc-cart [part=total]'), new RegExp(euros(Math.round(m.total * 100) / 100).replace('.', '\\.')));
+  assert.equal(await page.locator('cc-cart dd[part=discount]').evaluate((dd) => dd.previousElementSibling.textContent), 'Code FIFTEEN');
+  await page.getByRole('button', { name: 'Remove code: FIFTEEN' }).click();
+  await page.locator('cc-cart [part=code]').waitFor({ state: 'detached' });
+  await assertText(page.locator('cc-cart [part=total]'), /€159\.00/);
+  assertNoProblems(page);
+});
+
 test('per-store stock from Medusa\'s location levels; no pickup offered', async () => {
   const page = await newPage(browser);
   await page.goto(base);

@@ -91,11 +91,13 @@ pub fn every_call(a: &dyn CommerceAdapter) -> Vec<(&'static str, Option<ErasedCa
         ("attach_cart", erase(a.attach_cart("cart-1"))),
         ("create_customer", erase(a.create_customer("a@b.c", "A"))),
         ("record_viewed", erase(a.record_viewed("p-1"))),
+        ("apply_code", erase(a.apply_code("cart-1", "TENOFF", &["FIVE".into()]))),
+        ("remove_code", erase(a.remove_code("cart-1", "TENOFF", &["TENOFF".into(), "FIVE".into()]))),
     ]
 }
 
 /// How many calls [`adapter`] can pick from (the first byte of an input).
-pub const ADAPTER_CALLS: u8 = 29;
+pub const ADAPTER_CALLS: u8 = 31;
 
 /// One call of the adapter for `api`, answered with the input's status and
 /// body (and, from bit 7 of the status byte, session token headers):

@@ -222,13 +222,13 @@ async fn the_reference_adapter_applies_and_removes_codes_and_maps_refusals() {
     let id = cart_with(&s, &[(BOOTS, 1)]).await;
     let a = ReferenceAdapter::new(&s.base);
     assert!(a.capabilities().discount_codes);
-    let cart = execute(a.apply_code(&id, "tenoff").unwrap()).await.unwrap();
+    let cart = execute(a.apply_code(&id, "tenoff", &[]).unwrap()).await.unwrap();
     assert_eq!(cart.codes, ["TENOFF"]);
     assert_eq!(cart.discount, Some(eur(1_590)));
     cart.check_sums().unwrap();
-    let refused = execute(a.apply_code(&id, "WRONG").unwrap()).await.unwrap_err();
+    let refused = execute(a.apply_code(&id, "WRONG", &[]).unwrap()).await.unwrap_err();
     assert!(matches!(&refused, ProtocolError::Api { status: 422, code, .. } if code == "code_unknown"), "{refused:?}");
-    assert!(matches!(a.apply_code(&id, "no spaces"), Err(ProtocolError::Api { .. })), "refused before sending");
-    let cart = execute(a.remove_code(&id, "TENOFF").unwrap()).await.unwrap();
+    assert!(matches!(a.apply_code(&id, "no spaces", &[]), Err(ProtocolError::Api { .. })), "refused before sending");
+    let cart = execute(a.remove_code(&id, "TENOFF", &[]).unwrap()).await.unwrap();
     assert!(cart.codes.is_empty() && cart.discount.is_none());
 }

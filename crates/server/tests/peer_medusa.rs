@@ -259,3 +259,23 @@ async fn a_completed_cart_is_gone_and_the_cores_limits_hold() {
     let err = run(p.adapter.get_cart(&cart.id)).await.unwrap_err();
     assert!(matches!(err, ProtocolError::Api { status: 410, ref code, .. } if code == "cart_closed"), "{err:?}");
 }
+
+#[tokio::test]
+#[ignore = "needs a real Medusa: cargo xtask test --peers"]
+async fn codes_are_applied_refused_and_removed_through_the_adapter() {
+    let p = peer();
+    assert!(p.adapter.capabilities().discount_codes);
+    let cart = run(p.adapter.create_cart(None)).await.unwrap();
+    run(p.adapter.add_line(&cart.id, &line(&p.variant("MS-M"), 2))).await.unwrap();
+    let refused = run(p.adapter.apply_code(&cart.id, "NOPE", &[])).await.unwrap_err();
+    assert!(matches!(&refused, ProtocolError::Api { status: 422, code, .. } if code == "code_unknown"), "{refused:?}");
+    let applied = run(p.adapter.apply_code(&cart.id, "TENOFF", &[])).await.unwrap();
+    applied.check_sums().unwrap();
+    assert_eq!(applied.codes, ["TENOFF"]);
+    assert_eq!(applied.discounts.iter().map(|d| (d.kind, d.label.as_str(), d.amount.amount)).collect::<Vec<_>>(), [(crosscart_core::cart::DiscountKind::Code, "TENOFF", 398)], "10 % of 2 × 19.90");
+    let (total, _) = medusa_totals(&p, &cart.id).await;
+    assert_eq!(applied.total.to_decimal_string(), format!("{:.2}", total.parse::<f64>().unwrap()), "Medusa's total");
+    let removed = run(p.adapter.remove_code(&cart.id, "TENOFF", &applied.codes)).await.unwrap();
+    assert!(removed.codes.is_empty() && removed.discount.is_none(), "{removed:#?}");
+    assert_eq!(removed.total.amount, 3_980);
+}

@@ -161,3 +161,24 @@ async fn sign_in_me_and_sign_out() {
     let wrong = run(guest.sign_in(p.seed["email"].as_str().unwrap(), "wrong password", None)).await.unwrap_err();
     assert!(matches!(&wrong, ProtocolError::Api { status: 401, .. }), "{wrong:?}");
 }
+
+#[tokio::test]
+#[ignore = "needs a real Vendure: cargo xtask test --peers"]
+async fn coupon_codes_through_the_adapter_refused_applied_and_removed() {
+    let p = peer();
+    let guest = p.adapter(None);
+    assert!(guest.capabilities().discount_codes);
+    let cart = run(guest.create_cart(None)).await.unwrap();
+    run(guest.add_line(&cart.id, &line(&p.variant("SDPRO64"), 2))).await.unwrap();
+    let refused = run(guest.apply_code(&cart.id, "NOPE", &[])).await.unwrap_err();
+    assert!(matches!(&refused, ProtocolError::Api { status: 422, code, .. } if code == "code_unknown"), "{refused:?}");
+    let applied = run(guest.apply_code(&cart.id, p.seed["coupon"].as_str().unwrap(), &[])).await.unwrap();
+    adds_up(&applied);
+    assert_eq!(applied.codes, ["TENOFF"]);
+    assert_eq!(applied.discount.map(|d| d.amount), Some(2 * 4_680 / 10));
+    let (_, vendure_total) = p.order(&cart.id).await;
+    assert_eq!(applied.total.amount, vendure_total);
+    let removed = run(guest.remove_code(&cart.id, "TENOFF", &applied.codes)).await.unwrap();
+    assert!(removed.codes.is_empty() && removed.discount.is_none(), "{removed:#?}");
+    assert_eq!(removed.total.amount, 2 * 4_680);
+}

@@ -562,8 +562,24 @@ pub async fn change_code(code: &str, remove: bool) -> Result<Cart, ProtocolError
     let _writing = lock.lock().await;
     let id = stored_cart_id().ok_or_else(|| ProtocolError::InvalidRequest("there is no cart".into()))?;
     settled().await?;
-    let call = if remove { with_adapter!(remove_code(&id, code)) } else { with_adapter!(apply_code(&id, code)) };
-    let cart = execute(call?).await?;
+    let held = with_state(|s| s.cart.as_ref().map(|c| c.codes.clone())).unwrap_or_default();
+    let call = if remove { with_adapter!(remove_code(&id, code, &held)) } else { with_adapter!(apply_code(&id, code, &held)) };
+    let cart = match execute(call?).await {
+        Ok(cart) => cart,
+        Err(e) => {
+            // A backend that keeps a code it will not apply (Shopify): take it out again.
+            if !remove
+                && e.code().starts_with("code_")
+                && let Ok(Some(now)) = fetch_current().await
+                && let Some(kept) = now.codes.iter().find(|c| c.eq_ignore_ascii_case(code.trim()))
+                && let Ok(call) = with_adapter!(remove_code(&id, kept, &now.codes))
+                && let Ok(cart) = execute(call).await
+            {
+                set_cart(Some(cart));
+            }
+            return Err(e);
+        }
+    };
     set_cart(Some(cart.clone()));
     if let Some(e) = live() {
         e.catch_up();

@@ -281,3 +281,62 @@ fn vendure_errors_and_customers() {
     assert!(matches!(parse(&answer(200, fixture!("vendure", "login-invalid.json"))), Err(ProtocolError::Api { status: 401, .. })));
     assert_eq!(vendure().variant_stock("1").unwrap_err(), ProtocolError::Unsupported(Capability::PerStoreStock));
 }
+
+// ---------------------------------------------------------------- discount codes
+
+/// Shopify sets a cart's whole list of codes: applying adds to what the cart
+/// holds, removing sends the rest; a code Shopify keeps but does not apply
+/// is refused (the SDK then takes it out again).
+#[test]
+fn shopify_codes_set_the_whole_list_and_an_inapplicable_code_is_refused() {
+    assert!(shopify().capabilities().discount_codes);
+    let (req, parse) = shopify().apply_code("c", " summer ", &["TENOFF".into(), "summer".into()]).unwrap().into_parts();
+    let b = body_json(&req);
+    assert!(b["query"].as_str().unwrap().contains("cartDiscountCodesUpdate(cartId: $id, discountCodes: $codes)"));
+    assert_eq!(b["variables"]["codes"], serde_json::json!(["TENOFF", "summer"]), "held codes kept once, the new one last");
+    let reply = |codes: &str| {
+        String::from_utf8(fixture!("shopify", "cart-lines-add.json"))
+            .unwrap()
+            .replace("\"cartLinesAdd\"", "\"cartDiscountCodesUpdate\"")
+            .replace("\"checkoutUrl\"", &format!("\"discountCodes\": {codes}, \"checkoutUrl\""))
+            .into_bytes()
+    };
+    let cart = parse(&answer(200, reply(r#"[{"code":"TENOFF","applicable":true},{"code":"summer","applicable":true}]"#))).unwrap();
+    assert_eq!(cart.codes, ["TENOFF", "summer"]);
+    cart.check_sums().unwrap();
+    let (_, parse) = shopify().apply_code("c", "NOPE", &[]).unwrap().into_parts();
+    let refused = parse(&answer(200, reply(r#"[{"code":"NOPE","applicable":false}]"#))).unwrap_err();
+    assert!(matches!(&refused, ProtocolError::Api { status: 422, code, .. } if code == "code_not_applicable"), "{refused:?}");
+    let (req, _) = shopify().remove_code("c", "tenoff", &["TENOFF".into(), "summer".into()]).unwrap().into_parts();
+    assert_eq!(body_json(&req)["variables"]["codes"], serde_json::json!(["summer"]));
+    for bad in ["", "  ", "a\u{0}b", &"x".repeat(201)] {
+        assert!(matches!(shopify().apply_code("c", bad, &[]), Err(ProtocolError::Api { .. })), "{bad:?} is not sent");
+    }
+}
+
+/// WooCommerce's coupon routes; its refusals, told apart only by their text,
+/// in the protocol's codes; the cart's coupons are its codes.
+#[test]
+fn woocommerce_coupons_apply_remove_and_refusals() {
+    assert!(woo().capabilities().discount_codes);
+    let (req, parse) = woo().apply_code("t", " ten ", &[]).unwrap().into_parts();
+    assert!(req.url.ends_with("/cart/apply-coupon"), "{}", req.url);
+    assert_eq!(body_json(&req), serde_json::json!({ "code": "ten" }));
+    let cart = parse(&with_header(answer(200, woo_taxed_cart("1200", "200")), "cart-token", "t")).unwrap();
+    assert_eq!(cart.codes, ["TEN"]);
+    let (req, _) = woo().remove_code("t", "TEN", &["TEN".into()]).unwrap().into_parts();
+    assert!(req.url.ends_with("/cart/remove-coupon"));
+    for (message, expected) in [
+        ("Coupon &quot;nope&quot; does not exist!", "code_unknown"),
+        ("This coupon has expired.", "code_expired"),
+        ("The minimum spend for this coupon is &euro;50.00.", "code_minimum"),
+        ("Coupon usage limit has been reached.", "code_used_up"),
+        ("Sorry, coupon &quot;ten&quot; has already been applied and cannot be used in conjunction with other coupons.", "code_not_combinable"),
+        ("Sorry, this coupon is not applicable to selected products.", "code_not_applicable"),
+    ] {
+        let (_, parse) = woo().apply_code("t", "x", &[]).unwrap().into_parts();
+        let body = serde_json::to_vec(&serde_json::json!({ "code": "woocommerce_rest_cart_coupon_error", "message": message, "data": { "status": 400 } })).unwrap();
+        let e = parse(&answer(400, body)).unwrap_err();
+        assert!(matches!(&e, ProtocolError::Api { status: 422, code, .. } if code == expected), "{message}: {e:?}");
+    }
+}

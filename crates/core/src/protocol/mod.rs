@@ -361,17 +361,18 @@ pub trait CommerceAdapter {
     fn update_line(&self, cart_id: &str, line_id: &str, quantity: u32, expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError>;
     fn remove_line(&self, cart_id: &str, line_id: &str, expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError>;
 
-    /// Applies a discount code; a refusal is `Api` with one of
-    /// [`crate::promo::Refusal`]'s codes (`code_unknown`, `code_expired`, …),
-    /// whatever the backend's own words.
-    fn apply_code(&self, cart_id: &str, code: &str) -> Result<Call<Cart>, ProtocolError> {
-        let _ = (cart_id, code);
+    /// Applies a discount code to a cart holding the codes `held` (a
+    /// backend that sets the whole list needs them); a refusal is `Api` with
+    /// one of [`crate::promo::Refusal`]'s codes (`code_unknown`,
+    /// `code_expired`, …), whatever the backend's own words.
+    fn apply_code(&self, cart_id: &str, code: &str, held: &[String]) -> Result<Call<Cart>, ProtocolError> {
+        let _ = (cart_id, code, held);
         Err(ProtocolError::Unsupported(Capability::DiscountCodes))
     }
 
-    /// Takes a discount code out of the cart.
-    fn remove_code(&self, cart_id: &str, code: &str) -> Result<Call<Cart>, ProtocolError> {
-        let _ = (cart_id, code);
+    /// Takes a discount code out of a cart holding the codes `held`.
+    fn remove_code(&self, cart_id: &str, code: &str, held: &[String]) -> Result<Call<Cart>, ProtocolError> {
+        let _ = (cart_id, code, held);
         Err(ProtocolError::Unsupported(Capability::DiscountCodes))
     }
 

@@ -258,14 +258,14 @@ impl CommerceAdapter for ReferenceAdapter {
         Ok(self.call(Method::Delete, &path, None, if_match(expected_version), "cart"))
     }
 
-    fn apply_code(&self, cart_id: &str, code: &str) -> Result<Call<Cart>, ProtocolError> {
+    fn apply_code(&self, cart_id: &str, code: &str, _held: &[String]) -> Result<Call<Cart>, ProtocolError> {
         non_empty("cart id", cart_id)?;
         let code = crate::promo::normalize(code).ok_or_else(|| ProtocolError::Api { status: 422, code: "code_unknown".into(), message: "not a discount code".into() })?;
         let path = format!("/carts/{}/codes", encode_component(cart_id));
         Ok(self.call(Method::Post, &path, json_body(&CodeBody { code }), Vec::new(), "cart"))
     }
 
-    fn remove_code(&self, cart_id: &str, code: &str) -> Result<Call<Cart>, ProtocolError> {
+    fn remove_code(&self, cart_id: &str, code: &str, _held: &[String]) -> Result<Call<Cart>, ProtocolError> {
         non_empty("cart id", cart_id)?;
         non_empty("code", code)?;
         let path = format!("/carts/{}/codes/{}", encode_component(cart_id), encode_component(code));

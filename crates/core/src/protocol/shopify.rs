@@ -36,7 +36,7 @@ pub struct ShopifyAdapter {
     token: Option<String>,
 }
 
-const CART: &str = "fragment Cart on Cart { id checkoutUrl cost { subtotalAmount { amount currencyCode } totalAmount { amount currencyCode } totalTaxAmount { amount currencyCode } } discountAllocations { discountedAmount { amount currencyCode } ... on CartCodeDiscountAllocation { code } ... on CartAutomaticDiscountAllocation { title } ... on CartCustomDiscountAllocation { title } } lines(first: 100) { nodes { id quantity cost { amountPerQuantity { amount currencyCode } subtotalAmount { amount currencyCode } } discountAllocations { discountedAmount { amount currencyCode } ... on CartCodeDiscountAllocation { code } ... on CartAutomaticDiscountAllocation { title } ... on CartCustomDiscountAllocation { title } } merchandise { ... on ProductVariant { id title image { url altText } product { id title } } } } } }";
+const CART: &str = "fragment Cart on Cart { id checkoutUrl discountCodes { code applicable } cost { subtotalAmount { amount currencyCode } totalAmount { amount currencyCode } totalTaxAmount { amount currencyCode } } discountAllocations { discountedAmount { amount currencyCode } ... on CartCodeDiscountAllocation { code } ... on CartAutomaticDiscountAllocation { title } ... on CartCustomDiscountAllocation { title } } lines(first: 100) { nodes { id quantity cost { amountPerQuantity { amount currencyCode } subtotalAmount { amount currencyCode } } discountAllocations { discountedAmount { amount currencyCode } ... on CartCodeDiscountAllocation { code } ... on CartAutomaticDiscountAllocation { title } ... on CartCustomDiscountAllocation { title } } merchandise { ... on ProductVariant { id title image { url altText } product { id title } } } } } }";
 const PAYLOAD: &str = "cart { ...Cart } userErrors { field message code } warnings { message code }";
 const PRODUCT: &str = "fragment P on Product { id handle title description productType images(first: 10) { nodes { url altText } } variants(first: 100) { nodes { id title sku price { amount currencyCode } image { url altText } selectedOptions { name value } } } }";
 
@@ -111,6 +111,7 @@ fn money(m: &MoneyWire, what: &'static str) -> Result<Money, ProtocolError> {
 
 struct CartWire {
     id: String,
+    discount_codes: Vec<CodeWire>,
     cost: CartCostWire,
     discount_allocations: Vec<DiscountWire>,
     lines: Nodes<LineWire>,
@@ -171,7 +172,13 @@ struct ImageWire {
 crate::json_read!(PayloadWire { opt cart, def user_errors as "userErrors", def warnings });
 crate::json_read!(UserErrorWire { req message, def code });
 crate::json_read!(MoneyWire { req amount, req currency_code as "currencyCode" });
-crate::json_read!(CartWire { req id, req cost, def discount_allocations as "discountAllocations", req lines });
+/// A code the cart holds (whether it applies is read where it matters: `apply_code`).
+struct CodeWire {
+    code: String,
+}
+
+crate::json_read!(CodeWire { req code });
+crate::json_read!(CartWire { req id, def discount_codes as "discountCodes", req cost, def discount_allocations as "discountAllocations", req lines });
 crate::json_read!(CartCostWire { req total_amount as "totalAmount", opt total_tax_amount as "totalTaxAmount" });
 crate::json_read!(DiscountWire { req discounted_amount as "discountedAmount", opt code, opt title });
 crate::json_read!(LineWire { req id, req quantity, req cost, def discount_allocations as "discountAllocations", req merchandise });
@@ -233,7 +240,18 @@ fn to_cart(c: CartWire) -> Result<Cart, ProtocolError> {
     // the total; added, it would overshoot. Cart::new checks either way.
     let tax_included = tax.is_some_and(|t| i128::from(subtotal.amount) - i128::from(discount.amount) + i128::from(t.amount) != i128::from(total.amount));
     let totals = Totals { subtotal, discount: (discount.amount != 0).then_some(discount), discounts, shipping: None, fees: None, tax, tax_included, total };
-    Cart::new(c.id, cur, lines, totals).map_err(|e| bad(e.to_string()))
+    let mut cart = Cart::new(c.id, cur, lines, totals).map_err(|e| bad(e.to_string()))?;
+    cart.codes = c.discount_codes.into_iter().map(|d| d.code).collect();
+    Ok(cart)
+}
+
+/// Shopify keeps any code it is given and says whether it applies: one
+/// that does not is refused here (the SDK then takes it out again).
+fn code_applied(cart: Cart, code: &str, applicable: Option<bool>) -> Result<Cart, ProtocolError> {
+    match applicable {
+        Some(true) => Ok(cart),
+        _ => Err(ProtocolError::Api { status: 422, code: "code_not_applicable".into(), message: format!("Shopify does not apply the code {code} to this cart") }),
+    }
 }
 
 struct ProductWire {
@@ -352,7 +370,7 @@ impl CommerceAdapter for ShopifyAdapter {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { per_store_stock: self.stores_url.is_some(), recommendations: true, customer_carts: true, ..Capabilities::default() }
+        Capabilities { per_store_stock: self.stores_url.is_some(), recommendations: true, customer_carts: true, discount_codes: true, ..Capabilities::default() }
     }
 
     fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
@@ -432,6 +450,34 @@ impl CommerceAdapter for ShopifyAdapter {
         within_limits(quantity)?;
         let vars = crate::json!({ "id": cart_id, "lines": [{ "id": line_id, "quantity": quantity }] });
         Ok(self.mutation("cartLinesUpdate", "cartId: $id, lines: $lines", "$id: ID!, $lines: [CartLineUpdateInput!]!", vars))
+    }
+
+    fn apply_code(&self, cart_id: &str, code: &str, held: &[String]) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        let code = code.trim();
+        if code.is_empty() || code.len() > 200 || code.chars().any(char::is_control) {
+            return Err(ProtocolError::Api { status: 422, code: "code_unknown".into(), message: "not a discount code".into() });
+        }
+        let mut codes: Vec<&str> = held.iter().map(String::as_str).filter(|h| !h.eq_ignore_ascii_case(code)).collect();
+        codes.push(code);
+        let vars = crate::json!({ "id": cart_id, "codes": codes });
+        let call = self.mutation("cartDiscountCodesUpdate", "cartId: $id, discountCodes: $codes", "$id: ID!, $codes: [String!]", vars);
+        let (request, parse) = call.into_parts();
+        let code = code.to_owned();
+        // Which codes apply is in the raw answer; the cart itself in the usual parse.
+        Ok(Call::new(request, move |r| {
+            let applicable = graphql::field::<Value>(r, "cartDiscountCodesUpdate", "cart").ok().and_then(|p| {
+                p.get("cart")?.get("discountCodes")?.as_array()?.iter().find(|d| d.get("code").and_then(Value::as_str).is_some_and(|c| c.eq_ignore_ascii_case(&code)))?.get("applicable")?.as_bool()
+            });
+            code_applied(parse(r)?, &code, applicable)
+        }))
+    }
+
+    fn remove_code(&self, cart_id: &str, code: &str, held: &[String]) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        let codes: Vec<&str> = held.iter().map(String::as_str).filter(|h| !h.eq_ignore_ascii_case(code.trim())).collect();
+        let vars = crate::json!({ "id": cart_id, "codes": codes });
+        Ok(self.mutation("cartDiscountCodesUpdate", "cartId: $id, discountCodes: $codes", "$id: ID!, $codes: [String!]", vars))
     }
 
     fn remove_line(&self, cart_id: &str, line_id: &str, _expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError> {

@@ -41,7 +41,7 @@ pub struct VendureAdapter {
     token: Option<String>,
 }
 
-const ORDER: &str = "fragment Cart on Order { id code currencyCode totalQuantity totalWithTax shippingWithTax shippingLines { id } surcharges { priceWithTax } taxSummary { taxTotal } discounts { description amountWithTax } lines { id quantity unitPriceWithTax linePriceWithTax featuredAsset { preview } productVariant { id name product { id name } } } }";
+const ORDER: &str = "fragment Cart on Order { id code currencyCode couponCodes totalQuantity totalWithTax shippingWithTax shippingLines { id } surcharges { priceWithTax } taxSummary { taxTotal } discounts { description amountWithTax } lines { id quantity unitPriceWithTax linePriceWithTax featuredAsset { preview } productVariant { id name product { id name } } } }";
 /// What `addItemToOrder` and `adjustOrderLine` answer (`UpdateOrderItemsResult`).
 const ORDER_RESULT: &str = "__typename ...Cart ... on ErrorResult { errorCode message } ... on InsufficientStockError { quantityAvailable }";
 /// What `removeOrderLine` answers (`RemoveOrderItemsResult`: no stock error there).
@@ -96,6 +96,7 @@ struct OrderWire {
     surcharges: Vec<SurchargeWire>,
     tax_summary: Vec<TaxWire>,
     discounts: Vec<DiscountWire>,
+    coupon_codes: Vec<String>,
     lines: Vec<LineWire>,
 }
 
@@ -138,7 +139,7 @@ struct NamedWire {
 
 crate::json_read!(OrderWire {
     req currency_code as "currencyCode", req total_with_tax as "totalWithTax", def shipping_with_tax as "shippingWithTax",
-    def shipping_lines as "shippingLines", def surcharges, def tax_summary as "taxSummary", def discounts, req lines,
+    def shipping_lines as "shippingLines", def surcharges, def tax_summary as "taxSummary", def discounts, def coupon_codes as "couponCodes", req lines,
 });
 crate::json_read!(DiscountWire { def description, req amount_with_tax as "amountWithTax" });
 crate::json_read!(SurchargeWire { req price_with_tax as "priceWithTax" });
@@ -147,6 +148,15 @@ crate::json_read!(LineWire { req id, req quantity, req unit_price_with_tax as "u
 crate::json_read!(AssetWire { req preview });
 crate::json_read!(LineVariantWire { req id, req name, req product });
 crate::json_read!(NamedWire { req id, req name });
+
+/// A code as typed, or refused before sending (blank, absurdly long, control characters).
+fn checked_code(code: &str) -> Result<&str, ProtocolError> {
+    let code = code.trim();
+    if code.is_empty() || code.len() > 200 || code.chars().any(char::is_control) {
+        return Err(ProtocolError::Api { status: 422, code: "code_unknown".into(), message: "not a discount code".into() });
+    }
+    Ok(code)
+}
 
 /// `activeOrder` (null: an empty cart in the channel's `currency`) or an `UpdateOrderItemsResult`.
 fn order_result(session: &str, v: Option<Value>, currency: Option<Currency>) -> Result<Cart, ProtocolError> {
@@ -169,6 +179,9 @@ fn order_result(session: &str, v: Option<Value>, currency: Option<Currency>) -> 
                 "NEGATIVE_QUANTITY_ERROR" | "ORDER_LIMIT_ERROR" | "ORDER_INTERCEPTOR_ERROR" => (422, "invalid_quantity"),
                 "ORDER_MODIFICATION_ERROR" => (410, "cart_closed"),
                 "ORDER_LINE_NOT_FOUND_ERROR" => (404, "not_found"),
+                "COUPON_CODE_INVALID_ERROR" => (422, "code_unknown"),
+                "COUPON_CODE_EXPIRED_ERROR" => (422, "code_expired"),
+                "COUPON_CODE_LIMIT_ERROR" => (422, "code_used_up"),
                 other => (422, other),
             };
             return Err(ProtocolError::Api { status, code: code.to_owned(), message: v.get("message").and_then(Value::as_str).unwrap_or(other).to_owned() });
@@ -217,7 +230,9 @@ fn order_result(session: &str, v: Option<Value>, currency: Option<Currency>) -> 
         tax_included: true,
         total: Money::new(o.total_with_tax, cur),
     };
-    Cart::new(session.to_owned(), cur, lines, totals).map_err(|e| ProtocolError::Malformed { what: "cart", detail: e.to_string() })
+    let mut cart = Cart::new(session.to_owned(), cur, lines, totals).map_err(|e| ProtocolError::Malformed { what: "cart", detail: e.to_string() })?;
+    cart.codes = o.coupon_codes;
+    Ok(cart)
 }
 
 struct ProductWire {
@@ -320,7 +335,7 @@ impl CommerceAdapter for VendureAdapter {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { customer_carts: true, ..Capabilities::default() }
+        Capabilities { customer_carts: true, discount_codes: true, ..Capabilities::default() }
     }
 
     fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
@@ -391,6 +406,20 @@ impl CommerceAdapter for VendureAdapter {
         non_empty("line id", line_id)?;
         let q = format!("mutation Remove($l: ID!) {{ removeOrderLine(orderLineId: $l) {{ {REMOVE_RESULT} }} }} {ORDER}");
         Ok(self.order_call(Some(cart_id), q, crate::json!({ "l": line_id }), "removeOrderLine"))
+    }
+
+    fn apply_code(&self, cart_id: &str, code: &str, _held: &[String]) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        let code = checked_code(code)?;
+        let q = format!("mutation Apply($c: String!) {{ applyCouponCode(couponCode: $c) {{ {REMOVE_RESULT} }} }} {ORDER}");
+        Ok(self.order_call(Some(cart_id), q, crate::json!({ "c": code }), "applyCouponCode"))
+    }
+
+    fn remove_code(&self, cart_id: &str, code: &str, _held: &[String]) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        let code = checked_code(code)?;
+        let q = format!("mutation Remove($c: String!) {{ removeCouponCode(couponCode: $c) {{ __typename ...Cart }} }} {ORDER}");
+        Ok(self.order_call(Some(cart_id), q, crate::json!({ "c": code }), "removeCouponCode"))
     }
 
     /// The session's customer (`activeCustomer`: the Customer, not the

@@ -43,6 +43,38 @@ impl WooCommerceAdapter {
         HttpRequest { method, url: format!("{}{path}", self.base_url), headers, body: body.map(|b| b.to_json().into_bytes()) }
     }
 
+    /// `POST /cart/apply-coupon` or `/cart/remove-coupon`; WooCommerce's
+    /// coupon refusals (`woocommerce_rest_cart_coupon_error`, told apart
+    /// only by their English text) become the protocol's `code_…` codes.
+    fn coupon_call(&self, path: &str, cart_id: &str, code: &str) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        let code = code.trim();
+        if code.is_empty() || code.len() > 200 || code.chars().any(char::is_control) {
+            return Err(ProtocolError::Api { status: 422, code: "code_unknown".into(), message: "not a discount code".into() });
+        }
+        let (request, parse) = self.cart_call(Method::Post, path, Some(cart_id), Some(crate::json!({ "code": code }))).into_parts();
+        Ok(Call::new(request, move |r| match parse(r) {
+            Err(ProtocolError::Api { code, message, .. }) if code.contains("coupon") => {
+                let text = message.to_ascii_lowercase();
+                let refusal = if text.contains("does not exist") || text.contains("not exist") {
+                    "code_unknown"
+                } else if text.contains("expired") {
+                    "code_expired"
+                } else if text.contains("minimum spend") {
+                    "code_minimum"
+                } else if text.contains("usage limit") {
+                    "code_used_up"
+                } else if text.contains("individual use") || text.contains("cannot be used in conjunction") {
+                    "code_not_combinable"
+                } else {
+                    "code_not_applicable"
+                };
+                Err(ProtocolError::Api { status: 422, code: refusal.into(), message })
+            }
+            other => other,
+        }))
+    }
+
     fn cart_call(&self, method: Method, path: &str, cart_token: Option<&str>, body: Option<Value>) -> Call<Cart> {
         let known = cart_token.map(str::to_owned);
         Call::new(self.request(method, path, cart_token, body), move |r| {
@@ -359,7 +391,9 @@ fn on_basis(token: &str, c: &CartWire, tax_included: bool) -> Result<Cart, Proto
         tax_included,
         total: m(&tt.total_price)?,
     };
-    Cart::new(token.to_owned(), cur, lines, totals).map_err(|e| bad(e.to_string()))
+    let mut cart = Cart::new(token.to_owned(), cur, lines, totals).map_err(|e| bad(e.to_string()))?;
+    cart.codes = c.coupons.iter().map(|c| c.code.clone()).collect();
+    Ok(cart)
 }
 
 /// Woo's ids are integers; anything else cannot exist there.
@@ -373,7 +407,7 @@ impl CommerceAdapter for WooCommerceAdapter {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::default()
+        Capabilities { discount_codes: true, ..Capabilities::default() }
     }
 
     fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
@@ -439,6 +473,14 @@ impl CommerceAdapter for WooCommerceAdapter {
         non_empty("cart id", cart_id)?;
         non_empty("line id", line_id)?;
         Ok(self.cart_call(Method::Post, "/cart/remove-item", Some(cart_id), Some(crate::json!({ "key": line_id }))))
+    }
+
+    fn apply_code(&self, cart_id: &str, code: &str, _held: &[String]) -> Result<Call<Cart>, ProtocolError> {
+        self.coupon_call("/cart/apply-coupon", cart_id, code)
+    }
+
+    fn remove_code(&self, cart_id: &str, code: &str, _held: &[String]) -> Result<Call<Cart>, ProtocolError> {
+        self.coupon_call("/cart/remove-coupon", cart_id, code)
     }
 
 }

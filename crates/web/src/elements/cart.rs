@@ -40,6 +40,7 @@ pub const CSS: &str = "
 [part=summary]{display:grid;grid-template-columns:1fr auto;gap:.25rem 1rem;margin:0}
 [part=summary] dd{margin:0;text-align:end;font-variant-numeric:tabular-nums}
 [part=total]{font-weight:700}
+[part=savings]{color:var(--cc-color-accent,#1a5fd0)}
 [part=checkout]{display:block;text-align:center;padding:var(--cc-button-padding,.75em 1.2em);border-radius:var(--cc-radius,.4em);background:var(--cc-color-accent,#1a5fd0);color:var(--cc-color-on-accent,#fff);text-decoration:none}
 [part=error],[part=message]{color:var(--cc-color-danger,#b3261e)}
 [part=handoff],[part=handoff-close],[part=handoff-new]{font:inherit;cursor:pointer;border:1px solid var(--cc-color-border,#ccc);background:var(--cc-color-surface,#fff);color:inherit;border-radius:var(--cc-radius,.4em);min-height:2.25rem;padding:0 .9em}
@@ -310,6 +311,10 @@ fn summary(view: &View, cart: &Cart) {
         if let Some(x) = totals.tax.filter(|_| totals.tax_included) {
             row(t(locale, CartMsg::TaxIncluded), "tax", format_money(&x));
         }
+        // Every discount together, as the shopper's saving.
+        if let Some(x) = totals.discount.filter(|d| d.amount > 0) {
+            row(t(locale, CartMsg::YouSave), "savings", format_money(&x));
+        }
         s.drawn = Some(totals);
     }
     let href = view.host.attr_value("checkout-url");
@@ -561,7 +566,9 @@ pub fn mount(host: Rc<Host>) -> Live {
     let handoff_button = dom::button("handoff", "handoff", t(locale, Msg::ContinueElsewhere)).attr("hidden", "").done();
     let handoff_slot = el("div").attr("class", "cc-contents").done();
     let message = el("p").part("message").attr("role", "status").attr("aria-live", "polite").done();
-    let base = el("section").part("base").attr("aria-label", t(locale, Msg::Cart)).child(&body).child(&handoff_button).child(&handoff_slot).child(&message).done();
+    // The shop's own content under the cart (an upsell: `<cc-bought-together from-cart slot="extension">`).
+    let extension = el("slot").attr("name", "extension").done();
+    let base = el("section").part("base").attr("aria-label", t(locale, Msg::Cart)).child(&body).child(&handoff_button).child(&handoff_slot).child(&message).child(&extension).done();
     let drawer = Rc::new(RefCell::new(None));
     if host.has("drawer") {
         // The cart shows once in its dialog (inline if that code cannot load).

@@ -77,6 +77,27 @@ impl MedusaAdapter {
         HttpRequest { method, url: format!("{}{path}", self.base_url), headers, body }
     }
 
+    /// `POST` (apply) or `DELETE` (remove) `/store/carts/{id}/promotions`.
+    /// Medusa's codes are as the shop typed them; a blank or absurd code is refused before sending.
+    fn code_call(&self, method: Method, cart_id: &str, code: &str) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        let code = code.trim();
+        if code.is_empty() || code.len() > 200 || code.chars().any(char::is_control) {
+            return Err(ProtocolError::Api { status: 422, code: "code_unknown".into(), message: "not a discount code".into() });
+        }
+        let body = crate::json::object(|o| {
+            o.field("promo_codes", &[code][..]);
+        });
+        let path = format!("/store/carts/{}/promotions?fields={CART_FIELDS}", encode_component(cart_id));
+        Ok(Call::new(self.request(method, &path, Some(body)), |r| {
+            if !(200..300).contains(&r.status) {
+                return Err(code_refusal(r));
+            }
+            let w: CartAnswer = parse(r, "cart")?;
+            to_cart(w.cart)
+        }))
+    }
+
     fn cart_call(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Call<Cart> {
         let sep = if path.contains('?') { '&' } else { '?' };
         Call::new(self.request(method, &format!("{path}{sep}fields={CART_FIELDS}"), body), |r| {
@@ -354,9 +375,12 @@ fn to_cart(c: CartWire) -> Result<Cart, ProtocolError> {
     let discount = if tax_included { exact_or(&c.discount_total, cur, zero)? } else { exact_or(&c.discount_subtotal, cur, zero)? };
     let shipping = if tax_included { exact_or(&c.shipping_total, cur, zero)? } else { exact_or(&c.shipping_subtotal, cur, zero)? };
     let tax = exact_or(&c.tax_total, cur, zero)?;
+    let promotions = c.promotions.unwrap_or_default();
+    // The codes the customer entered (automatic promotions are the shop's own).
+    let codes: Vec<String> = promotions.iter().filter(|p| p.is_automatic != Some(true)).filter_map(|p| p.code.clone()).collect();
     let figures = Figures {
         subtotal,
-        discounts: label_discounts(discount, &by_code, &c.promotions.unwrap_or_default()),
+        discounts: label_discounts(discount, &by_code, &promotions),
         shipping: (c.shipping_methods.is_some_and(|m| !m.is_empty()) || shipping.micros != 0).then_some(shipping),
         fees: None,
         tax: (tax.micros != 0).then_some(tax),
@@ -364,7 +388,21 @@ fn to_cart(c: CartWire) -> Result<Cart, ProtocolError> {
         total: exact(&c.total, cur)?,
     };
     let totals = figures.settle().map_err(|e| malformed("cart", e.to_string()))?;
-    Cart::new(c.id, cur, lines, totals).map_err(|e| malformed("cart", e.to_string()))
+    let mut cart = Cart::new(c.id, cur, lines, totals).map_err(|e| malformed("cart", e.to_string()))?;
+    cart.codes = codes;
+    Ok(cart)
+}
+
+/// Medusa's answer to a code it will not apply (`invalid_data`, "The
+/// promotion code X is invalid") in the protocol's terms.
+fn code_refusal(r: &HttpResponse) -> ProtocolError {
+    match error(r) {
+        ProtocolError::Api { status: 400, code, message } if code == "invalid_data" => {
+            let refusal = if message.contains("invalid") || message.contains("not found") { "code_unknown" } else { "code_not_applicable" };
+            ProtocolError::Api { status: 422, code: refusal.into(), message }
+        }
+        other => other,
+    }
 }
 
 /// The cart's discount split by promotion code, in proportion to what each
@@ -499,7 +537,7 @@ impl CommerceAdapter for MedusaAdapter {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { per_store_stock: self.stores_url.is_some(), customer_carts: true, ..Capabilities::default() }
+        Capabilities { per_store_stock: self.stores_url.is_some(), customer_carts: true, discount_codes: true, ..Capabilities::default() }
     }
 
     fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
@@ -586,6 +624,14 @@ impl CommerceAdapter for MedusaAdapter {
             }
             to_cart(parse::<DeletedAnswer>(r, "cart")?.parent)
         }))
+    }
+
+    fn apply_code(&self, cart_id: &str, code: &str, _held: &[String]) -> Result<Call<Cart>, ProtocolError> {
+        self.code_call(Method::Post, cart_id, code)
+    }
+
+    fn remove_code(&self, cart_id: &str, code: &str, _held: &[String]) -> Result<Call<Cart>, ProtocolError> {
+        self.code_call(Method::Delete, cart_id, code)
     }
 
     fn list_stores(&self) -> Result<Call<Vec<Store>>, ProtocolError> {
