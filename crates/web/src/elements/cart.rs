@@ -476,9 +476,14 @@ fn change_quantity(view: &Rc<View>, line: CartLine, quantity: u32) {
                 events::emit(view.host.target(), events::CART_CHANGE, &change, false);
             }
             Err(e) => {
-                // The line shows the shop's quantity again, and why beside it.
+                // The line shows the shop's quantity again (also in a field
+                // still focused), and why beside it.
                 view.undoable.borrow_mut().retain(|(l, _)| l.id != line.id);
                 render(&view);
+                let shown = store::with_state(|s| s.cart.as_ref().and_then(|c| c.line(&line.id)).map(|l| s.quantity_of(l)));
+                if let (Some(q), Some(row)) = (shown, view.lines.borrow().get(&line.id)) {
+                    row.quantity.set_value(&q.to_string());
+                }
                 let text = format!("{} {}", t(locale, CartMsg::UpdateFailed), describe(&e));
                 events::error(view.host.target(), "update", e.code(), &text);
                 line_error(&view, &line.id, &text);
