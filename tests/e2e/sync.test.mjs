@@ -68,8 +68,18 @@ test('two tabs opened before any cart exists: the first add shows in the other t
   await tabB.locator('#buy > button').click();
   await assertText(badge(tabB), '2');
   await assertText(badge(tabA), '2', 5_000);
+  // A third tab opened later shows the same cart, and its add reaches the first two.
+  const tabC = watch(await tabA.context().newPage());
+  await tabC.goto(`${BASE}/product.html?handle=aperture-x100`);
+  await assertText(badge(tabC), '2');
+  await tabC.locator('#buy[variant]:not([variant=""])').waitFor({ state: 'attached' });
+  await tabC.locator('#buy > button').click();
+  await assertText(badge(tabC), '3');
+  await assertText(badge(tabA), '3', 5_000);
+  await assertText(badge(tabB), '3', 5_000);
   assertNoProblems(tabA);
   assertNoProblems(tabB);
+  assertNoProblems(tabC);
   await tabA.context().close();
 });
 
