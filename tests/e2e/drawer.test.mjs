@@ -12,8 +12,8 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-const shopPage = (cartAttrs = '') => `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+const shopPage = (cartAttrs = '', head = '') => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${head}
 <title>Drawer · demo</title><meta name="crosscart:api-base" content=""><link rel="icon" href="data:,">
 <link rel="stylesheet" href="/shop.css"><script type="module" src="/sdk/crosscart.js"></script></head>
 <body><header><a href="/index.html">Catalog</a> <a href="/cart.html" id="cart-link">Cart <cc-cart-count></cc-cart-count></a>
@@ -24,10 +24,10 @@ const shopPage = (cartAttrs = '') => `<!doctype html>
 ${'<p>Long page.</p>'.repeat(200)}</main>
 <cc-cart drawer checkout-url="/checkout.html" ${cartAttrs}><p slot="extension" id="upsell">Goes well with it</p></cc-cart></body></html>`;
 
-async function openShop(cartAttrs, viewport) {
+async function openShop(cartAttrs, viewport, head) {
   const page = await newPage(browser);
   if (viewport) await page.setViewportSize(viewport);
-  await page.route('**/__drawer.html', (r) => r.fulfill({ contentType: 'text/html', body: shopPage(cartAttrs) }));
+  await page.route('**/__drawer.html', (r) => r.fulfill({ contentType: 'text/html', body: shopPage(cartAttrs, head) }));
   await page.goto(`${BASE}/__drawer.html`);
   await page.locator('cc-cart dialog[part=drawer]').waitFor({ state: 'attached' });
   return page;
@@ -155,6 +155,43 @@ test('remove offers Undo at the line\'s place; undo brings it back there with it
   await page.screenshot({ path: path.join(dir, 'drawer-390.png') });
   const width = await drawer(page).evaluate((d) => d.getBoundingClientRect().width);
   assert.equal(Math.round(width), 390, 'full width on a phone');
+  assertNoProblems(page);
+  await page.context().close();
+});
+
+// GA4's documented ecommerce item parameters (developers.google.com/analytics/devguides/collection/ga4/reference/events).
+const GA4_ITEM_FIELDS = new Set(['item_id', 'item_name', 'affiliation', 'coupon', 'discount', 'index', 'item_brand', 'item_category', 'item_category2',
+  'item_category3', 'item_category4', 'item_category5', 'item_list_id', 'item_list_name', 'item_variant', 'location_id', 'price', 'quantity']);
+
+test('GA4: add_to_cart, view_cart and remove_from_cart on the dataLayer, in GA4\'s documented shape, with the units that changed', async () => {
+  const page = await openShop('', null, '<meta name="crosscart:analytics" content="ga4">');
+  await page.click('#add-boots');
+  await page.waitForFunction(() => document.querySelector('cc-cart').shadowRoot.querySelector('dialog').open);
+  await page.locator('cc-cart [part=increase]').click();
+  await assertText(page.locator('cc-cart-count [part=badge]'), '2');
+  await page.locator('cc-cart [part=remove]').click();
+  await assertText(page.locator('cc-cart-count [part=badge]'), '0');
+  await page.waitForFunction(() => (window.dataLayer ?? []).filter((e) => e.event).length >= 4);
+  const layer = await page.evaluate(() => window.dataLayer);
+  const events = layer.filter((e) => e.event);
+  assert.deepEqual(events.map((e) => [e.event, e.ecommerce.items[0].quantity]), [['add_to_cart', 1], ['view_cart', 1], ['add_to_cart', 1], ['remove_from_cart', 2]]);
+  layer.forEach((e, i) => {
+    if (e.event) assert.deepEqual(layer[i - 1], { ecommerce: null }, 'the previous ecommerce object is cleared first (Tag Manager)');
+  });
+  for (const { event, ecommerce } of events) {
+    assert.deepEqual(Object.keys(ecommerce).sort(), ['currency', 'items', 'value'], event);
+    assert.match(ecommerce.currency, /^[A-Z]{3}$/);
+    assert.equal(typeof ecommerce.value, 'number');
+    for (const it of ecommerce.items) {
+      for (const k of Object.keys(it)) assert.ok(GA4_ITEM_FIELDS.has(k), `${event}: ${k} is not a GA4 item parameter`);
+      assert.ok(typeof it.item_id === 'string' && it.item_id.length > 0);
+      assert.equal(it.item_name, 'Trail Hiking Boots');
+      assert.equal(it.price, 159, 'major units, as GA4 wants');
+      assert.ok(Number.isInteger(it.quantity) && it.quantity > 0);
+    }
+    assert.equal(ecommerce.value, Math.round(ecommerce.items.reduce((s, i) => s + i.price * i.quantity, 0) * 100) / 100);
+  }
+  assert.equal(events[3].ecommerce.value, 318);
   assertNoProblems(page);
   await page.context().close();
 });

@@ -22,6 +22,7 @@ export interface Config {
   /** Medusa's publishable key, Shopify's Storefront access token or Vendure's channel token (`data-publishable-key`). */ publishableKey?: string;
   /** Medusa's region (`data-region-id`). */ regionId?: string;
   /** The shop's store directory for a backend without one: `{"stores": [...]}` (`data-stores-url`). */ storesUrl?: string;
+  /** `ga4`: add_to_cart, remove_from_cart and view_cart on `window.dataLayer` (`data-analytics`, `<meta name="crosscart:analytics">`). */ analytics?: 'ga4';
 }
 /** Loads the SDK for the configured backend now (it otherwise loads when an element or a call needs it). */
 export function ready(): Promise<void>;
@@ -87,7 +88,8 @@ export function offerEvent(orderId: string, key: string | undefined, kind: 'impr
 /** Remember a product view for later offers (what `<cc-viewed>` does). */
 export function recordView(productId: string): Promise<void>;
 
-export interface CartChangeDetail { action: 'add' | 'update' | 'remove'; variant_id: string; line_id: string | null; quantity: number; cart: Cart }
+/** `before`: for update and remove, the line as the shopper saw it before (its quantity then). */
+export interface CartChangeDetail { action: 'add' | 'update' | 'remove'; variant_id: string; line_id: string | null; quantity: number; before: CartLine | null; cart: Cart }
 /** `<cc-cart drawer>` is about to open (cancelable): something was added, or an opener was clicked. */
 export interface CartOpenDetail { trigger: 'add' | 'click' }
 export interface CodeChangeDetail { action: 'apply' | 'remove'; code: string; cart: Cart }

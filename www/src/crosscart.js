@@ -23,8 +23,42 @@ const meta = (name) => (browser && document.querySelector(`meta[name="crosscart:
 const tag = browser ? document.querySelector('script[type=module][data-api]') : null;
 const fromTag = tag ? Object.fromEntries(Object.entries({
   api: tag.dataset.api, apiUrl: tag.dataset.apiUrl, publishableKey: tag.dataset.publishableKey,
-  regionId: tag.dataset.regionId, storesUrl: tag.dataset.storesUrl,
+  regionId: tag.dataset.regionId, storesUrl: tag.dataset.storesUrl, analytics: tag.dataset.analytics,
 }).filter(([, v]) => v !== undefined)) : null;
+
+// GA4 ecommerce events on the page's dataLayer (for Google Tag Manager or
+// gtag.js), when the page asks: data-analytics="ga4" on the script tag,
+// <meta name="crosscart:analytics" content="ga4"> or configure({analytics: 'ga4'}).
+// add_to_cart / remove_from_cart for every change the shopper makes
+// (cc-cart-change: the units added or taken out), view_cart when the drawer opens.
+const analytics = () => [...pending].reverse().find((o) => o && o.analytics)?.analytics ?? fromTag?.analytics ?? meta('analytics');
+const major = (m) => m.amount / 10 ** (new Intl.NumberFormat('en', { style: 'currency', currency: m.currency }).resolvedOptions().maximumFractionDigits);
+const item = (l, quantity) => ({ item_id: l.variant_id, item_name: l.title, ...(l.variant_title ? { item_variant: l.variant_title } : {}), price: major(l.unit_price), quantity });
+let lastCart = null;
+function ga4(event, currency, items) {
+  const value = Math.round(items.reduce((sum, i) => sum + i.price * i.quantity, 0) * 100) / 100;
+  const layer = (window.dataLayer ??= []);
+  layer.push({ ecommerce: null });
+  layer.push({ event, ecommerce: { currency, value, items } });
+}
+if (browser) {
+  document.addEventListener('cc-cart-change', (e) => {
+    const d = e.detail;
+    lastCart = d.cart;
+    if (analytics() !== 'ga4') return;
+    const after = d.cart.lines.find((l) => l.id === d.line_id) ?? d.cart.lines.find((l) => l.variant_id === d.variant_id);
+    const units = d.before ? d.quantity - d.before.quantity : d.quantity;
+    const line = after ?? d.before;
+    if (line && units) ga4(units > 0 ? 'add_to_cart' : 'remove_from_cart', d.cart.currency, [item(line, Math.abs(units))]);
+  });
+  document.addEventListener('cc-cart-sync', (e) => { lastCart = e.detail.cart ?? lastCart; });
+  // After the event has gone round, so a shop's listener that cancels the opening is heard first.
+  document.addEventListener('cc-cart-open', (e) => setTimeout(async () => {
+    if (analytics() !== 'ga4' || e.defaultPrevented) return;
+    const cart = lastCart ?? await getCart().catch(() => null);
+    if (cart?.lines.length) ga4('view_cart', cart.currency, cart.lines.map((l) => item(l, l.quantity)));
+  }));
+}
 
 const pending = [];
 let sdk;
@@ -64,7 +98,7 @@ if (browser) define(SPECS, load);
 /** Resolves when the SDK is loaded (it loads when an element or a call needs it). */
 export const ready = () => load().then(() => undefined);
 
-/** Sets {apiBase, locale, currency, api, apiUrl, publishableKey, regionId, storesUrl}. Calls made right after import apply before anything loads. */
+/** Sets {apiBase, locale, currency, api, apiUrl, publishableKey, regionId, storesUrl, analytics ('ga4')}. Calls made right after import apply before anything loads. */
 export function configure(options) {
   pending.push(options);
   if (sdk) sdk.configure(options);

@@ -34,12 +34,22 @@ pub struct CartChange<'a> {
     pub variant_id: &'a str,
     pub line_id: Option<&'a str>,
     pub quantity: u32,
+    /// For `update` and `remove`: the line as the customer saw it before
+    /// (its quantity then), so a listener knows what changed.
+    pub before: Option<&'a crosscart_core::CartLine>,
     pub cart: &'a crosscart_core::Cart,
 }
 
 impl ToJson for CartChange<'_> {
     fn write_json(&self, out: &mut String) {
-        ObjectWriter::new(out).field("action", self.action).field("variant_id", self.variant_id).field("line_id", &self.line_id).field("quantity", &self.quantity).field("cart", self.cart).end();
+        ObjectWriter::new(out)
+            .field("action", self.action)
+            .field("variant_id", self.variant_id)
+            .field("line_id", &self.line_id)
+            .field("quantity", &self.quantity)
+            .field("before", &self.before)
+            .field("cart", self.cart)
+            .end();
     }
 }
 

@@ -106,7 +106,7 @@ fn start_add(view: &Rc<View>, variant: Option<String>, quantity: Option<String>,
             Ok(cart) => {
                 view.set_status(Status::Added);
                 let line_id = cart.lines.iter().find(|l| l.variant_id == variant).map(|l| l.id.as_str());
-                let change = events::CartChange { action: "add", variant_id: &variant, line_id, quantity, cart: &cart };
+                let change = events::CartChange { action: "add", variant_id: &variant, line_id, quantity, before: None, cart: &cart };
                 events::emit(view.host.target(), events::CART_CHANGE, &change, false);
             }
             Err(e) => view.fail(e.code(), describe(&e)),

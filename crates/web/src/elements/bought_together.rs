@@ -331,7 +331,7 @@ fn add_selected(view: &Rc<View>) {
             match store::add(&v.id, 1, Fulfillment::Delivery, tag.clone()).await {
                 Ok(cart) => {
                     let line_id = cart.lines.iter().find(|l| l.variant_id == v.id).map(|l| l.id.clone());
-                    let change = events::CartChange { action: "add", variant_id: &v.id, line_id: line_id.as_deref(), quantity: 1, cart: &cart };
+                    let change = events::CartChange { action: "add", variant_id: &v.id, line_id: line_id.as_deref(), quantity: 1, before: None, cart: &cart };
                     events::emit(target, events::CART_CHANGE, &change, false);
                     last = Some(cart);
                 }

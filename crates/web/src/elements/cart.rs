@@ -472,7 +472,7 @@ fn change_quantity(view: &Rc<View>, line: CartLine, quantity: u32) {
         match result {
             Ok(cart) => {
                 let action = if quantity == 0 { "remove" } else { "update" };
-                let change = events::CartChange { action, variant_id: &line.variant_id, line_id: Some(&line.id), quantity, cart: &cart };
+                let change = events::CartChange { action, variant_id: &line.variant_id, line_id: Some(&line.id), quantity, before: Some(&line), cart: &cart };
                 events::emit(view.host.target(), events::CART_CHANGE, &change, false);
             }
             Err(e) => {
@@ -527,7 +527,7 @@ fn undo(view: &Rc<View>, line_id: &str) {
                     view.restored.borrow_mut().push((back.id.clone(), at));
                     render(&view);
                 }
-                let change = events::CartChange { action: "add", variant_id: &line.variant_id, line_id: None, quantity: line.quantity, cart: &cart };
+                let change = events::CartChange { action: "add", variant_id: &line.variant_id, line_id: None, quantity: line.quantity, before: None, cart: &cart };
                 events::emit(view.host.target(), events::CART_CHANGE, &change, false);
             }
             Err(e) => {

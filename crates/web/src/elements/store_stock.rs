@@ -422,7 +422,7 @@ fn reserve(view: &Rc<View>, store_id: &str) {
                 *view.my_store.borrow_mut() = Some(row.store.id.clone());
                 *view.note.borrow_mut() = format!("{}: {}", t(locale, StockMsg::Reserved), row.store.name);
                 let line = cart.lines.iter().find(|l| l.variant_id == v && matches!(&l.fulfillment, Fulfillment::Pickup { store_id } if *store_id == row.store.id));
-                let change = events::CartChange { action: "add", variant_id: &v, line_id: line.map(|l| l.id.as_str()), quantity: q, cart: &cart };
+                let change = events::CartChange { action: "add", variant_id: &v, line_id: line.map(|l| l.id.as_str()), quantity: q, before: None, cart: &cart };
                 events::emit(target, events::CART_CHANGE, &change, false);
             }
             Err(e) => {
