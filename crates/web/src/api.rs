@@ -118,26 +118,31 @@ fn arg_str(args: &js_sys::Array, i: u32) -> Option<String> {
 /// the rest by the chunk that holds their code.
 #[wasm_bindgen]
 pub fn invoke(name: String, args: js_sys::Array) -> js_sys::Promise {
-    wasm_bindgen_futures::future_to_promise(async move {
-        ready()?;
-        let text = |i| arg_str(&args, i).unwrap_or_default();
-        match name.as_str() {
-            "getCart" => store::fetch_current().await.map(|c| js::to_js(&c)).map_err(reject),
-            "addToCart" => {
-                let quantity = args.get(1).as_f64().unwrap_or(1.0);
-                let q = if quantity.fract() == 0.0 { crosscart_core::cart::validate_quantity(quantity as i64) } else { Err(crosscart_core::cart::CartError::BadQuantity(0)) }
-                    .map_err(|e| js::js_error("invalid_quantity", &e.to_string()))?;
-                store::add(&text(0), q, Fulfillment::Delivery, None).await.map(|c| js::to_js(&c)).map_err(reject)
-            }
-            other => match chunks::invoke(other, args.clone()).await {
+    // Each call's future boxed on its own, so their state machines are not
+    // inlined into one large function of the main module.
+    let call: chunks::Answer = match name.as_str() {
+        "getCart" => Box::pin(async move {
+            ready()?;
+            store::fetch_current().await.map(|c| js::to_js(&c)).map_err(reject)
+        }),
+        "addToCart" => Box::pin(async move {
+            ready()?;
+            let quantity = args.get(1).as_f64().unwrap_or(1.0);
+            let q = if quantity.fract() == 0.0 { crosscart_core::cart::validate_quantity(quantity as i64) } else { Err(crosscart_core::cart::CartError::BadQuantity(0)) }
+                .map_err(|e| js::js_error("invalid_quantity", &e.to_string()))?;
+            store::add(&arg_str(&args, 0).unwrap_or_default(), q, Fulfillment::Delivery, None).await.map(|c| js::to_js(&c)).map_err(reject)
+        }),
+        _ => Box::pin(async move {
+            ready()?;
+            match chunks::invoke(&name, args.clone()).await {
                 Some(answer) => answer,
-                None => Err(js::js_error("invalid_request", &format!("crosscart has no function \"{other}\""))),
-            },
-        }
-    })
+                None => Err(js::js_error("invalid_request", &format!("crosscart has no function \"{name}\""))),
+            }
+        }),
+    };
+    wasm_bindgen_futures::future_to_promise(call)
 }
 
-/// Money `{amount, currency}` formatted for the page's locale.
 #[wasm_bindgen(js_name = formatMoney)]
 pub fn format_money(money: JsValue) -> Result<String, JsValue> {
     let m: crosscart_core::Money = js::from_js(&money).map_err(|e| js::js_error("invalid_money", &e.to_string()))?;

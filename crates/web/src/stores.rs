@@ -10,7 +10,6 @@ use crosscart_core::protocol::{Call, HttpRequest, Method, ProtocolError};
 use crosscart_core::store::{Gazetteer, GeoIndex, GeoPoint, Store};
 use futures::lock::Mutex;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 pub struct Directory {
@@ -24,7 +23,9 @@ thread_local! {
     static DIRECTORY: Rc<Mutex<Option<Rc<Directory>>>> = Rc::new(Mutex::new(None));
     static GAZETTEER: Rc<Mutex<Option<Rc<Gazetteer>>>> = Rc::new(Mutex::new(None));
     /// Store id → name, for `<cc-cart>`'s pickup lines; filled by [`directory`].
-    static NAMES: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    // A list, not a map: a shop has tens of stores, and a HashMap's code
+    // would be loaded by every cart page.
+    static NAMES: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
     /// Bumped whenever names arrive, so views know to redraw.
     static NAMES_VERSION: Cell<usize> = const { Cell::new(0) };
     static NAMES_WANTED: Cell<bool> = const { Cell::new(false) };
@@ -33,7 +34,7 @@ thread_local! {
 
 /// The store's name, or its id until the names are here.
 pub fn store_name(id: &str) -> String {
-    NAMES.with(|n| n.borrow().get(id).cloned()).unwrap_or_else(|| id.to_owned())
+    NAMES.with(|n| n.borrow().iter().find(|(k, _)| k == id).map(|(_, name)| name.clone())).unwrap_or_else(|| id.to_owned())
 }
 
 /// Changes whenever store names arrive.
@@ -42,7 +43,15 @@ pub fn names_loaded() -> usize {
 }
 
 fn set_names(names: impl IntoIterator<Item = (String, String)>) {
-    NAMES.with(|n| n.borrow_mut().extend(names));
+    NAMES.with(|n| {
+        let mut n = n.borrow_mut();
+        for (id, name) in names {
+            match n.iter_mut().find(|(k, _)| *k == id) {
+                Some(kept) => kept.1 = name,
+                None => n.push((id, name)),
+            }
+        }
+    });
     NAMES_VERSION.with(|v| v.set(v.get() + 1));
     let listeners: Vec<NameListener> = NAME_LISTENERS.with(|l| l.borrow().iter().map(|(_, f)| f.clone()).collect());
     for f in listeners {

@@ -21,7 +21,6 @@ pub mod store_stock;
 pub mod viewed;
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -119,8 +118,30 @@ enum Entry {
     Ready(Rc<Host>, Live),
 }
 
+/// Mounted elements by id: a list, as a page has tens of elements, and a
+/// HashMap's code would be in the main module every page loads.
+#[derive(Default)]
+struct Entries(Vec<(u32, Entry)>);
+
+impl Entries {
+    fn get(&self, id: &u32) -> Option<&Entry> {
+        self.0.iter().find(|(k, _)| k == id).map(|(_, e)| e)
+    }
+    fn insert(&mut self, id: u32, entry: Entry) {
+        self.remove(&id);
+        self.0.push((id, entry));
+    }
+    fn remove(&mut self, id: &u32) -> Option<Entry> {
+        let at = self.0.iter().position(|(k, _)| k == id)?;
+        Some(self.0.swap_remove(at).1)
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
 thread_local! {
-    static MOUNTED: RefCell<HashMap<u32, Entry>> = RefCell::new(HashMap::new());
+    static MOUNTED: RefCell<Entries> = const { RefCell::new(Entries(Vec::new())) };
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
 }
 
@@ -146,7 +167,9 @@ pub fn connect(tag: &str, element: HtmlElement, root: ShadowRoot) -> u32 {
         _ => None,
     };
     match live {
-        Some(live) => MOUNTED.with(|m| m.borrow_mut().insert(id, Entry::Ready(host, live))),
+        Some(live) => {
+            MOUNTED.with(|m| m.borrow_mut().insert(id, Entry::Ready(host, live)));
+        }
         None => {
             MOUNTED.with(|m| m.borrow_mut().insert(id, Entry::Pending(host.clone())));
             let tag = tag.to_owned();
@@ -170,9 +193,8 @@ pub fn connect(tag: &str, element: HtmlElement, root: ShadowRoot) -> u32 {
                     }
                 });
             });
-            None
         }
-    };
+    }
     id
 }
 
@@ -203,7 +225,10 @@ pub fn changed(id: u32, name: &str) {
         if let Some(Entry::Ready(h, live)) = entry {
             live.changed(name);
             MOUNTED.with(|m| {
-                m.borrow_mut().entry(id).or_insert(Entry::Ready(h, live));
+                let mut m = m.borrow_mut();
+                if m.get(&id).is_none() {
+                    m.insert(id, Entry::Ready(h, live));
+                }
             });
         }
     }
