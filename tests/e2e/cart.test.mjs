@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launch, newPage, assertNoProblems, assertText } from './helpers.mjs';
+import { execFileSync } from 'node:child_process';
+import { BASE, launch, newPage, watch, assertNoProblems, assertText, startServer } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -142,4 +143,68 @@ test('discount codes: the field opens on request, a refusal says why beside it (
   await page.locator('cc-cart [part=code-input]').press('Enter');
   await assertText(page.locator('cc-cart [part=code-error]'), 'Такого промокоду немає.');
   await page.context().close();
+});
+
+const socksPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Socks</title>
+<meta name="crosscart:api-base" content=""><link rel="icon" href="data:,"><script type="module" src="/sdk/crosscart.js"></script></head>
+<body><cc-add-to-cart variant="v-merino-socks-2"><button type="button">Add socks</button></cc-add-to-cart>
+<cc-cart checkout-url="/checkout.html"></cc-cart></body></html>`;
+
+test('free shipping from the shop\'s rule: how much more, a bar that fills, free exactly at the threshold and gone below it; a note saved, shown in another tab, kept', async () => {
+  const server = await startServer();
+  try {
+    // The shop's rule, set as a merchant does: €4.90, free from €38.00 (two pairs of socks at €19.00).
+    execFileSync(process.env.CROSSCART_BIN, ['shipping', 'set', '--database', server.db, '--rate', '4.90', '--free-over', '38']);
+    const page = await newPage(browser);
+    await page.route('**/__socks.html', (r) => r.fulfill({ contentType: 'text/html', body: socksPage }));
+    await page.goto(`${server.base}/__socks.html`);
+    await page.waitForFunction(() => customElements.get('cc-add-to-cart'));
+    await page.getByRole('button', { name: 'Add socks' }).click();
+    const says = page.locator('cc-cart [part=free-shipping]');
+    const bar = page.locator('cc-cart [part=free-shipping-bar]');
+    await assertText(says, '€19.00 more for free shipping');
+    assert.equal(await bar.evaluate((p) => p.value), 500);
+    await assertText(page.locator('cc-cart dd[part=shipping]'), '€4.90');
+    await assertText(page.locator('cc-cart [part=total]'), '€23.90');
+    await page.getByRole('button', { name: 'Increase quantity' }).click();
+    await assertText(says, 'Free shipping');
+    assert.equal(await bar.evaluate((p) => p.value), 1000, 'full exactly at the threshold');
+    await assertText(page.locator('cc-cart dd[part=shipping]'), '€0.00');
+    await assertText(page.locator('cc-cart [part=total]'), '€38.00');
+    await page.getByRole('button', { name: 'Decrease quantity' }).click();
+    await assertText(says, '€19.00 more for free shipping');
+    await assertText(page.locator('cc-cart [part=total]'), '€23.90');
+
+    // The note: a button until asked, then a field with the caret in it, saved when it loses focus.
+    assert.equal(await page.locator('cc-cart [part=note-input]').count(), 0);
+    await page.getByRole('button', { name: 'Add a note' }).click();
+    const note = page.locator('cc-cart [part=note-input]');
+    await note.waitFor();
+    assert.equal(await page.evaluate(() => document.querySelector('cc-cart').shadowRoot.activeElement?.getAttribute('part')), 'note-input');
+    const saved = page.evaluate(() => new Promise((r) => document.addEventListener('cc-note-change', (e) => r(e.detail.note), { once: true })));
+    await note.fill('Leave at <b>door</b> 3\nThanks');
+    await note.blur();
+    assert.equal(await saved, 'Leave at <b>door</b> 3\nThanks');
+    await assertText(page.locator('cc-cart [part=note-status]'), 'Note saved');
+    // Another tab shows it at once (the cart holds a note), as text.
+    const other = await page.context().newPage();
+    watch(other);
+    await other.route('**/__socks.html', (r) => r.fulfill({ contentType: 'text/html', body: socksPage }));
+    await other.goto(`${server.base}/__socks.html`);
+    const otherNote = other.locator('cc-cart [part=note-input]');
+    await otherNote.waitFor();
+    assert.equal(await otherNote.inputValue(), 'Leave at <b>door</b> 3\nThanks');
+    assert.equal(await other.locator('cc-cart b').count(), 0);
+    // A note the shop refuses says why, and the field keeps what was typed.
+    await note.fill('x'.repeat(499) + '\u0007');
+    await note.blur();
+    await assertText(page.locator('cc-cart [part=note-status]'), 'The shop cannot take this note: plain text only, at most 500 characters.');
+    assert.equal(await note.inputValue(), 'x'.repeat(499) + '\u0007', 'what was typed stays');
+    assert.equal(await otherNote.inputValue(), 'Leave at <b>door</b> 3\nThanks', 'the saved note is unchanged');
+    assertNoProblems(page);
+    assertNoProblems(other);
+    await page.context().close();
+  } finally {
+    server.stop();
+  }
 });

@@ -8,7 +8,7 @@ export interface Product { id: string; handle: string; title: string; descriptio
 export interface CartLine { id: string; variant_id: string; product_id: string; title: string; variant_title: string; image: Image | null; quantity: number; unit_price: Money; line_total: Money; fulfillment: Fulfillment; bundle?: string; discount?: Money; /** Pickup: the store holds the stock until then (ms); past = lapsed */ reserved_until?: number; /** Pickup by warehouse transfer */ transfer?: true; /** Percent off from an accepted post-checkout offer */ offer_percent?: number }
 export interface Discount { kind: 'bundle' | 'offer' | 'code' | 'promotion'; /** The code or the promotion's name; empty for bundle and offer */ label: string; amount: Money }
 /** One money model for every backend: subtotal − discount + shipping + fees (+ tax unless tax_included) = total, exactly. */
-export interface Cart { id: string; version: number; currency: string; lines: CartLine[]; subtotal: Money; discount?: Money; discounts?: Discount[]; shipping?: Money; fees?: Money; tax?: Money; /** Prices and figures include tax; `tax` is the part of the total that is tax */ tax_included?: true; total: Money; /** Discount codes entered, upper case; one without a `discounts` row takes nothing off now */ codes?: string[]; updated_at: number }
+export interface Cart { id: string; version: number; currency: string; lines: CartLine[]; subtotal: Money; discount?: Money; discounts?: Discount[]; shipping?: Money; fees?: Money; tax?: Money; /** Prices and figures include tax; `tax` is the part of the total that is tax */ tax_included?: true; total: Money; /** Discount codes entered, upper case; one without a `discounts` row takes nothing off now */ codes?: string[]; /** The shop's delivery rate, free from `free_over` of merchandise (subtotal less discounts), when its API exposes one */ shipping_rule?: { rate: Money; free_over: Money }; /** The customer's note to the shop */ note?: string; updated_at: number }
 export interface OrderLine { variant_id: string; product_id: string; title: string; variant_title: string; quantity: number; unit_price: Money; line_total: Money; fulfillment: Fulfillment; discount?: Money }
 export interface Order { id: string; number: number; channel: 'web' | 'app' | 'store'; currency: string; lines: OrderLine[]; subtotal: Money; discount?: Money; total: Money; created_at: number; key?: string }
 /** Rejections carry a stable code: not_found, network, invalid_quantity, version_conflict, ... */
@@ -35,6 +35,8 @@ export function setQuantity(lineId: string, quantity: number): Promise<Cart>;
 export function applyCode(code: string): Promise<Cart>;
 /** Take a discount code out of the cart. */
 export function removeCode(code: string): Promise<Cart>;
+/** Set the customer's note to the shop (empty clears it); a note that is not plain text or longer than 500 characters rejects with `code` `invalid_note`. */
+export function setNote(note: string): Promise<Cart>;
 export function checkout(email: string, name?: string): Promise<Order>;
 export function getOrder(orderId: string, key: string): Promise<Order>;
 export function getProduct(idOrHandle: string): Promise<Product>;
@@ -93,6 +95,7 @@ export interface CartChangeDetail { action: 'add' | 'update' | 'remove'; variant
 /** `<cc-cart drawer>` is about to open (cancelable): something was added, or an opener was clicked. */
 export interface CartOpenDetail { trigger: 'add' | 'click' }
 export interface CodeChangeDetail { action: 'apply' | 'remove'; code: string; cart: Cart }
+export interface NoteChangeDetail { note: string; cart: Cart }
 export interface AddToCartRequestDetail { variant_id: string; quantity: number; fulfillment: Fulfillment }
 export interface ErrorDetail { action: string; code: string; message: string }
 /** On `document`: a change that arrived from another tab (`tab`) or from the server / another device (`server`). */
@@ -107,6 +110,7 @@ declare global {
     'cc-add-to-cart-request': CustomEvent<AddToCartRequestDetail>;
     'cc-cart-open': CustomEvent<CartOpenDetail>;
     'cc-code-change': CustomEvent<CodeChangeDetail>;
+    'cc-note-change': CustomEvent<NoteChangeDetail>;
     'cc-error': CustomEvent<ErrorDetail>;
     'cc-bundle-add': CustomEvent<BundleAddDetail>;
     'cc-offer-impression': CustomEvent<OfferEventDetail>;

@@ -114,6 +114,7 @@ export const addToCart = call('addToCart');
 export const setQuantity = call('setQuantity');
 export const applyCode = call('applyCode');
 export const removeCode = call('removeCode');
+export const setNote = call('setNote');
 export const checkout = call('checkout');
 export const getOrder = call('getOrder');
 export const getProduct = call('getProduct');

@@ -69,6 +69,9 @@ enum Command {
     /// The shop's discount codes.
     #[command(subcommand)]
     Promo(Promo),
+    /// The shop's delivery rate and the subtotal from which delivery is free.
+    #[command(subcommand)]
+    Shipping(Shipping),
     /// Which post-checkout experiment group each e-mail address is in (for support and tests).
     OfferGroup {
         /// SQLite file of the shop, as a path or `sqlite://PATH` (its experiment is used).
@@ -78,6 +81,65 @@ enum Command {
         #[arg(required = true)]
         emails: Vec<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum Shipping {
+    /// Charge --rate for delivery, free from --free-over of merchandise (subtotal after discounts).
+    Set {
+        /// SQLite file of the shop, as a path or `sqlite://PATH`.
+        #[arg(long, default_value = "crosscart.db")]
+        database: String,
+        /// Delivery charge in major units (`4.90`).
+        #[arg(long)]
+        rate: String,
+        /// Merchandise total from which delivery is free, in major units.
+        #[arg(long)]
+        free_over: String,
+        /// Currency of both amounts (carts in another currency ship without a rule).
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+    },
+    /// Print the rule.
+    Show {
+        /// SQLite file of the shop, as a path or `sqlite://PATH`.
+        #[arg(long, default_value = "crosscart.db")]
+        database: String,
+    },
+    /// Remove the rule: no delivery charge, and no free-shipping bar.
+    Off {
+        /// SQLite file of the shop, as a path or `sqlite://PATH`.
+        #[arg(long, default_value = "crosscart.db")]
+        database: String,
+    },
+}
+
+/// The rule from the command line's major-unit amounts.
+fn shipping_rule(rate: &str, free_over: &str, currency: &str) -> Result<crosscart_core::cart::ShippingRule, String> {
+    use crosscart_core::money::Money;
+    let currency = Currency::new(&currency.to_ascii_uppercase()).map_err(|e| format!("--currency {currency}: {e}"))?;
+    let money = |flag: &str, s: &str| {
+        // A merchant's 4.999 is a typo, not an amount to round.
+        if s.split_once('.').is_some_and(|(_, frac)| frac.len() > currency.exponent() as usize) {
+            return Err(format!("{flag} {s}: {} has {} decimals", currency.as_str(), currency.exponent()));
+        }
+        Money::from_major(s, currency).map_err(|e| format!("{flag} {s}: {e}"))
+    };
+    let rule = crosscart_core::cart::ShippingRule { rate: money("--rate", rate)?, free_over: money("--free-over", free_over)? };
+    rule.validate()?;
+    Ok(rule)
+}
+
+async fn shipping_command(database: &str, set: Option<Option<crosscart_core::cart::ShippingRule>>) -> Result<(), String> {
+    let db = existing_db(database)?;
+    if let Some(rule) = set {
+        db.run(move |c| crosscart_server::db::set_shipping_rule(c, rule.as_ref())).await.map_err(|e| e.message)?;
+    }
+    match db.run(|c| crosscart_server::db::shipping_rule(c)).await.map_err(|e| e.message)? {
+        Some(r) => println!("delivery {} {}, free from {} {}", r.rate.to_decimal_string(), r.rate.currency.as_str(), r.free_over.to_decimal_string(), r.free_over.currency.as_str()),
+        None => println!("no shipping rule: delivery is not charged (crosscart shipping set --rate 4.90 --free-over 50)"),
+    }
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -588,6 +650,11 @@ fn main() -> ExitCode {
             runtime.block_on(promo_create(&database, PromoArgs { code, percent, amount, currency, min_subtotal, starts, ends, limit, per_customer, combinable }))
         }
         Command::Promo(Promo::List { database, json }) => runtime.block_on(promo_list(&database, json)),
+        Command::Shipping(Shipping::Set { database, rate, free_over, currency }) => {
+            shipping_rule(&rate, &free_over, &currency).and_then(|r| runtime.block_on(shipping_command(&database, Some(Some(r)))))
+        }
+        Command::Shipping(Shipping::Show { database }) => runtime.block_on(shipping_command(&database, None)),
+        Command::Shipping(Shipping::Off { database }) => runtime.block_on(shipping_command(&database, Some(None))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

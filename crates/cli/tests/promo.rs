@@ -61,3 +61,36 @@ fn codes_are_created_checked_and_listed() {
     assert_eq!(summer["promotion"]["per_customer_limit"], 1);
     assert_eq!(summer["uses"], 0);
 }
+
+/// `crosscart shipping set|show|off`: the rule a free-shipping bar shows.
+#[test]
+fn the_shipping_rule_is_set_checked_shown_and_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    let db = db.to_str().unwrap();
+    crosscart_server::Db::open(std::path::Path::new(db)).unwrap();
+    assert!(text(&crosscart(&["shipping", "show", "--database", db])).0.starts_with("no shipping rule"));
+    for (args, reason) in [
+        (vec!["--rate=-1", "--free-over", "50"], "out of range"),
+        (vec!["--rate", "4.90", "--free-over", "99999999999999"], "out of range"),
+        (vec!["--rate", "4.999", "--free-over", "50"], "--rate 4.999"),
+        (vec!["--rate", "abc", "--free-over", "50"], "--rate abc"),
+        (vec!["--rate", "4.90"], "required"),
+        (vec!["--rate", "4.90", "--free-over", "50", "--currency", "XX"], "--currency"),
+    ] {
+        let mut all = vec!["shipping", "set", "--database", db];
+        all.extend(&args);
+        let o = crosscart(&all);
+        assert!(!o.status.success(), "{args:?} was accepted");
+        assert!(text(&o).1.contains(reason), "{args:?}: {:?}", text(&o));
+    }
+    assert!(text(&crosscart(&["shipping", "show", "--database", db])).0.starts_with("no shipping rule"));
+    let ok = crosscart(&["shipping", "set", "--database", db, "--rate", "500", "--free-over", "5000", "--currency", "jpy"]);
+    assert!(ok.status.success(), "{:?}", text(&ok));
+    assert_eq!(text(&ok).0.trim(), "delivery 500 JPY, free from 5000 JPY");
+    let ok = crosscart(&["shipping", "set", "--database", db, "--rate", "4.9", "--free-over", "50"]);
+    assert_eq!(text(&ok).0.trim(), "delivery 4.90 EUR, free from 50.00 EUR");
+    assert_eq!(text(&crosscart(&["shipping", "show", "--database", db])).0.trim(), "delivery 4.90 EUR, free from 50.00 EUR");
+    assert!(text(&crosscart(&["shipping", "off", "--database", db])).0.starts_with("no shipping rule"));
+    assert!(text(&crosscart(&["shipping", "show", "--database", db])).0.starts_with("no shipping rule"));
+}

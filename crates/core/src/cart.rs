@@ -203,6 +203,13 @@ pub struct Cart {
     /// still here, without a row in `discounts`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub codes: Vec<String>,
+    /// The shop's delivery rate and free-delivery threshold, when its API
+    /// exposes one (a "… more for free shipping" bar needs it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_rule: Option<ShippingRule>,
+    /// The customer's note to the shop (at most [`MAX_NOTE_CHARS`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
     /// Milliseconds since the Unix epoch.
     #[serde(default)]
     pub updated_at: i64,
@@ -210,8 +217,95 @@ pub struct Cart {
 
 crate::json_object!(Cart {
     req id, req version, req currency, req lines, req subtotal, opt discount, skip discounts, opt shipping, opt fees, opt tax,
-    skip tax_included, req total, skip codes, def updated_at,
+    skip tax_included, req total, skip codes, opt shipping_rule, skip note, def updated_at,
 });
+
+/// The longest note a customer may leave on a cart, in characters.
+pub const MAX_NOTE_CHARS: usize = 500;
+
+/// A cart note as it is kept: trimmed, line breaks and tabs allowed, other
+/// control characters refused, at most [`MAX_NOTE_CHARS`].
+pub fn validate_note(note: &str) -> Result<String, CartError> {
+    let note = note.trim().replace("\r\n", "\n");
+    if note.chars().count() > MAX_NOTE_CHARS {
+        return Err(CartError::BadNote("a note is at most 500 characters"));
+    }
+    if note.chars().any(|c| c.is_control() && c != '\n' && c != '\t' || c == '\u{2028}' || c == '\u{2029}') {
+        return Err(CartError::BadNote("a note cannot hold control characters"));
+    }
+    Ok(note)
+}
+
+/// A flat delivery rate, free from a merchandise total on: the rule behind
+/// a free-shipping progress bar. Merchandise is the subtotal less every
+/// discount; delivery is charged when the cart has a delivered line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippingRule {
+    /// What delivery costs below the threshold.
+    pub rate: Money,
+    /// From this merchandise total on, delivery is free.
+    pub free_over: Money,
+}
+
+crate::json_object!(ShippingRule { req rate, req free_over });
+
+/// How far a cart is from free delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FreeShipping {
+    /// What the merchandise still lacks (zero once delivery is free).
+    pub remaining: Money,
+    /// Thousandths of the way there; 1000 exactly when `remaining` is zero.
+    pub permille: u16,
+}
+
+/// The largest delivery rate or threshold a shop may set, in minor units.
+pub const MAX_SHIPPING_MINOR: i64 = 1_000_000_000_000;
+
+impl ShippingRule {
+    /// Both amounts in one currency, neither negative nor absurd.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.rate.currency != self.free_over.currency {
+            return Err("the rate and the threshold must be in one currency".into());
+        }
+        for (what, m) in [("rate", self.rate), ("threshold", self.free_over)] {
+            if !(0..=MAX_SHIPPING_MINOR).contains(&m.amount) {
+                return Err(format!("the {what} {} is out of range", m.to_decimal_string()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Where these figures stand against the rule; None when the rule is in
+    /// another currency than the cart. (Inlined, and in i64: an i128
+    /// division would pull a large routine into every browser chunk using it.)
+    #[inline(always)]
+    pub fn progress(&self, totals: &Totals) -> Option<FreeShipping> {
+        let cur = totals.subtotal.currency;
+        if self.rate.currency != cur || self.free_over.currency != cur {
+            return None;
+        }
+        let merchandise = totals.subtotal.amount.saturating_sub(totals.discount.map_or(0, |d| d.amount)).max(0);
+        let goal = self.free_over.amount.max(0);
+        let remaining = goal.saturating_sub(merchandise).max(0);
+        // Rounded down, so the bar is full only when nothing remains.
+        let permille = if remaining == 0 { 1000 } else { merchandise.checked_mul(1000).map_or(999, |m| (m / goal).min(999)) as u16 };
+        Some(FreeShipping { remaining: Money::new(remaining, cur), permille })
+    }
+
+    /// Adds the delivery charge to figures priced without one, when a line is
+    /// delivered (pickup-only carts ship nothing).
+    #[inline(always)]
+    pub fn apply(&self, totals: &mut Totals, lines: &[CartLine]) -> Result<(), MoneyError> {
+        if !lines.iter().any(|l| l.fulfillment == Fulfillment::Delivery) {
+            return Ok(());
+        }
+        let Some(p) = self.progress(totals) else { return Ok(()) };
+        let charge = if p.remaining.amount == 0 { Money::zero(self.rate.currency) } else { self.rate };
+        totals.total = totals.total.checked_add(charge)?;
+        totals.shipping = Some(charge);
+        Ok(())
+    }
+}
 
 impl CartLine {
     /// A line delivered to the customer with nothing else on it (no bundle,
@@ -266,6 +360,8 @@ impl Cart {
             tax_included: false,
             total: zero,
             codes: Vec::new(),
+            shipping_rule: None,
+            note: String::new(),
             updated_at: 0,
         }
     }
@@ -339,6 +435,8 @@ pub enum CartError {
     TooManyLines,
     #[error("variant is priced in {found}, the cart is in {cart}")]
     CurrencyMismatch { cart: Currency, found: Currency },
+    #[error("{0}")]
+    BadNote(&'static str),
     #[error(transparent)]
     Money(#[from] MoneyError),
 }
@@ -751,5 +849,63 @@ mod tests {
         let p = Fulfillment::Pickup { store_id: "s1".into() };
         assert_eq!(serde_json::to_string(&p).unwrap(), r#"{"type":"pickup","store_id":"s1"}"#);
         assert_eq!(serde_json::to_string(&Fulfillment::Delivery).unwrap(), r#"{"type":"delivery"}"#);
+    }
+
+    fn priced(lines: &mut [CartLine], rule: &ShippingRule) -> Totals {
+        let mut t = price_lines(rule.rate.currency, lines, 0).unwrap();
+        rule.apply(&mut t, lines).unwrap();
+        t
+    }
+
+    #[test]
+    fn delivery_is_free_exactly_at_the_threshold_in_every_minor_unit() {
+        for (code, rate, over) in [("EUR", 490, 5_000), ("JPY", 500, 5_000), ("KWD", 1_500, 20_000)] {
+            let cur = Currency::new(code).unwrap();
+            let rule = ShippingRule { rate: Money::new(rate, cur), free_over: Money::new(over, cur) };
+            let line = |price: i64| CartLine::delivered("l".into(), "v".into(), 1, Money::new(price, cur), Money::zero(cur));
+            let below = priced(&mut [line(over - 1)], &rule);
+            assert_eq!((below.shipping, below.total), (Some(Money::new(rate, cur)), Money::new(over - 1 + rate, cur)), "{code}");
+            assert_eq!(rule.progress(&below), Some(FreeShipping { remaining: Money::new(1, cur), permille: 999 }), "{code}");
+            let at = priced(&mut [line(over)], &rule);
+            assert_eq!((at.shipping, at.total), (Some(Money::zero(cur)), Money::new(over, cur)), "{code}");
+            assert_eq!(rule.progress(&at), Some(FreeShipping { remaining: Money::zero(cur), permille: 1000 }), "{code}");
+            let half = priced(&mut [line(over / 2)], &rule);
+            assert_eq!(rule.progress(&half).unwrap().permille, 500, "{code}");
+        }
+    }
+
+    #[test]
+    fn notes() {
+        assert_eq!(validate_note("  Ring twice.\r\nLeave at the door\t<b>x</b> ").unwrap(), "Ring twice.\nLeave at the door\t<b>x</b>");
+        assert_eq!(validate_note("").unwrap(), "");
+        assert_eq!(validate_note(&"ж".repeat(500)).unwrap().chars().count(), 500);
+        assert!(validate_note(&"ж".repeat(501)).is_err());
+        for bad in ["a\u{0}b", "a\u{1b}[31mb", "a\rb", "a\u{2028}b", "\u{7f}"] {
+            assert!(validate_note(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn discounts_count_against_the_threshold_and_pickup_ships_nothing() {
+        let rule = ShippingRule { rate: Money::new(490, Currency::EUR), free_over: Money::new(5_000, Currency::EUR) };
+        // 2 × 26.00 in a 10 % bundle: 52.00 − 5.20 = 46.80 of merchandise, not free.
+        let mut bundled = [line(1, 2_600), line(1, 2_600)];
+        for l in &mut bundled {
+            l.bundle = Some("b".into());
+        }
+        let mut t = price_lines(Currency::EUR, &mut bundled, 10).unwrap();
+        rule.apply(&mut t, &bundled).unwrap();
+        assert_eq!((t.shipping, t.total), (Some(Money::new(490, Currency::EUR)), Money::new(4_680 + 490, Currency::EUR)));
+        assert_eq!(rule.progress(&t).unwrap().remaining, Money::new(320, Currency::EUR));
+        let mut pickup = [CartLine { fulfillment: Fulfillment::Pickup { store_id: "s".into() }, ..line(1, 100) }];
+        let t = priced(&mut pickup, &rule);
+        assert_eq!((t.shipping, t.total), (None, Money::new(100, Currency::EUR)));
+        // A rule in another currency neither charges nor shows progress.
+        let usd = ShippingRule { rate: Money::new(1, Currency::new("USD").unwrap()), free_over: Money::new(9, Currency::new("USD").unwrap()) };
+        let t = priced(&mut [line(1, 100)], &ShippingRule { ..rule });
+        assert!(usd.progress(&t).is_none());
+        let mut t2 = t.clone();
+        usd.apply(&mut t2, &[line(1, 100)]).unwrap();
+        assert_eq!(t2, t);
     }
 }

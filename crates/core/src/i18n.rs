@@ -105,6 +105,11 @@ messages! {
         NotApplied => ["not applied now", "сейчас не действует", "зараз не діє"],
         RemoveCode => ["Remove code", "Убрать промокод", "Прибрати промокод"],
         YouSave => ["You save", "Ваша экономия", "Ви заощаджуєте"],
+        FreeShipping => ["Free shipping", "Бесплатная доставка", "Безкоштовна доставка"],
+        AddNote => ["Add a note", "Добавить комментарий", "Додати коментар"],
+        Note => ["Note for the shop", "Комментарий для магазина", "Коментар для магазину"],
+        NoteSaved => ["Note saved", "Комментарий сохранён", "Коментар збережено"],
+        NoteRefused => ["The shop cannot take this note: plain text only, at most 500 characters.", "Магазин не может принять этот комментарий: только обычный текст, не более 500 символов.", "Магазин не може прийняти цей коментар: лише звичайний текст, не більше 500 символів."],
     }
 }
 
@@ -368,6 +373,15 @@ pub fn distance_text(locale: Locale, metres: f64) -> String {
 }
 
 /// "Only 2 left", "Осталось 2 шт.".
+/// "€12.50 more for free shipping", with the amount already formatted.
+pub fn more_for_free_shipping(locale: Locale, amount: &str) -> String {
+    match locale {
+        Locale::En => format!("{amount} more for free shipping"),
+        Locale::Ru => format!("Ещё {amount} до бесплатной доставки"),
+        Locale::Uk => format!("Ще {amount} до безкоштовної доставки"),
+    }
+}
+
 pub fn only_left(locale: Locale, n: u32) -> String {
     match locale {
         Locale::En => format!("Only {n} left"),

@@ -45,6 +45,9 @@ pub struct Order {
     pub subtotal: Money,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<Money>,
+    /// Delivery charged (zero when it was free); none when nothing shipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping: Option<Money>,
     pub total: Money,
     /// Milliseconds since the Unix epoch.
     pub created_at: i64,
@@ -55,4 +58,4 @@ pub struct Order {
 }
 
 crate::json_object!(OrderLine { req variant_id, req product_id, req title, def variant_title, req quantity, req unit_price, req line_total, def fulfillment, opt discount });
-crate::json_object!(Order { req id, req number, req channel, req currency, req lines, req subtotal, opt discount, req total, req created_at, opt key });
+crate::json_object!(Order { req id, req number, req channel, req currency, req lines, req subtotal, opt discount, opt shipping, req total, req created_at, opt key });

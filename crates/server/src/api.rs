@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use crosscart_core::cart::{self, Cart, Fulfillment};
-use crosscart_core::protocol::reference::{AddLineBody, CodeBody, CreateCartBody, ProductList, ServiceInfo, StockList, StoreList, UpdateLineBody, PROTOCOL_VERSION};
+use crosscart_core::protocol::reference::{AddLineBody, CodeBody, CreateCartBody, NoteBody, ProductList, ServiceInfo, StockList, StoreList, UpdateLineBody, PROTOCOL_VERSION};
 use crosscart_core::protocol::{CheckoutRequest, CommerceAdapter};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -294,6 +294,15 @@ pub async fn remove_code(State(st): State<AppState>, Path((id, code)): Path<(Str
     check_id("cart", &id)?;
     check_id("code in this cart", &code)?;
     let cart = st.db.run(move |c| db::remove_code(c, &id, &code, now_ms())).await?;
+    st.hub.notify(&cart.id);
+    Ok(cart_response(StatusCode::OK, cart))
+}
+
+/// `PUT /v1/carts/{id}/note`: the customer's note (empty clears it).
+pub async fn set_note(State(st): State<AppState>, Path(id): Path<String>, ApiJson(body): ApiJson<NoteBody>) -> Result<Response, ApiError> {
+    check_id("cart", &id)?;
+    let note = cart::validate_note(&body.note)?;
+    let cart = st.db.run(move |c| db::set_note(c, &id, &note, now_ms())).await?;
     st.hub.notify(&cart.id);
     Ok(cart_response(StatusCode::OK, cart))
 }

@@ -7,7 +7,7 @@
 
 use crate::error::ApiError;
 use axum::http::StatusCode;
-use crosscart_core::cart::{self, Cart, CartLine, Fulfillment};
+use crosscart_core::cart::{self, Cart, CartLine, Fulfillment, ShippingRule};
 use crosscart_core::catalog::{Image, Product, Variant, VariantOption};
 use crosscart_core::money::{Currency, Money};
 use crosscart_core::order::{Channel, Order, OrderLine};
@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), inclu
     include_str!("../migrations/0008_offers.sql"),
     include_str!("../migrations/0009_compaction.sql"),
     include_str!("../migrations/0010_promotions.sql"),
+    include_str!("../migrations/0011_cart_extras.sql"),
 ];
 
 /// Applies the migrations `conn` has not seen yet (tracked in `PRAGMA user_version`).
@@ -175,6 +176,25 @@ pub fn abandoned_webhook(conn: &Connection) -> Result<Option<String>, ApiError> 
 
 pub fn set_abandoned_webhook(conn: &Connection, url: &str) -> Result<(), ApiError> {
     set_setting(conn, "abandoned_webhook", url)
+}
+
+/// The delivery rate and free-delivery threshold, when the shop set one.
+pub fn shipping_rule(conn: &Connection) -> Result<Option<ShippingRule>, ApiError> {
+    Ok(setting(conn, "shipping_rule")?.and_then(|v| serde_json::from_str(&v).ok()))
+}
+
+/// Sets (or, with None, removes) the delivery rate and free-delivery threshold.
+pub fn set_shipping_rule(conn: &Connection, rule: Option<&ShippingRule>) -> Result<(), ApiError> {
+    match rule {
+        Some(r) => {
+            r.validate().map_err(|e| ApiError::unprocessable("invalid_shipping_rule", e))?;
+            set_setting(conn, "shipping_rule", &serde_json::to_string(r).map_err(json_err)?)
+        }
+        None => {
+            conn.execute("DELETE FROM settings WHERE key = 'shipping_rule'", [])?;
+            Ok(())
+        }
+    }
 }
 
 pub fn low_stock_threshold(conn: &Connection) -> Result<u32, ApiError> {
@@ -496,8 +516,15 @@ fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, Api
         let uses_of = |code: &str| uses.iter().find(|(c, _)| c == code).map_or((0, 0), |u| u.1);
         promo::apply(&mut totals, row.currency, &codes, crate::api::now_ms(), uses_of).map_err(|e| ApiError::internal(format!("cart {cart_id}: {e}")))?;
     }
+    // Delivery on what the discounts left; a rule in another currency does not apply.
+    let rule = shipping_rule(conn)?.filter(|r| r.rate.currency == row.currency && r.free_over.currency == row.currency);
+    if let Some(r) = &rule {
+        r.apply(&mut totals, &lines).map_err(|e| ApiError::internal(format!("cart {cart_id}: {e}")))?;
+    }
     let mut cart = Cart::new(cart_id.to_owned(), row.currency, lines, totals).map_err(|e| ApiError::internal(format!("cart {cart_id}: {e}")))?;
     cart.codes = codes.into_iter().map(|p| p.code).collect();
+    cart.shipping_rule = rule;
+    cart.note = conn.query_row("SELECT note FROM carts WHERE id = ?1", [cart_id], |r| r.get(0))?;
     cart.version = row.version;
     cart.updated_at = row.updated_at;
     Ok(cart)
@@ -980,11 +1007,11 @@ pub fn checkout(conn: &mut Connection, req: &CheckoutRequest, order_id: &str, ke
         .collect();
     let mut order = Order {
         id: order_id.to_owned(), number: 0, channel: req.channel, currency: cart.currency, lines,
-        subtotal: cart.subtotal, discount: cart.discount, total: cart.total, created_at: now_ms, key: None,
+        subtotal: cart.subtotal, discount: cart.discount, shipping: cart.shipping, total: cart.total, created_at: now_ms, key: None,
     };
     order.number = insert_order(&tx, &order, key, Some(&req.cart_id), &req.email, &req.name)?;
     use_codes(&tx, &cart, order_id, &req.email, now_ms)?;
-    tx.execute("UPDATE orders SET customer_id = (SELECT customer_id FROM carts WHERE id = ?2) WHERE id = ?1", params![order_id, req.cart_id])?;
+    tx.execute("UPDATE orders SET customer_id = (SELECT customer_id FROM carts WHERE id = ?2), note = ?3 WHERE id = ?1", params![order_id, req.cart_id, cart.note])?;
     crate::offers::credit_points(&tx, &order, &req.email, now_ms)?;
     tx.execute("UPDATE carts SET status = 'ordered', version = version + 1, updated_at = ?2 WHERE id = ?1", params![req.cart_id, now_ms])?;
     tx.commit()?;
@@ -1098,7 +1125,7 @@ pub fn apply_code(conn: &mut Connection, cart_id: &str, code: &str, now_ms: i64)
     }
     promo::may_join(&p, &held.iter().collect::<Vec<_>>()).map_err(|r| refusal(&r))?;
     let cart = read_cart(&tx, cart_id, row)?;
-    let base = Money::new(cart.total.amount, cart.currency);
+    let base = Money::new(cart.total.amount - cart.shipping.map_or(0, |s| s.amount), cart.currency);
     let (uses, customer_uses) = promotion_uses(&tx, &code, cart_email(&tx, cart_id)?.as_deref())?;
     p.check(&promo::Context { now_ms, currency: cart.currency, base, uses, customer_uses }).map_err(|r| refusal(&r))?;
     tx.execute(
@@ -1106,6 +1133,16 @@ pub fn apply_code(conn: &mut Connection, cart_id: &str, code: &str, now_ms: i64)
         params![cart_id, code],
     )?;
     tx.execute("UPDATE carts SET version = version + 1, updated_at = ?2 WHERE id = ?1", params![cart_id, now_ms])?;
+    let cart = load_cart(&tx, cart_id)?;
+    tx.commit()?;
+    Ok(cart)
+}
+
+/// Sets the customer's note on an open cart (checked by `cart::validate_note`).
+pub fn set_note(conn: &mut Connection, cart_id: &str, note: &str, now_ms: i64) -> Result<Cart, ApiError> {
+    let tx = write_tx(conn)?;
+    open_cart_row(&tx, cart_id)?;
+    tx.execute("UPDATE carts SET note = ?2, version = version + 1, updated_at = ?3 WHERE id = ?1 AND note <> ?2", params![cart_id, note, now_ms])?;
     let cart = load_cart(&tx, cart_id)?;
     tx.commit()?;
     Ok(cart)
@@ -1396,10 +1433,10 @@ fn channel_str(c: Channel) -> &'static str {
 pub fn insert_order(tx: &Transaction<'_>, o: &Order, key: &str, cart_id: Option<&str>, email: &str, name: &str) -> Result<u64, ApiError> {
     let number: i64 = tx.query_row("SELECT coalesce(max(number), 1000) + 1 FROM orders", [], |r| r.get(0))?;
     tx.execute(
-        "INSERT INTO orders (id, number, key_hash, cart_id, channel, currency, subtotal, total, email, name, created_at, discount)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO orders (id, number, key_hash, cart_id, channel, currency, subtotal, total, email, name, created_at, discount, shipping)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![o.id, number, sha256_hex(key), cart_id, channel_str(o.channel), o.currency.as_str(), o.subtotal.amount, o.total.amount, email, name, o.created_at,
-            o.discount.map_or(0, |d| d.amount)],
+            o.discount.map_or(0, |d| d.amount), o.shipping.map(|m| m.amount)],
     )?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO order_lines (order_id, position, variant_id, product_id, title, variant_title, quantity, unit_price, pickup_store_id, discount)
@@ -1419,12 +1456,12 @@ pub fn insert_order(tx: &Transaction<'_>, o: &Order, key: &str, cart_id: Option<
 pub fn get_order(conn: &Connection, order_id: &str, key: &str) -> Result<Order, ApiError> {
     let row = conn
         .query_row(
-            "SELECT number, key_hash, channel, currency, subtotal, total, created_at, discount FROM orders WHERE id = ?1",
+            "SELECT number, key_hash, channel, currency, subtotal, total, created_at, discount, shipping FROM orders WHERE id = ?1",
             [order_id],
-            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?, r.get::<_, i64>(5)?, r.get::<_, i64>(6)?, r.get::<_, i64>(7)?)),
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?, r.get::<_, i64>(5)?, r.get::<_, i64>(6)?, r.get::<_, i64>(7)?, r.get::<_, Option<i64>>(8)?)),
         )
         .optional()?;
-    let Some((number, key_hash, channel, cur, subtotal, total, created_at, discount)) = row else {
+    let Some((number, key_hash, channel, cur, subtotal, total, created_at, discount, shipping)) = row else {
         return Err(ApiError::not_found("order"));
     };
     if !constant_time_eq(sha256_hex(key).as_bytes(), key_hash.as_bytes()) {
@@ -1456,7 +1493,7 @@ pub fn get_order(conn: &Connection, order_id: &str, key: &str) -> Result<Order, 
     Ok(Order {
         id: order_id.to_owned(), number: number as u64, channel, currency: cur, lines,
         subtotal: Money::new(subtotal, cur), discount: (discount != 0).then_some(Money::new(discount, cur)),
-        total: Money::new(total, cur), created_at, key: None,
+        shipping: shipping.map(|s| Money::new(s, cur)), total: Money::new(total, cur), created_at, key: None,
     })
 }
 

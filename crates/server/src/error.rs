@@ -61,6 +61,7 @@ impl From<crosscart_core::cart::CartError> for ApiError {
             BadQuantity(_) => "invalid_quantity",
             TooManyLines => "too_many_lines",
             CurrencyMismatch { .. } => "currency_mismatch",
+            BadNote(_) => "invalid_note",
             Money(_) => "amount_out_of_range",
         };
         Self::unprocessable(code, e.to_string())

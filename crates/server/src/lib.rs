@@ -171,6 +171,7 @@ fn cart_routes(state: &AppState) -> Router<AppState> {
         .route("/carts/{id}/lines/{line_id}", axum::routing::patch(api::update_line).delete(api::remove_line))
         .route("/carts/{id}/codes", axum::routing::post(api::apply_code))
         .route("/carts/{id}/codes/{code}", axum::routing::delete(api::remove_code))
+        .route("/carts/{id}/note", axum::routing::put(api::set_note))
         .route("/carts/{id}/ops", get(sync::get_ops).post(sync::post_ops))
         .route("/carts/{id}/events", get(sync::events))
         .route("/carts/{id}/handoff", axum::routing::post(handoff::create))

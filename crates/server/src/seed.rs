@@ -216,6 +216,12 @@ pub fn demo_codes() -> Vec<crosscart_core::promo::Promotion> {
     ]
 }
 
+/// The demo shop's delivery: €4.90, free from €50 of merchandise.
+pub fn demo_shipping() -> crosscart_core::cart::ShippingRule {
+    use crosscart_core::money::{Currency, Money};
+    crosscart_core::cart::ShippingRule { rate: Money::new(490, Currency::EUR), free_over: Money::new(5_000, Currency::EUR) }
+}
+
 pub fn seed_demo(conn: &mut Connection, now_ms: i64, rng_seed: u64) -> Result<bool, ApiError> {
     if !db::is_empty(conn)? {
         return Ok(false);
@@ -261,6 +267,7 @@ pub fn seed_demo(conn: &mut Connection, now_ms: i64, rng_seed: u64) -> Result<bo
     for p in demo_codes() {
         db::put_promotion(&tx, &p, now_ms)?;
     }
+    db::set_shipping_rule(&tx, Some(&demo_shipping()))?;
     tx.commit()?;
     Ok(true)
 }
@@ -312,7 +319,7 @@ fn order_history(products: &[Product], stores: &[Store], now_ms: i64, rng: &mut 
         let subtotal = Money::sum(Currency::EUR, lines.iter().map(|l| l.line_total)).unwrap_or(Money::zero(Currency::EUR));
         let age_ms = rng.gen_range(0..180i64 * 86_400_000);
         orders.push(Order {
-            id: format!("hist-{n:05}"), number: 0, channel, currency: Currency::EUR, lines, subtotal, discount: None, total: subtotal,
+            id: format!("hist-{n:05}"), number: 0, channel, currency: Currency::EUR, lines, subtotal, discount: None, shipping: None, total: subtotal,
             created_at: now_ms - age_ms, key: None,
         });
     }

@@ -7,7 +7,7 @@
 //! `wasm-bindgen-test` suite) they are ordinary async functions in one module.
 //!
 //! The chunks: `sync` (the replicated cart's engine, once a cart exists),
-//! `cart` (`<cc-cart>`'s view), `drawer` (`<cc-cart drawer>`'s dialog), `codes` (its discount codes), `bundles` (`<cc-bought-together>` and the model scorer),
+//! `cart` (`<cc-cart>`'s view), `drawer` (`<cc-cart drawer>`'s dialog), `codes` (its discount codes and note), `bundles` (`<cc-bought-together>` and the model scorer),
 //! `stock` (`<cc-store-stock>`, the k-d tree and gazetteer), `offers`
 //! (`<cc-post-checkout>`) and `accounts` (the rest of the headless API:
 //! sign-in, handoff, checkout, order lookup, products).
@@ -63,7 +63,9 @@ split! {
     cart: fn mount_cart(host: Rc<Host>) -> Live { crate::elements::cart::mount(host) }
     cart: fn invoke_cart(name: String, args: js_sys::Array) -> Answer { crate::elements::cart::invoke(name, args) }
     codes: fn invoke_codes(name: String, args: js_sys::Array) -> Answer { crate::elements::codes::invoke(name, args) }
-    codes: fn cart_codes(host: Rc<Host>, slot: web_sys::Element, focus: bool) -> Live { crate::elements::codes::mount(host, slot, focus) }
+    codes: fn cart_part(host: Rc<Host>, slot: web_sys::Element, focus: bool, note: bool) -> Live {
+        if note { crate::elements::codes::mount_note(host, slot, focus) } else { crate::elements::codes::mount(host, slot, focus) }
+    }
     drawer: fn cart_drawer(host: Rc<Host>, base: web_sys::Element) -> Live { crate::elements::drawer::mount(host, base) }
     bundles: fn mount_bundle(host: Rc<Host>) -> Live { crate::elements::bought_together::mount(host) }
     bundles: fn invoke_bundles(name: String, args: js_sys::Array) -> Answer { crate::elements::bought_together::invoke(name, args) }
@@ -92,18 +94,21 @@ pub async fn mount(tag: &str, host: Rc<Host>) -> Result<Live, ProtocolError> {
 /// A headless API call whose code is in a chunk; `None` if no chunk answers `name`.
 pub async fn invoke(name: &str, args: js_sys::Array) -> Option<Result<JsValue, JsValue>> {
     let n = name.to_owned();
-    let answer = match name {
-        "setQuantity" => invoke_cart(n, args).await,
-        "applyCode" | "removeCode" => invoke_codes(n, args).await,
-        "loadModel" => invoke_bundles(n, args).await,
-        "loadStores" | "storeFinder" => invoke_stock(n, args).await,
-        "getOffer" | "acceptOffer" | "offerEvent" => invoke_offers(n, args).await,
-        "signIn" | "signUp" | "signOut" | "currentCustomer" | "createHandoff" | "claimHandoff" => invoke_accounts(n, args).await,
-        "checkout" | "getOrder" => invoke_orders(n, args).await,
-        "getProduct" | "listProducts" => invoke_catalog(n, args).await,
+    // Each loader boxed on its own: one state machine holding all of them
+    // would be several KiB in the main module.
+    type Loading = Pin<Box<dyn Future<Output = Result<Answer, ChunkError>>>>;
+    let loading: Loading = match name {
+        "setQuantity" => Box::pin(invoke_cart(n, args)),
+        "applyCode" | "removeCode" | "setNote" => Box::pin(invoke_codes(n, args)),
+        "loadModel" => Box::pin(invoke_bundles(n, args)),
+        "loadStores" | "storeFinder" => Box::pin(invoke_stock(n, args)),
+        "getOffer" | "acceptOffer" | "offerEvent" => Box::pin(invoke_offers(n, args)),
+        "signIn" | "signUp" | "signOut" | "currentCustomer" | "createHandoff" | "claimHandoff" => Box::pin(invoke_accounts(n, args)),
+        "checkout" | "getOrder" => Box::pin(invoke_orders(n, args)),
+        "getProduct" | "listProducts" => Box::pin(invoke_catalog(n, args)),
         _ => return None,
     };
-    Some(match answer {
+    Some(match loading.await {
         Ok(fut) => fut.await,
         Err(e) => Err(crate::api::reject(e.into())),
     })

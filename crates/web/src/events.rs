@@ -25,6 +25,8 @@ pub const OFFER_DISMISS: &str = "cc-offer-dismiss";
 pub const CART_OPEN: &str = "cc-cart-open";
 /// `cc-code-change`: `<cc-cart>` applied or removed a discount code.
 pub const CODE_CHANGE: &str = "cc-code-change";
+/// `cc-note-change`: the customer's note was saved (`detail.note`, `detail.cart`).
+pub const NOTE_CHANGE: &str = "cc-note-change";
 /// `cc-error`: an action failed; the element also shows the message.
 pub const ERROR: &str = "cc-error";
 
@@ -63,6 +65,17 @@ pub struct CodeChange<'a> {
 impl ToJson for CodeChange<'_> {
     fn write_json(&self, out: &mut String) {
         ObjectWriter::new(out).field("action", self.action).field("code", self.code).field("cart", self.cart).end();
+    }
+}
+
+pub struct NoteChange<'a> {
+    pub note: &'a str,
+    pub cart: &'a crosscart_core::Cart,
+}
+
+impl ToJson for NoteChange<'_> {
+    fn write_json(&self, out: &mut String) {
+        ObjectWriter::new(out).field("note", self.note).field("cart", self.cart).end();
     }
 }
 

@@ -587,6 +587,20 @@ pub async fn change_code(code: &str, remove: bool) -> Result<Cart, ProtocolError
     Ok(cart)
 }
 
+/// Saves the customer's note on the cart (empty clears it).
+pub async fn set_note(note: &str) -> Result<Cart, ProtocolError> {
+    let _busy = Busy::start();
+    let lock = write_lock();
+    let _writing = lock.lock().await;
+    let id = stored_cart_id().ok_or_else(|| ProtocolError::InvalidRequest("there is no cart".into()))?;
+    let cart = execute(with_adapter!(set_note(&id, note))?).await?;
+    set_cart(Some(cart.clone()));
+    if let Some(e) = live() {
+        e.catch_up();
+    }
+    Ok(cart)
+}
+
 /// Checks the cart out (demo checkout) and forgets it: the next add starts a new cart.
 pub async fn checkout(email: &str, name: &str) -> Result<crosscart_core::Order, ProtocolError> {
     let _busy = Busy::start();

@@ -199,6 +199,10 @@ fn overlay(server: &Cart, lines: &[ReplicatedLine], touched: &SortedSet<LineKey>
                 t.discount = Some(crosscart_core::Money::new(t.discount.map_or(0, |d| d.amount) + off, cart.currency));
                 t.total.amount -= off;
             }
+            // Delivery by the shop's rule, on what the discounts left.
+            if let Some(rule) = &server.shipping_rule {
+                let _ = rule.apply(&mut t, &cart.lines);
+            }
             cart.set_totals(t);
         }
     }

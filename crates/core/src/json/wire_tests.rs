@@ -4,7 +4,7 @@
 //! members read the same in both.
 
 use super::*;
-use crate::cart::{BundleDiscount, Cart, CartLine, Discount, DiscountKind, Fulfillment};
+use crate::cart::{BundleDiscount, Cart, CartLine, Discount, DiscountKind, Fulfillment, ShippingRule};
 use crate::catalog::{Image, Product, Variant, VariantOption};
 use crate::money::{Currency, Money};
 use crate::offer::{Loyalty, Offer, OfferEvent, OfferItem, OfferStatus, Reason};
@@ -79,6 +79,8 @@ fn cart() -> Cart {
         tax_included: true,
         total: eur(6287),
         codes: vec!["TEN \"off\" <b>".into(), "B".into()],
+        shipping_rule: Some(ShippingRule { rate: eur(490), free_over: eur(5000) }),
+        note: "Ring twice \"please\" <b>\u{2028}".into(),
         updated_at: -1,
     }
 }
@@ -138,16 +140,16 @@ fn domain_types() {
     check(&Fulfillment::Pickup { store_id: "s".into() });
     check(&line(1));
     check(&cart());
-    check(&Cart { discount: None, discounts: vec![], shipping: None, fees: None, tax: None, tax_included: false, lines: vec![], ..cart() });
+    check(&Cart { discount: None, discounts: vec![], shipping_rule: None, note: String::new(), shipping: None, fees: None, tax: None, tax_included: false, lines: vec![], ..cart() });
     check(&BundleDiscount { percent: 5 });
     check(&product());
     for c in [Channel::Web, Channel::App, Channel::Store] {
         check(&c);
     }
     let order_line = OrderLine { variant_id: "v".into(), product_id: "p".into(), title: "T".into(), variant_title: String::new(), quantity: 1, unit_price: eur(1), line_total: eur(1), fulfillment: Fulfillment::Delivery, discount: Some(eur(1)) };
-    let order = Order { id: "o".into(), number: 1042, channel: Channel::Store, currency: Currency::EUR, lines: vec![order_line.clone(), OrderLine { discount: None, ..order_line }], subtotal: eur(2), discount: None, total: eur(2), created_at: 5, key: Some("k".into()) };
+    let order = Order { id: "o".into(), number: 1042, channel: Channel::Store, currency: Currency::EUR, lines: vec![order_line.clone(), OrderLine { discount: None, ..order_line }], subtotal: eur(2), discount: None, shipping: None, total: eur(2), created_at: 5, key: Some("k".into()) };
     check(&order);
-    check(&Order { key: None, discount: Some(eur(1)), ..order });
+    check(&Order { key: None, discount: Some(eur(1)), shipping: Some(eur(0)), ..order });
 }
 
 #[test]

@@ -128,6 +128,9 @@ pub struct Capabilities {
     /// Discount codes the customer enters in the cart (`apply_code`/`remove_code`).
     #[serde(default)]
     pub discount_codes: bool,
+    /// A note from the customer on the cart (`set_note`), kept with the order.
+    #[serde(default)]
+    pub cart_note: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +146,7 @@ pub enum Capability {
     PostCheckout,
     Checkout,
     DiscountCodes,
+    CartNote,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -374,6 +378,13 @@ pub trait CommerceAdapter {
     fn remove_code(&self, cart_id: &str, code: &str, held: &[String]) -> Result<Call<Cart>, ProtocolError> {
         let _ = (cart_id, code, held);
         Err(ProtocolError::Unsupported(Capability::DiscountCodes))
+    }
+
+    /// Sets the customer's note on a cart (empty clears it); a backend
+    /// refuses what [`crate::cart::validate_note`] refuses (`invalid_note`).
+    fn set_note(&self, cart_id: &str, note: &str) -> Result<Call<Cart>, ProtocolError> {
+        let _ = (cart_id, note);
+        Err(ProtocolError::Unsupported(Capability::CartNote))
     }
 
     /// Checks a cart out through the API (otherwise: the shop's own checkout page).

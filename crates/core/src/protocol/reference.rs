@@ -101,6 +101,14 @@ pub struct CodeBody {
 
 crate::json_object!(CodeBody { req code });
 
+/// `PUT /v1/carts/{id}/note`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteBody {
+    pub note: String,
+}
+
+crate::json_object!(NoteBody { req note });
+
 /// Adapter for the reference protocol at `base_url` (empty for same origin).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferenceAdapter {
@@ -202,7 +210,7 @@ impl CommerceAdapter for ReferenceAdapter {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { per_store_stock: true, pickup: true, recommendations: true, customer_carts: true, order_lookup: true, live_sync: true, handoff: true, post_checkout: true, checkout: true, discount_codes: true }
+        Capabilities { per_store_stock: true, pickup: true, recommendations: true, customer_carts: true, order_lookup: true, live_sync: true, handoff: true, post_checkout: true, checkout: true, discount_codes: true, cart_note: true }
     }
 
     fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
@@ -270,6 +278,13 @@ impl CommerceAdapter for ReferenceAdapter {
         non_empty("code", code)?;
         let path = format!("/carts/{}/codes/{}", encode_component(cart_id), encode_component(code));
         Ok(self.call(Method::Delete, &path, None, Vec::new(), "cart"))
+    }
+
+    fn set_note(&self, cart_id: &str, note: &str) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        // The server checks the note (`cart::validate_note`) and says why it refuses one.
+        let path = format!("/carts/{}/note", encode_component(cart_id));
+        Ok(self.call(Method::Put, &path, json_body(&NoteBody { note: note.to_owned() }), Vec::new(), "cart"))
     }
 
     fn checkout(&self, request: &CheckoutRequest) -> Result<Call<Order>, ProtocolError> {

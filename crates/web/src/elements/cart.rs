@@ -14,7 +14,7 @@ use crate::dom::{self, el, Keyed, Row};
 use crate::store::{self, Status};
 use crate::{events, with_adapter};
 use crosscart_core::cart::MAX_LINE_QUANTITY;
-use crosscart_core::i18n::{t, CartMsg, Locale, Msg};
+use crosscart_core::i18n::{more_for_free_shipping, t, CartMsg, Locale, Msg};
 use crosscart_core::cart::{Discount, DiscountKind, Totals};
 use crosscart_core::{Cart, CartLine, Fulfillment};
 use std::cell::{Cell, RefCell};
@@ -53,8 +53,10 @@ pub const CSS: &str = "
 [part=removed]{grid-column:1/-1;margin:0}
 [part=undo]{font:inherit;cursor:pointer;border:0;background:none;color:var(--cc-color-accent,#1a5fd0);text-decoration:underline;min-height:2.25rem}
 [part=line][aria-busy=true] [part=line-total]{opacity:.6}
-[part=codes]{display:grid;gap:.5rem;justify-items:start}
-[part=code-toggle]{font:inherit;cursor:pointer;border:0;background:none;color:var(--cc-color-accent,#1a5fd0);text-decoration:underline;min-height:2.25rem;padding:0}
+[part=codes],[part=note]{display:grid;gap:.5rem;justify-items:start}
+[part=free-shipping]{display:grid;gap:.35rem;font-size:.875em}
+[part=free-shipping-bar]{width:100%;height:.5rem;accent-color:var(--cc-color-accent,#1a5fd0)}
+[part=code-toggle],[part=note-toggle]{font:inherit;cursor:pointer;border:0;background:none;color:var(--cc-color-accent,#1a5fd0);text-decoration:underline;min-height:2.25rem;padding:0}
 :host([aria-busy=true]) [part=lines]{opacity:.7}
 button:focus-visible,input:focus-visible,a:focus-visible{outline:2px solid var(--cc-color-focus,#1a5fd0);outline-offset:2px}
 @media (prefers-reduced-motion:no-preference){[part=lines]{transition:opacity .15s}}
@@ -108,6 +110,8 @@ struct View {
     undoable: RefCell<Vec<(CartLine, usize)>>,
     /// The discount codes' view: `Some(None)` while its chunk loads.
     codes: Rc<RefCell<Option<Option<Live>>>>,
+    /// The note's view (in the same chunk), likewise.
+    note: Rc<RefCell<Option<Option<Live>>>>,
     /// Lines brought back by "Undo", kept at their old place.
     restored: RefCell<Vec<(String, usize)>>,
 }
@@ -132,6 +136,10 @@ struct Summary {
     /// The `codes` part (backends with discount codes): a "Discount code"
     /// button until the `codes` chunk fills it.
     codes: Option<Element>,
+    /// The `note` part (backends with cart notes): "Add a note", likewise.
+    note: Option<Element>,
+    /// "€12.50 more for free shipping" and its bar (`free-shipping`).
+    shipping: Element,
 }
 
 
@@ -274,20 +282,36 @@ fn summary(view: &View, cart: &Cart) {
         let checkout = el("a").part("checkout").text(t(locale, CartMsg::Checkout)).done();
         let _ = view.body.append_child(&list);
         let _ = view.body.append_child(&checkout);
-        let codes = with_adapter!(capabilities()).discount_codes.then(|| {
-            let slot = el("div").part("codes").child(dom::button("code-toggle", "codes", t(locale, CartMsg::DiscountCode))).done();
-            let _ = view.body.insert_before(&slot, Some(&list));
-            slot
-        });
-        Summary { list, checkout, drawn: None, codes }
+        let caps = with_adapter!(capabilities());
+        let slot = |on: bool, part: &str, toggle: &str, act: &str, label: CartMsg| {
+            on.then(|| {
+                let slot = el("div").part(part).child(dom::button(toggle, act, t(locale, label))).done();
+                let _ = view.body.insert_before(&slot, Some(&list));
+                slot
+            })
+        };
+        let codes = slot(caps.discount_codes, "codes", "code-toggle", "codes", CartMsg::DiscountCode);
+        let note = slot(caps.cart_note, "note", "note-toggle", "note", CartMsg::AddNote);
+        let shipping = el("div").part("free-shipping").attr("role", "status").child(el("span")).child(el("progress").part("free-shipping-bar").attr("max", "1000").attr("aria-hidden", "true")).done();
+        let _ = view.body.insert_before(&shipping, view.body.first_child().as_ref());
+        Summary { list, checkout, drawn: None, codes, note, shipping }
     });
-    // A cart that holds codes shows them (and their remove buttons) at once.
-    if !cart.codes.is_empty()
-        && let Some(slot) = &s.codes
-    {
-        load_codes(view, slot.clone(), false);
+    // A cart that holds codes or a note shows them at once.
+    if let (false, Some(slot)) = (cart.codes.is_empty(), &s.codes) {
+        load_part(view, slot.clone(), false, false);
+    }
+    if let (false, Some(slot)) = (cart.note.is_empty(), &s.note) {
+        load_part(view, slot.clone(), false, true);
     }
     let totals = cart.totals();
+    // Free delivery: how much more, and a bar that is full exactly at the threshold.
+    let progress = cart.shipping_rule.filter(|_| cart.lines.iter().any(|l| l.fulfillment == Fulfillment::Delivery)).and_then(|r| r.progress(&totals));
+    dom::show(&s.shipping, progress.is_some());
+    if let (Some(p), Some(text), Some(bar)) = (progress, s.shipping.first_element_child(), s.shipping.last_element_child()) {
+        let says = if p.remaining.amount == 0 { t(locale, CartMsg::FreeShipping).to_owned() } else { more_for_free_shipping(locale, &format_money(&p.remaining)) };
+        dom::set_text(&text, &says);
+        dom::set_attr(&bar, "value", Some(&u32::from(p.permille).to_string()));
+    }
     if s.drawn.as_ref() != Some(&totals) {
         dom::clear(&s.list);
         let row = |title: &str, part: &str, value: String| {
@@ -347,19 +371,17 @@ fn items<'a>(view: &View, state: &store::CartState, cart: &'a Cart, gone: &'a [(
     items
 }
 
-/// Fetches the `codes` chunk into `slot` (once).
-fn load_codes(view: &View, slot: Element, focus: bool) {
-    if view.codes.borrow().is_some() {
+/// Fetches the `codes` chunk into `slot` (once): the codes' view, or with
+/// `note` the note's.
+fn load_part(view: &View, slot: Element, focus: bool, note: bool) {
+    let cell = if note { view.note.clone() } else { view.codes.clone() };
+    if cell.borrow().is_some() {
         return;
     }
     let host = view.host.clone();
-    let cell = view.codes.clone();
     *cell.borrow_mut() = Some(None);
     crate::js::spawn(async move {
-        match crate::chunks::cart_codes(host, slot, focus).await {
-            Ok(live) => *cell.borrow_mut() = Some(Some(live)),
-            Err(_) => *cell.borrow_mut() = None,
-        }
+        *cell.borrow_mut() = crate::chunks::cart_part(host, slot, focus, note).await.ok().map(Some);
     });
 }
 
@@ -377,6 +399,7 @@ fn render(view: &View) {
         *view.lines.borrow_mut() = Keyed::default();
         *view.summary.borrow_mut() = None;
         *view.codes.borrow_mut() = None;
+        *view.note.borrow_mut() = None;
         match shown {
             Shown::Failed => {
                 let detail = el("span").part("error-detail").done();
@@ -601,6 +624,7 @@ pub fn mount(host: Rc<Host>) -> Live {
         handoff: RefCell::new(None),
         undoable: RefCell::new(Vec::new()),
         codes: Rc::new(RefCell::new(None)),
+        note: Rc::new(RefCell::new(None)),
         restored: RefCell::new(Vec::new()),
     });
 
@@ -619,9 +643,10 @@ pub fn mount(host: Rc<Host>) -> Live {
                     undo(&v, &id);
                 }
             }
-            "codes" => {
-                if let Some(slot) = v.summary.borrow().as_ref().and_then(|s| s.codes.clone()) {
-                    load_codes(&v, slot, true);
+            "codes" | "note" => {
+                let note = act == "note";
+                if let Some(slot) = v.summary.borrow().as_ref().and_then(|s| if note { s.note.clone() } else { s.codes.clone() }) {
+                    load_part(&v, slot, true, note);
                 }
             }
             "inc" | "dec" | "remove" => {

@@ -1,10 +1,12 @@
 //! `<cc-cart>`'s discount codes: the field, the codes in the cart (each with
 //! its remove button, and "not applied now" for one that takes nothing off),
-//! and why a code was refused, beside the field.
+//! and why a code was refused, beside the field. And the customer's note to
+//! the shop: a text field saved when it loses focus.
 //!
-//! In a chunk of its own (`codes`): the cart shows a "Discount code" button
-//! and fetches this when it is pressed, or at once for a cart that holds
-//! codes, so a cart page without codes does not download it.
+//! In a chunk of its own (`codes`): the cart shows "Discount code" and "Add
+//! a note" buttons and fetches this when one is pressed, or at once for a
+//! cart that holds codes or a note, so a cart page without them does not
+//! download it.
 
 use super::{describe, Host, Live, Mounted};
 use crate::dom::{self, el};
@@ -27,7 +29,10 @@ pub const CSS: &str = "
 [part=code-input]{font:inherit;flex:1;min-width:0;min-height:2.25rem;padding:0 .6em;border:1px solid var(--cc-color-border,#ccc);border-radius:var(--cc-radius,.4em);text-transform:uppercase}
 [part=code-apply]{font:inherit;cursor:pointer;border:1px solid var(--cc-color-border,#ccc);background:var(--cc-color-surface,#fff);color:inherit;border-radius:var(--cc-radius,.4em);min-height:2.25rem;padding:0 .9em}
 [part=code-error]{margin:0;color:var(--cc-color-danger,#b3261e)}
-[part=code-error]:empty{display:none}
+[part=code-error]:empty,[part=note-status]:empty{display:none}
+[part=note-label]{display:grid;gap:.25rem;width:100%}
+[part=note-input]{font:inherit;min-height:4.5em;padding:.4em .6em;border:1px solid var(--cc-color-border,#ccc);border-radius:var(--cc-radius,.4em);resize:vertical}
+[part=note-status]{margin:0;font-size:.875em;color:var(--cc-color-muted,#555)}
 ";
 
 struct Codes {
@@ -104,12 +109,73 @@ fn change(codes: &Rc<Codes>, code: String, remove: bool) {
     });
 }
 
-/// The headless API's `applyCode(code)` and `removeCode(code)`.
+/// The headless API's `applyCode(code)`, `removeCode(code)` and `setNote(note)`.
 pub fn invoke(name: String, args: js_sys::Array) -> crate::chunks::Answer {
     Box::pin(async move {
-        let code = args.get(0).as_string().unwrap_or_default();
-        store::change_code(&code, name == "removeCode").await.map(|c| crate::js::to_js(&c)).map_err(crate::api::reject)
+        let text = args.get(0).as_string().unwrap_or_default();
+        let cart = if name == "setNote" { store::set_note(&text).await } else { store::change_code(&text, name == "removeCode").await };
+        cart.map(|c| crate::js::to_js(&c)).map_err(crate::api::reject)
     })
+}
+
+struct Note {
+    _subscription: store::Subscription,
+}
+
+impl Mounted for Note {}
+
+/// Fills `slot` (the cart's `note` part) with the note's field, saved when it
+/// loses focus; a note changed in another tab shows unless the field is in use.
+pub fn mount_note(host: Rc<Host>, slot: Element, focus: bool) -> Live {
+    host.style("cc-cart-codes", CSS);
+    let locale = locale();
+    let input: web_sys::HtmlTextAreaElement = el("textarea")
+        .part("note-input")
+        .attr("name", "note")
+        .attr("rows", "3")
+        .attr("maxlength", &crosscart_core::cart::MAX_NOTE_CHARS.to_string())
+        .done()
+        .unchecked_into();
+    let status = el("p").part("note-status").attr("role", "status").done();
+    dom::clear(&slot);
+    let _ = slot.append_child(&el("label").part("note-label").text(t(locale, CartMsg::Note)).child(&input).done());
+    let _ = slot.append_child(&status);
+    if focus {
+        let _ = input.focus();
+    }
+    let (i, st, h) = (input.clone(), status.clone(), host.clone());
+    host.listen_on(&input, "change", false, move |_: Event| {
+        let (note, status, host) = (i.value(), st.clone(), h.clone());
+        dom::set_text(&status, "");
+        crate::js::spawn(async move {
+            match store::set_note(&note).await {
+                Ok(cart) => {
+                    dom::set_text(&status, t(locale, CartMsg::NoteSaved));
+                    events::emit(host.target(), events::NOTE_CHANGE, &events::NoteChange { note: &cart.note, cart: &cart }, false);
+                }
+                Err(e) => {
+                    let text = if e.code() == "invalid_note" { t(locale, CartMsg::NoteRefused).to_owned() } else { describe(&e) };
+                    events::error(host.target(), "note", e.code(), &text);
+                    dom::set_text(&status, &text);
+                }
+            }
+        });
+    });
+    // The cart's note when it changes (another tab, another device), unless
+    // the field is in use; a refused note stays in the field to be fixed.
+    let shown = RefCell::new(None::<String>);
+    let show = move || {
+        let focused = input.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok().and_then(|r| r.active_element()).is_some_and(|a| a == **input);
+        let note = store::with_state(|s| s.cart.as_ref().map(|c| c.note.clone()));
+        if let (false, Some(note)) = (focused, note)
+            && shown.borrow().as_ref() != Some(&note)
+        {
+            input.set_value(&note);
+            *shown.borrow_mut() = Some(note);
+        }
+    };
+    show();
+    Box::new(Note { _subscription: store::subscribe(show) })
 }
 
 /// Fills `slot` (the cart's `codes` part) with the field and the codes;
