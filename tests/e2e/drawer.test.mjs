@@ -195,3 +195,61 @@ test('GA4: add_to_cart, view_cart and remove_from_cart on the dataLayer, in GA4\
   assertNoProblems(page);
   await page.context().close();
 });
+
+// GA4's documented parameters of the ecommerce object beside `items`, per event.
+const GA4_EVENT_FIELDS = {
+  view_cart: ['currency', 'value'], begin_checkout: ['currency', 'value', 'coupon'], purchase: ['currency', 'value', 'transaction_id', 'shipping', 'tax', 'coupon'],
+  select_promotion: ['currency', 'value', 'promotion_id', 'promotion_name', 'creative_name', 'creative_slot'], add_to_cart: ['currency', 'value'],
+};
+
+test('GA4 ("datalayer"): a bundle\'s add is add_to_cart per item and select_promotion; a cart page is view_cart; the checkout link begin_checkout; checkout() purchase', async () => {
+  const page = await newPage(browser);
+  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>GA4</title><meta name="crosscart:api-base" content="">
+<link rel="icon" href="data:,"><script type="module" src="/sdk/crosscart.js" data-api="crosscart" data-analytics="datalayer"></script></head>
+<body><cc-bought-together product="p-aperture-x100"></cc-bought-together><cc-cart checkout-url="#checkout"></cc-cart></body></html>`;
+  await page.route('**/__ga4.html', (r) => r.fulfill({ contentType: 'text/html', body }));
+  await page.goto(`${BASE}/__ga4.html`);
+  const events = async (n) => {
+    await page.waitForFunction((k) => (window.dataLayer ?? []).filter((e) => e.event).length >= k, n);
+    const layer = await page.evaluate(() => window.dataLayer);
+    layer.forEach((e, i) => { if (e.event) assert.deepEqual(layer[i - 1], { ecommerce: null }); });
+    const list = layer.filter((e) => e.event);
+    for (const { event, ecommerce } of list) {
+      for (const k of Object.keys(ecommerce)) assert.ok(k === 'items' || GA4_EVENT_FIELDS[event].includes(k), `${event}: ${k} is not a GA4 parameter`);
+      assert.match(ecommerce.currency, /^[A-Z]{3}$/);
+      for (const it of ecommerce.items) {
+        for (const k of Object.keys(it)) assert.ok(GA4_ITEM_FIELDS.has(k), `${event}: ${k} is not a GA4 item parameter`);
+        assert.ok(it.item_id && it.item_name && typeof it.price === 'number' && Number.isInteger(it.quantity) && it.quantity > 0, JSON.stringify(it));
+      }
+    }
+    return list;
+  };
+  const bundle = page.locator('cc-bought-together');
+  await bundle.locator('[part=item]').nth(3).waitFor();
+  await bundle.getByRole('button', { name: 'Add selected to cart' }).click();
+  const added = await events(5);
+  assert.deepEqual(added.map((e) => e.event), ['add_to_cart', 'add_to_cart', 'add_to_cart', 'add_to_cart', 'select_promotion']);
+  const promo = added[4].ecommerce;
+  assert.equal(promo.promotion_id, 'bought-together');
+  assert.deepEqual(promo.items.map((i) => i.item_id).sort(), added.slice(0, 4).map((e) => e.ecommerce.items[0].item_id).sort());
+
+  // A cart page: view_cart once the cart is there; the checkout link: begin_checkout; checkout(): purchase.
+  await page.reload();
+  await page.locator('cc-cart [part=line]').nth(3).waitFor();
+  const [viewed] = await events(1);
+  assert.equal(viewed.event, 'view_cart');
+  assert.equal(viewed.ecommerce.items.length, 4);
+  await page.locator('cc-cart [part=checkout]').click();
+  const [, begun] = await events(2);
+  assert.equal(begun.event, 'begin_checkout');
+  assert.deepEqual(begun.ecommerce.items, viewed.ecommerce.items);
+  const order = await page.evaluate(async () => (await import('/sdk/crosscart.js')).checkout('ga4@example.com', 'G A'));
+  const [, , bought] = await events(3);
+  assert.equal(bought.event, 'purchase');
+  assert.equal(bought.ecommerce.transaction_id, order.id);
+  assert.equal(bought.ecommerce.value, order.total.amount / 100, 'the order total, discounts and delivery included');
+  assert.equal(bought.ecommerce.shipping, order.shipping.amount / 100);
+  assert.deepEqual(bought.ecommerce.items.map((i) => [i.item_id, i.quantity]), order.lines.map((l) => [l.variant_id, l.quantity]));
+  assertNoProblems(page);
+  await page.context().close();
+});

@@ -22,7 +22,7 @@ export interface Config {
   /** Medusa's publishable key, Shopify's Storefront access token or Vendure's channel token (`data-publishable-key`). */ publishableKey?: string;
   /** Medusa's region (`data-region-id`). */ regionId?: string;
   /** The shop's store directory for a backend without one: `{"stores": [...]}` (`data-stores-url`). */ storesUrl?: string;
-  /** `ga4`: add_to_cart, remove_from_cart and view_cart on `window.dataLayer` (`data-analytics`, `<meta name="crosscart:analytics">`). */ analytics?: 'ga4';
+  /** `ga4` (or `datalayer`): GA4's ecommerce events on `window.dataLayer` (`data-analytics`, `<meta name="crosscart:analytics">`); see docs/analytics.md. */ analytics?: 'ga4' | 'datalayer';
 }
 /** Loads the SDK for the configured backend now (it otherwise loads when an element or a call needs it). */
 export function ready(): Promise<void>;

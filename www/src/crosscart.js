@@ -27,25 +27,38 @@ const fromTag = tag ? Object.fromEntries(Object.entries({
 }).filter(([, v]) => v !== undefined)) : null;
 
 // GA4 ecommerce events on the page's dataLayer (for Google Tag Manager or
-// gtag.js), when the page asks: data-analytics="ga4" on the script tag,
-// <meta name="crosscart:analytics" content="ga4"> or configure({analytics: 'ga4'}).
-// add_to_cart / remove_from_cart for every change the shopper makes
-// (cc-cart-change: the units added or taken out), view_cart when the drawer opens.
+// gtag.js), when the page asks: data-analytics="ga4" (or "datalayer") on the
+// script tag, <meta name="crosscart:analytics" content="ga4"> or
+// configure({analytics: 'ga4'}). add_to_cart / remove_from_cart for every
+// change (cc-cart-change: the units added or taken out, from any element or
+// the headless API), view_cart when the drawer opens or an inline cart is on
+// the page, begin_checkout on the cart's checkout link, purchase when
+// checkout() places an order, select_promotion when a bundle or a
+// post-checkout offer is taken. Mapping: docs/analytics.md.
 const analytics = () => [...pending].reverse().find((o) => o && o.analytics)?.analytics ?? fromTag?.analytics ?? meta('analytics');
+const on = () => ['ga4', 'datalayer'].includes(analytics());
 const major = (m) => m.amount / 10 ** (new Intl.NumberFormat('en', { style: 'currency', currency: m.currency }).resolvedOptions().maximumFractionDigits);
 const item = (l, quantity) => ({ item_id: l.variant_id, item_name: l.title, ...(l.variant_title ? { item_variant: l.variant_title } : {}), price: major(l.unit_price), quantity });
+const items = (c) => c.lines.map((l) => item(l, l.quantity));
 let lastCart = null;
-function ga4(event, currency, items) {
-  const value = Math.round(items.reduce((sum, i) => sum + i.price * i.quantity, 0) * 100) / 100;
+function ga4(event, currency, list, extra) {
+  const value = Math.round(list.reduce((sum, i) => sum + i.price * i.quantity, 0) * 100) / 100;
   const layer = (window.dataLayer ??= []);
   layer.push({ ecommerce: null });
-  layer.push({ event, ecommerce: { currency, value, items } });
+  layer.push({ event, ecommerce: { currency, value, ...extra, items: list } });
 }
+const viewCart = async () => {
+  const cart = lastCart ?? (lastCart = await getCart().catch(() => null));
+  if (cart?.lines.length) ga4('view_cart', cart.currency, items(cart));
+};
+const purchase = (o) => on() && ga4('purchase', o.currency, o.lines.map((l) => item(l, l.quantity)), {
+  transaction_id: o.id, value: major(o.total), ...(o.shipping ? { shipping: major(o.shipping) } : {}),
+});
 if (browser) {
   document.addEventListener('cc-cart-change', (e) => {
     const d = e.detail;
     lastCart = d.cart;
-    if (analytics() !== 'ga4') return;
+    if (!on()) return;
     const after = d.cart.lines.find((l) => l.id === d.line_id) ?? d.cart.lines.find((l) => l.variant_id === d.variant_id);
     const units = d.before ? d.quantity - d.before.quantity : d.quantity;
     const line = after ?? d.before;
@@ -53,11 +66,21 @@ if (browser) {
   });
   document.addEventListener('cc-cart-sync', (e) => { lastCart = e.detail.cart ?? lastCart; });
   // After the event has gone round, so a shop's listener that cancels the opening is heard first.
-  document.addEventListener('cc-cart-open', (e) => setTimeout(async () => {
-    if (analytics() !== 'ga4' || e.defaultPrevented) return;
-    const cart = lastCart ?? await getCart().catch(() => null);
-    if (cart?.lines.length) ga4('view_cart', cart.currency, cart.lines.map((l) => item(l, l.quantity)));
-  }));
+  document.addEventListener('cc-cart-open', (e) => setTimeout(() => on() && !e.defaultPrevented && viewCart()));
+  // A cart page: the inline cart is viewed once it loads.
+  const inline = () => on() && document.querySelector('cc-cart:not([drawer])') && viewCart();
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', inline, { once: true }); else setTimeout(inline);
+  document.addEventListener('click', (e) => {
+    const link = e.composedPath().find((n) => n.getAttribute?.('part') === 'checkout');
+    if (on() && link && lastCart?.lines.length) ga4('begin_checkout', lastCart.currency, items(lastCart), lastCart.codes?.length ? { coupon: lastCart.codes.join(',') } : {});
+  }, true);
+  const promotion = (id, name) => (e) => {
+    const d = e.detail;
+    const picked = d.cart?.lines.filter((l) => d.items.some((i) => i.variant_id === l.variant_id)) ?? [];
+    if (on() && picked.length) ga4('select_promotion', d.cart.currency, picked.map((l) => item(l, l.quantity)), { promotion_id: id(d), promotion_name: name });
+  };
+  document.addEventListener('cc-bundle-add', promotion(() => 'bought-together', 'Bought together'));
+  document.addEventListener('cc-offer-accept', promotion((d) => `offer-${d.experiment}-${d.variant}`, 'Post-checkout offer'));
 }
 
 const pending = [];
@@ -98,7 +121,7 @@ if (browser) define(SPECS, load);
 /** Resolves when the SDK is loaded (it loads when an element or a call needs it). */
 export const ready = () => load().then(() => undefined);
 
-/** Sets {apiBase, locale, currency, api, apiUrl, publishableKey, regionId, storesUrl, analytics ('ga4')}. Calls made right after import apply before anything loads. */
+/** Sets {apiBase, locale, currency, api, apiUrl, publishableKey, regionId, storesUrl, analytics ('ga4' or 'datalayer')}. Calls made right after import apply before anything loads. */
 export function configure(options) {
   pending.push(options);
   if (sdk) sdk.configure(options);
@@ -115,7 +138,7 @@ export const setQuantity = call('setQuantity');
 export const applyCode = call('applyCode');
 export const removeCode = call('removeCode');
 export const setNote = call('setNote');
-export const checkout = call('checkout');
+export const checkout = (...args) => call('checkout')(...args).then((order) => { purchase(order); return order; });
 export const getOrder = call('getOrder');
 export const getProduct = call('getProduct');
 export const listProducts = call('listProducts');
