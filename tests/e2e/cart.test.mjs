@@ -158,7 +158,7 @@ test('free shipping from the shop\'s rule: how much more, a bar that fills, free
     const page = await newPage(browser);
     await page.route('**/__socks.html', (r) => r.fulfill({ contentType: 'text/html', body: socksPage }));
     await page.goto(`${server.base}/__socks.html`);
-    await page.waitForFunction(() => customElements.get('cc-add-to-cart'));
+    await page.locator('cc-cart [part=empty]').waitFor();
     await page.getByRole('button', { name: 'Add socks' }).click();
     const says = page.locator('cc-cart [part=free-shipping]');
     const bar = page.locator('cc-cart [part=free-shipping-bar]');

@@ -5,9 +5,11 @@ import assert from 'node:assert/strict';
 
 export const BASE = process.env.CROSSCART_BASE_URL ?? 'http://127.0.0.1:8080';
 
-export async function launch() {
+/** Chromium as the tests drive it; `bfcache` keeps the back/forward cache, which Playwright turns off by default. */
+export async function launch({ bfcache = false } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    ignoreDefaultArgs: bfcache ? ['--disable-back-forward-cache'] : [],
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });

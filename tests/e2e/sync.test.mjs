@@ -83,6 +83,48 @@ test('two tabs opened before any cart exists: the first add shows in the other t
   await tabA.context().close();
 });
 
+test('a tab restored from the back/forward cache shows the cart made while it was away, then follows live', async () => {
+  const bfBrowser = await launch({ bfcache: true });
+  try {
+    // A fresh profile; B is on a product page before any cart exists, then goes to the catalog.
+    const tabA = watch(await (await bfBrowser.newContext()).newPage());
+    const tabB = watch(await tabA.context().newPage());
+    await tabB.goto(`${BASE}/product.html?handle=nova-12`);
+    await tabB.locator('#buy[variant]:not([variant=""])').waitFor({ state: 'attached' });
+    await tabB.evaluate(() => { window.__beforeLeaving = true; });
+    await tabB.goto(`${BASE}/index.html`);
+    // Meanwhile A creates the cart.
+    await tabA.goto(`${BASE}/product.html?handle=aperture-x100`);
+    await tabA.locator('#buy[variant]:not([variant=""])').waitFor({ state: 'attached' });
+    await tabA.locator('#buy > button').click();
+    await assertText(badge(tabA), '1');
+    // B comes back: the page as it was (its WebAssembly and state) from the
+    // cache, which shows A's cart, then A's next add live.
+    // (A page restored from the cache fires no load event.)
+    await tabB.goBack({ waitUntil: 'commit' });
+    assert.equal(await tabB.evaluate(() => window.__beforeLeaving === true), true, 'restored from the back/forward cache, not loaded again');
+    await assertText(badge(tabB), '1', 5_000);
+    await tabA.locator('#buy > button').click();
+    await assertText(badge(tabA), '2');
+    await assertText(badge(tabB), '2', 5_000);
+    // And B's own add reaches A.
+    await tabB.locator('#buy > button').click();
+    await assertText(badge(tabA), '3', 5_000);
+    // Away again, now following the cart: back from the cache, B shows A's add made meanwhile.
+    await tabB.evaluate(() => { window.__beforeLeaving = 2; });
+    await tabB.goto(`${BASE}/index.html`);
+    await tabA.locator('#buy > button').click();
+    await assertText(badge(tabA), '4');
+    await tabB.goBack({ waitUntil: 'commit' });
+    assert.equal(await tabB.evaluate(() => window.__beforeLeaving), 2, 'restored from the back/forward cache with a cart');
+    await assertText(badge(tabB), '4', 5_000);
+    assertNoProblems(tabA);
+    assertNoProblems(tabB);
+  } finally {
+    await bfBrowser.close();
+  }
+});
+
 test('two devices on one cart: a change on one is pushed to the other; offline edits arrive when back online', async () => {
   const phone = await newPage(browser);
   await addFromProductPage(phone, BASE, 'trail-boots');

@@ -185,6 +185,7 @@ thread_local! {
     static ENGINE_LOADING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Until this page has a cart: hears another tab start one.
     static WATCH: RefCell<Option<(web_sys::BroadcastChannel, wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>)>> = const { RefCell::new(None) };
+    static WATCH_WIRED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// This page, in its own announcements (it hears them too).
     static PAGE: String = format!("{:x}", (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64);
     /// Carts this page let go (checked out, forgotten): never adopted again.
@@ -282,6 +283,39 @@ fn watch_for_cart() {
     });
     channel.set_onmessage(Some(wasm_bindgen::JsCast::unchecked_ref(on_message.as_ref())));
     WATCH.with(|w| *w.borrow_mut() = Some((channel, on_message)));
+    // Kept in the back/forward cache, the page must not hold the channel (a
+    // message would evict it). Back, it takes up a cart another tab started
+    // meanwhile (tabs share the stored id), or watches again.
+    if !WATCH_WIRED.with(|w| w.replace(true))
+        && let Some(window) = web_sys::window()
+    {
+        let hide = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::Event)>::new(|ev: web_sys::Event| {
+            if persisted(&ev)
+                && let Some((channel, _)) = WATCH.with(|w| w.borrow_mut().take())
+            {
+                channel.close();
+            }
+        });
+        let show = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::Event)>::new(|ev: web_sys::Event| {
+            if !persisted(&ev) || with_state(|s| s.cart.is_some()) {
+                return;
+            }
+            match stored_cart_id() {
+                Some(id) if !LEFT.with(|l| l.borrow().contains(&id)) => adopt(&id),
+                _ => watch_for_cart(),
+            }
+        });
+        let _ = window.add_event_listener_with_callback("pagehide", wasm_bindgen::JsCast::unchecked_ref(hide.as_ref()));
+        let _ = window.add_event_listener_with_callback("pageshow", wasm_bindgen::JsCast::unchecked_ref(show.as_ref()));
+        hide.forget();
+        show.forget();
+    }
+}
+
+/// Whether a `pagehide`/`pageshow` event is the page going into or coming
+/// back from the back/forward cache.
+pub fn persisted(ev: &web_sys::Event) -> bool {
+    js_sys::Reflect::get(ev, &"persisted".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
 }
 
 /// Tells the other tabs this page started a cart.

@@ -545,16 +545,19 @@ fn wire_once() {
         return;
     }
     let Some(window) = web_sys::window() else { return };
-    if let Ok(ch) = web_sys::BroadcastChannel::new(&store::channel_name()) {
-        let cb = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|ev: web_sys::MessageEvent| {
-            if let Some(d) = ev.data().as_string() {
-                on_message(&d);
-            }
-        });
-        ch.set_onmessage(Some(cb.as_ref().unchecked_ref()));
-        cb.forget();
-        CHANNEL.with(|c| *c.borrow_mut() = Some(ch));
-    }
+    let on_tab = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|ev: web_sys::MessageEvent| {
+        if let Some(d) = ev.data().as_string() {
+            on_message(&d);
+        }
+    })
+    .into_js_value();
+    let open = move || {
+        if let Ok(ch) = web_sys::BroadcastChannel::new(&store::channel_name()) {
+            ch.set_onmessage(Some(on_tab.unchecked_ref()));
+            CHANNEL.with(|c| *c.borrow_mut() = Some(ch));
+        }
+    };
+    open();
     let listen = |target: &web_sys::EventTarget, name: &str, f: Box<dyn FnMut(web_sys::Event)>| {
         let cb = Closure::<dyn FnMut(web_sys::Event)>::new(f);
         let _ = target.add_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
@@ -563,9 +566,21 @@ fn wire_once() {
     let target: &web_sys::EventTarget = window.as_ref();
     listen(target, "online", Box::new(|_| with_replica(|r| r.set_online(true, now()))));
     listen(target, "offline", Box::new(|_| with_replica(|r| r.set_online(false, now()))));
-    listen(target, "pageshow", Box::new(|ev| {
-        let persisted = js_sys::Reflect::get(&ev, &"persisted".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
-        if persisted {
+    // A page kept in the back/forward cache must hold no open channel (a
+    // message from another tab would evict it): closed when it may be kept,
+    // opened again when it comes back, and the cart read afresh.
+    listen(target, "pagehide", Box::new(|ev| {
+        if store::persisted(&ev)
+            && let Some(ch) = CHANNEL.with(|c| c.borrow_mut().take())
+        {
+            ch.close();
+        }
+    }));
+    listen(target, "pageshow", Box::new(move |ev| {
+        if store::persisted(&ev) {
+            if CHANNEL.with(|c| c.borrow().is_none()) {
+                open();
+            }
             refresh();
         }
     }));
