@@ -97,12 +97,17 @@ pub struct CartLine {
     /// (`crate::offer`); 0 for none. The larger of this and a bundle discount applies.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub offer_percent: u8,
+    /// Units the shop has left of this variant where the line is fulfilled,
+    /// sent only when few (at or under the shop's low-stock threshold):
+    /// the cart's "Only 2 left".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock_left: Option<u32>,
 }
 
 crate::json_object!(CartLine {
     req id, req variant_id, req product_id, req title, def variant_title, nul image, req quantity,
     req unit_price, req line_total, def fulfillment, opt bundle, opt discount, opt reserved_until,
-    skip transfer, skip offer_percent,
+    skip transfer, skip offer_percent, opt stock_left,
 });
 
 fn is_zero(n: &u8) -> bool {
@@ -328,6 +333,7 @@ impl CartLine {
             reserved_until: None,
             transfer: false,
             offer_percent: 0,
+            stock_left: None,
         }
     }
 }

@@ -477,7 +477,8 @@ pub fn load_cart(conn: &Connection, cart_id: &str) -> Result<Cart, ApiError> {
 fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, ApiError> {
     let mut stmt = conn.prepare_cached(
         "SELECT l.id, l.variant_id, v.product_id, p.title, v.title, coalesce(v.image, json_extract(p.images, '$[0]')), l.quantity, v.price_amount, v.currency, l.pickup_store_id, l.bundle,
-                r.expires_at, r.source = 'warehouse', l.offer_percent
+                r.expires_at, r.source = 'warehouse', l.offer_percent,
+                CASE WHEN l.pickup_store_id IS NULL THEN (SELECT w.quantity FROM warehouse_stock w WHERE w.variant_id = l.variant_id) END
          FROM cart_lines l JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id
          LEFT JOIN reservations r ON r.line_id = l.id
          WHERE l.cart_id = ?1 ORDER BY l.position",
@@ -486,12 +487,14 @@ fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, Api
         Ok((
             r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?,
             r.get::<_, Option<String>>(5)?, r.get::<_, i64>(6)?, r.get::<_, i64>(7)?, r.get::<_, String>(8)?, r.get::<_, Option<String>>(9)?,
-            r.get::<_, Option<String>>(10)?, r.get::<_, Option<i64>>(11)?, r.get::<_, Option<bool>>(12)?, r.get::<_, u8>(13)?,
+            r.get::<_, Option<String>>(10)?, r.get::<_, Option<i64>>(11)?, r.get::<_, Option<bool>>(12)?, r.get::<_, u8>(13)?, r.get::<_, Option<i64>>(14)?,
         ))
     })?;
+    // A delivered line says how many the warehouse has left when that is few.
+    let low = i64::from(low_stock_threshold(conn)?);
     let mut lines = Vec::new();
     for row in rows {
-        let (id, variant_id, product_id, title, variant_title, image, qty, amount, cur, pickup, bundle, reserved_until, transfer, offer_percent) = row?;
+        let (id, variant_id, product_id, title, variant_title, image, qty, amount, cur, pickup, bundle, reserved_until, transfer, offer_percent, warehouse) = row?;
         let price = Money::new(amount, currency(&cur)?);
         lines.push(CartLine {
             id, variant_id, product_id, title, variant_title,
@@ -505,6 +508,7 @@ fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, Api
             reserved_until,
             transfer: transfer.unwrap_or(false),
             offer_percent,
+            stock_left: warehouse.filter(|n| (0..=low).contains(n)).map(|n| n as u32),
         });
     }
     let mut totals = cart::price_lines(row.currency, &mut lines, bundle_percent(conn)?)?;

@@ -130,3 +130,38 @@ async fn a_note_keeps_any_text_refuses_control_characters_and_goes_with_the_orde
     let (_, cleared) = send(reqwest::Method::PUT, &url, Some(json!({"note": "   "})), &[]).await;
     assert!(cleared.get("note").is_none(), "{cleared}");
 }
+
+#[tokio::test]
+async fn a_delivered_line_says_how_many_are_left_only_when_few() {
+    let (dir, s) = shop().await;
+    let db = crosscart_server::db::Db::open(&dir.path().join("shop.db")).unwrap();
+    let set = |n: u32| {
+        let db = db.clone();
+        async move {
+            db.run(move |c| {
+                let tx = crosscart_server::db::write_tx(c)?;
+                crosscart_server::db::set_warehouse_stock(&tx, SOCKS, n)?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+            .unwrap()
+        }
+    };
+    set(2).await;
+    let id = new_cart(&s).await["id"].as_str().unwrap().to_owned();
+    let cart = add(&s, &id, json!({"variant_id": SOCKS, "quantity": 1})).await;
+    assert_eq!(cart["lines"][0]["stock_left"], 2);
+    set(0).await;
+    let (_, cart) = get(&s.url(&format!("/v1/carts/{id}"))).await;
+    assert_eq!(cart["lines"][0]["stock_left"], 0, "none left is said too");
+    set(40).await;
+    let (_, cart) = get(&s.url(&format!("/v1/carts/{id}"))).await;
+    assert!(cart["lines"][0].get("stock_left").is_none(), "plenty is not a warning: {cart}");
+    // A pickup line's stock is the store's, shown by its reservation instead.
+    set(1).await;
+    let cart = add(&s, &id, json!({"variant_id": SOCKS, "quantity": 1, "fulfillment": {"type": "pickup", "store_id": "lviv"}})).await;
+    let pickup = cart["lines"].as_array().unwrap().iter().find(|l| l["fulfillment"]["type"] == "pickup").unwrap();
+    assert!(pickup.get("stock_left").is_none(), "{pickup}");
+    assert_schema("Cart", &cart);
+}

@@ -171,6 +171,8 @@ fn woocommerce_cart_token_and_minor_units() {
     assert_eq!((cart.lines[0].unit_price, cart.lines[0].line_total), (gbp(1105), gbp(2210)));
     assert_eq!(cart.lines[0].title, "WordPress Pennant – \"Large\"", "entities decoded to text");
     assert_eq!(cart.lines[1].variant_title, "Blue");
+    // Woo's low-stock count (null unless its rule says few) is the line's "Only 2 left".
+    assert_eq!((cart.lines[0].stock_left, cart.lines[1].stock_left), (None, Some(2)));
     // Lines are keyed; ids must be WooCommerce's integers.
     let (req, _) = woo().update_line("t", "c74d97b0", 5, None).unwrap().into_parts();
     assert_eq!(body_json(&req), serde_json::json!({ "key": "c74d97b0", "quantity": 5 }));

@@ -293,6 +293,8 @@ struct ItemWire {
     variation: Vec<ItemAttributeWire>,
     prices: PricesWire,
     totals: LineTotalsWire,
+    /// Units left when the shop's low-stock rule says few (null otherwise).
+    low_stock_remaining: Option<u32>,
 }
 
 struct ItemAttributeWire {
@@ -313,7 +315,7 @@ crate::json_read!(CartTotalsWire {
 });
 crate::json_read!(CouponWire { req code, req totals });
 crate::json_read!(CouponTotalsWire { req total_discount, def total_discount_tax });
-crate::json_read!(ItemWire { req key, req id, req quantity, req name, def images, def variation, req prices, req totals });
+crate::json_read!(ItemWire { req key, req id, req quantity, req name, def images, def variation, req prices, req totals, opt low_stock_remaining });
 crate::json_read!(ItemAttributeWire { req value });
 crate::json_read!(LineTotalsWire { req line_subtotal, def line_subtotal_tax, def line_total, def line_total_tax });
 
@@ -354,6 +356,7 @@ fn on_basis(token: &str, c: &CartWire, tax_included: bool) -> Result<Cart, Proto
             variant_title: it.variation.iter().map(|a| unescape(&a.value)).collect::<Vec<_>>().join(" / "),
             image: it.images.first().map(|i| Image { url: i.src.clone(), alt: unescape(&i.alt) }),
             discount: (off > 0).then(|| Money::new(off, cur)),
+            stock_left: it.low_stock_remaining,
             ..CartLine::delivered(it.key.clone(), it.id.to_string(), it.quantity, it.prices.money(&it.prices.price, "cart")?, line_total)
         });
     }

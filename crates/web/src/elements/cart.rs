@@ -32,6 +32,7 @@ pub const CSS: &str = "
 [part=title]{font-weight:600;overflow-wrap:anywhere}
 [part=variant],[part=unit-price],[part=fulfillment],[part=fulfillment-note],[part=reservation]{font-size:.875em;color:var(--cc-color-muted,#555)}
 [part=line-total]{grid-area:total;text-align:end;font-variant-numeric:tabular-nums;display:grid}
+[part=low-stock]{font-size:.875em;color:var(--cc-color-danger,#b3261e)}
 [part=line-discount],[part=discount]{color:var(--cc-color-accent,#1a5fd0);font-size:.875em}
 [part=stepper]{grid-area:stepper;display:inline-flex;align-items:center;gap:.25rem}
 [part=stepper] button,[part=remove],[part=retry]{font:inherit;cursor:pointer;border:1px solid var(--cc-color-border,#ccc);background:var(--cc-color-surface,#fff);color:inherit;border-radius:var(--cc-radius,.4em);min-width:2.25rem;min-height:2.25rem}
@@ -169,6 +170,11 @@ fn fill_details(row: &LineRow, line: &CartLine) {
         let _ = row.details.append_child(&el("span").part("variant").text(&line.variant_title).done());
     }
     let _ = row.details.append_child(&el("span").part("unit-price").text(&format!("{} {}", format_money(&line.unit_price), t(locale, CartMsg::UnitPrice))).done());
+    // The shop's stock when few are left (the API sends it only then).
+    if let Some(n) = line.stock_left {
+        let text = if n == 0 { t(locale, crosscart_core::i18n::ErrorMsg::OutOfStock).to_owned() } else { crosscart_core::i18n::only_left(locale, n) };
+        let _ = row.details.append_child(&el("span").part("low-stock").text(&text).done());
+    }
     if let Fulfillment::Pickup { store_id } = &line.fulfillment {
         let name = crate::stores::store_name(store_id);
         let _ = row.details.append_child(&el("span").part("fulfillment").attr("data-store-id", store_id).text(&format!("{}: {}", t(locale, CartMsg::PickupAt), name)).done());
