@@ -585,19 +585,15 @@ impl Figures {
 /// the offer discounts, each summed. The reference protocol has no taxes or
 /// shipping yet, so total = subtotal − discount.
 pub fn price_lines(currency: Currency, lines: &mut [CartLine], bundle_percent: u8) -> Result<Totals, CartError> {
-    let mut bundle_sizes: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for line in lines.iter() {
-        if let Some(tag) = &line.bundle {
-            *bundle_sizes.entry(tag.clone()).or_default() += 1;
-        }
-    }
+    // Lines whose bundle tag is shared with another line (at most 100 lines:
+    // counting beats a HashMap, whose code the browser would download).
+    let bundled: Vec<bool> = lines.iter().map(|l| l.bundle.as_ref().is_some_and(|t| lines.iter().filter(|o| o.bundle.as_ref() == Some(t)).count() >= 2)).collect();
     let (mut bundles, mut offers) = (Money::zero(currency), Money::zero(currency));
-    for line in lines.iter_mut() {
+    for (line, bundled) in lines.iter_mut().zip(bundled) {
         if line.unit_price.currency != currency {
             return Err(CartError::CurrencyMismatch { cart: currency, found: line.unit_price.currency });
         }
         line.line_total = line.unit_price.checked_mul(line.quantity)?;
-        let bundled = line.bundle.as_ref().is_some_and(|t| bundle_sizes.get(t).copied().unwrap_or(0) >= 2);
         let bundle = if bundled && bundle_percent > 0 { percent_of(line.line_total, bundle_percent)?.amount } else { 0 };
         // An offer was for one unit: more of the same pay full price.
         let offer = if line.offer_percent > 0 { percent_of(line.unit_price, line.offer_percent)?.amount } else { 0 };

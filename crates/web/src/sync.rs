@@ -16,7 +16,6 @@ use crosscart_core::json::{self, FromJson, JsonError, ObjectWriter, ToJson, Valu
 use crosscart_core::protocol::ProtocolError;
 use crosscart_core::sync::replica::{Edit, Effect, Replica, Snapshot};
 use crosscart_core::sync::{LineKey, Op, OpId, RejectedOp, ReplicatedLine};
-use std::collections::HashMap;
 use std::cell::{Cell, RefCell};
 use crosscart_core::sorted::SortedSet;
 use wasm_bindgen::prelude::*;
@@ -37,7 +36,7 @@ thread_local! {
     static LEADER: Cell<bool> = const { Cell::new(false) };
     static WIRED: Cell<bool> = const { Cell::new(false) };
     /// Ops the server refused, with why, for [`settle`].
-    static REJECTED: RefCell<HashMap<OpId, RejectedOp>> = RefCell::new(HashMap::new());
+    static REJECTED: RefCell<Vec<RejectedOp>> = const { RefCell::new(Vec::new()) };
     /// Ops whose element is waiting in [`settle`] (it reports their refusal itself).
     static WAITING: RefCell<SortedSet<OpId>> = const { RefCell::new(SortedSet::new()) };
 }
@@ -270,7 +269,7 @@ fn send(ops: Vec<Op>) {
         match result {
             Ok(answer) => {
                 let rejected: Vec<_> = answer.rejected.iter().map(|r| r.id.clone()).collect();
-                REJECTED.with(|m| m.borrow_mut().extend(answer.rejected.iter().map(|r| (r.id.clone(), r.clone()))));
+                REJECTED.with(|m| m.borrow_mut().extend(answer.rejected.iter().cloned()));
                 SESSION.with(|s| {
                     if let Some(s) = s.borrow_mut().as_mut() {
                         s.server_cart = answer.cart.clone();
@@ -450,7 +449,11 @@ pub async fn settle(id: &OpId, timeout_ms: i64) -> Result<(), ProtocolError> {
 async fn wait_for_verdict(id: &OpId, timeout_ms: i64) -> Result<(), ProtocolError> {
     let start = now();
     loop {
-        if let Some(r) = REJECTED.with(|m| m.borrow_mut().remove(id)) {
+        if let Some(r) = REJECTED.with(|m| {
+            let mut m = m.borrow_mut();
+            let at = m.iter().position(|r| r.id == *id)?;
+            Some(m.swap_remove(at))
+        }) {
             return Err(ProtocolError::Api { status: 422, code: r.code, message: r.message });
         }
         let Some(confirmed) = SESSION.with(|s| s.borrow().as_ref().map(|s| s.replica.is_confirmed(id))) else {
