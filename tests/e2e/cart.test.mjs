@@ -166,7 +166,12 @@ test('free shipping from the shop\'s rule: how much more, a bar that fills, free
     assert.equal(await bar.evaluate((p) => p.value), 500);
     await assertText(page.locator('cc-cart dd[part=shipping]'), '€4.90');
     await assertText(page.locator('cc-cart [part=total]'), '€23.90');
+    // The demo's socks are on sale (were €24.00): struck through, and counted in "You save".
+    await assertText(page.locator('cc-cart [part=compare-at]'), '€24.00');
+    assert.equal(await page.locator('cc-cart [part=compare-at]').evaluate((e) => e.tagName), 'S');
+    await assertText(page.locator('cc-cart dd[part=savings]'), '€5.00');
     await page.getByRole('button', { name: 'Increase quantity' }).click();
+    await assertText(page.locator('cc-cart dd[part=savings]'), '€10.00');
     await assertText(says, 'Free shipping');
     assert.equal(await bar.evaluate((p) => p.value), 1000, 'full exactly at the threshold');
     await assertText(page.locator('cc-cart dd[part=shipping]'), '€0.00');

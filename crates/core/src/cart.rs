@@ -102,12 +102,16 @@ pub struct CartLine {
     /// the cart's "Only 2 left".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stock_left: Option<u32>,
+    /// The unit price before the shop's sale ("was €24.00"), only when
+    /// higher than `unit_price`; not a discount (the figures do not list it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare_at: Option<Money>,
 }
 
 crate::json_object!(CartLine {
     req id, req variant_id, req product_id, req title, def variant_title, nul image, req quantity,
     req unit_price, req line_total, def fulfillment, opt bundle, opt discount, opt reserved_until,
-    skip transfer, skip offer_percent, opt stock_left,
+    skip transfer, skip offer_percent, opt stock_left, opt compare_at,
 });
 
 fn is_zero(n: &u8) -> bool {
@@ -334,6 +338,7 @@ impl CartLine {
             transfer: false,
             offer_percent: 0,
             stock_left: None,
+            compare_at: None,
         }
     }
 }
@@ -421,6 +426,17 @@ impl Cart {
             return Err(SumError::Total { figured, total: self.total });
         }
         Ok(())
+    }
+
+    /// What the shopper saves, in minor units: every discount, and each
+    /// line's sale against its compare-at price.
+    pub fn savings(&self) -> i64 {
+        let sales = self
+            .lines
+            .iter()
+            .filter_map(|l| Some((l.compare_at.filter(|c| c.currency == l.unit_price.currency)?.amount - l.unit_price.amount).max(0).saturating_mul(i64::from(l.quantity))))
+            .fold(0i64, i64::saturating_add);
+        self.discount.map_or(0, |d| d.amount).saturating_add(sales)
     }
 
     /// Number of items (sum of quantities), what a cart badge shows.
@@ -874,6 +890,20 @@ mod tests {
             let half = priced(&mut [line(over / 2)], &rule);
             assert_eq!(rule.progress(&half).unwrap().permille, 500, "{code}");
         }
+    }
+
+    #[test]
+    fn savings_are_every_discount_and_each_sale_against_its_compare_at_price() {
+        let mut sale = line(2, 1_900);
+        sale.compare_at = Some(Money::new(2_400, Currency::EUR));
+        let mut cheaper = line(1, 1_000);
+        cheaper.compare_at = Some(Money::new(900, Currency::EUR)); // not a sale: ignored
+        let mut lines = vec![sale, cheaper, line(1, 500)];
+        let totals = price_lines(Currency::EUR, &mut lines, 0).unwrap();
+        let mut cart = Cart::new("c".into(), Currency::EUR, lines, totals).unwrap();
+        assert_eq!(cart.savings(), 1_000);
+        cart.discount = Some(Money::new(250, Currency::EUR));
+        assert_eq!(cart.savings(), 1_250);
     }
 
     #[test]

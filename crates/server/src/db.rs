@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), inclu
     include_str!("../migrations/0009_compaction.sql"),
     include_str!("../migrations/0010_promotions.sql"),
     include_str!("../migrations/0011_cart_extras.sql"),
+    include_str!("../migrations/0012_compare_at.sql"),
 ];
 
 /// Applies the migrations `conn` has not seen yet (tracked in `PRAGMA user_version`).
@@ -344,6 +345,15 @@ pub fn variant_exists(conn: &Connection, variant_id: &str) -> Result<bool, ApiEr
     Ok(conn.query_row("SELECT 1 FROM variants WHERE id = ?1", [variant_id], |_| Ok(())).optional()?.is_some())
 }
 
+/// Puts a variant on sale from `was` (its price before the sale, shown struck
+/// through in the cart), or off sale with None.
+pub fn set_compare_at(tx: &Transaction<'_>, variant_id: &str, was: Option<i64>) -> Result<(), ApiError> {
+    if tx.execute("UPDATE variants SET compare_at_amount = ?2 WHERE id = ?1", params![variant_id, was])? == 0 {
+        return Err(ApiError::not_found("variant"));
+    }
+    Ok(())
+}
+
 pub fn set_warehouse_stock(tx: &Transaction<'_>, variant_id: &str, quantity: u32) -> Result<(), ApiError> {
     tx.execute(
         "INSERT INTO warehouse_stock (variant_id, quantity) VALUES (?1, ?2)
@@ -478,7 +488,8 @@ fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, Api
     let mut stmt = conn.prepare_cached(
         "SELECT l.id, l.variant_id, v.product_id, p.title, v.title, coalesce(v.image, json_extract(p.images, '$[0]')), l.quantity, v.price_amount, v.currency, l.pickup_store_id, l.bundle,
                 r.expires_at, r.source = 'warehouse', l.offer_percent,
-                CASE WHEN l.pickup_store_id IS NULL THEN (SELECT w.quantity FROM warehouse_stock w WHERE w.variant_id = l.variant_id) END
+                CASE WHEN l.pickup_store_id IS NULL THEN (SELECT w.quantity FROM warehouse_stock w WHERE w.variant_id = l.variant_id) END,
+                v.compare_at_amount
          FROM cart_lines l JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id
          LEFT JOIN reservations r ON r.line_id = l.id
          WHERE l.cart_id = ?1 ORDER BY l.position",
@@ -488,13 +499,14 @@ fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, Api
             r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?,
             r.get::<_, Option<String>>(5)?, r.get::<_, i64>(6)?, r.get::<_, i64>(7)?, r.get::<_, String>(8)?, r.get::<_, Option<String>>(9)?,
             r.get::<_, Option<String>>(10)?, r.get::<_, Option<i64>>(11)?, r.get::<_, Option<bool>>(12)?, r.get::<_, u8>(13)?, r.get::<_, Option<i64>>(14)?,
+            r.get::<_, Option<i64>>(15)?,
         ))
     })?;
     // A delivered line says how many the warehouse has left when that is few.
     let low = i64::from(low_stock_threshold(conn)?);
     let mut lines = Vec::new();
     for row in rows {
-        let (id, variant_id, product_id, title, variant_title, image, qty, amount, cur, pickup, bundle, reserved_until, transfer, offer_percent, warehouse) = row?;
+        let (id, variant_id, product_id, title, variant_title, image, qty, amount, cur, pickup, bundle, reserved_until, transfer, offer_percent, warehouse, compare_at) = row?;
         let price = Money::new(amount, currency(&cur)?);
         lines.push(CartLine {
             id, variant_id, product_id, title, variant_title,
@@ -509,6 +521,7 @@ fn read_cart(conn: &Connection, cart_id: &str, row: CartRow) -> Result<Cart, Api
             transfer: transfer.unwrap_or(false),
             offer_percent,
             stock_left: warehouse.filter(|n| (0..=low).contains(n)).map(|n| n as u32),
+            compare_at: compare_at.filter(|c| *c > amount).map(|c| Money::new(c, price.currency)),
         });
     }
     let mut totals = cart::price_lines(row.currency, &mut lines, bundle_percent(conn)?)?;

@@ -268,6 +268,10 @@ pub fn seed_demo(conn: &mut Connection, now_ms: i64, rng_seed: u64) -> Result<bo
         db::put_promotion(&tx, &p, now_ms)?;
     }
     db::set_shipping_rule(&tx, Some(&demo_shipping()))?;
+    // The socks are on sale: €19.00, were €24.00.
+    for v in products.iter().filter(|p| p.id == "p-merino-socks").flat_map(|p| &p.variants) {
+        db::set_compare_at(&tx, &v.id, Some(v.price.amount + 500))?;
+    }
     tx.commit()?;
     Ok(true)
 }

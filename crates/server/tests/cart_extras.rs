@@ -54,6 +54,9 @@ async fn delivery_is_charged_below_the_threshold_and_free_exactly_at_it() {
     let one = add(&s, &id, json!({"variant_id": SOCKS, "quantity": 1})).await;
     assert_eq!(one["shipping_rule"], json!({"rate": {"amount": 490, "currency": "EUR"}, "free_over": {"amount": 3_800, "currency": "EUR"}}));
     assert_eq!((amount(&one["subtotal"]), amount(&one["shipping"]), amount(&one["total"])), (Some(1_900), Some(490), Some(2_390)));
+    // The demo's socks are on sale: the line says what they were; the figures are unchanged by it.
+    assert_eq!(amount(&one["lines"][0]["compare_at"]), Some(2_400));
+    assert!(one.get("discount").is_none());
     let two = set_quantity(&s, &id, &one["lines"][0], 2).await;
     assert_eq!((amount(&two["shipping"]), amount(&two["total"])), (Some(0), Some(3_800)), "free at exactly €38.00");
     // A code that takes the merchandise below the threshold brings the charge back.

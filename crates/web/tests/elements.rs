@@ -175,7 +175,9 @@ async fn add_to_cart_updates_count_and_cart_and_emits_typed_events() {
     assert!(js_sys::Reflect::get(&web_sys::window().unwrap(), &"__pwned".into()).unwrap().is_undefined());
     // Money from the API, formatted by Intl for en-US.
     assert_eq!(text(&cart, "subtotal"), "€12.34");
-    assert_eq!(text(&cart, "total"), "€12.34");
+    // The demo shop delivers for €4.90 below €50: a shipping row, in the total.
+    assert_eq!(text(&cart, "shipping"), "€4.90");
+    assert_eq!(text(&cart, "total"), "€17.24");
     assert_eq!(part(&cart, "checkout").unwrap().get_attribute("href").as_deref(), Some("/checkout.html"));
 
     // Stepper: + adds one (shown at once, confirmed by the API, then the event).
@@ -392,7 +394,8 @@ async fn ukrainian_locale_words_and_money() {
     let intl = js_sys::Function::new_no_args("return new Intl.NumberFormat('uk-UA', {style: 'currency', currency: 'EUR'}).format('12.00')");
     let expected = intl.call0(&JsValue::NULL).unwrap().as_string().unwrap();
     assert!(expected.contains("12,00"), "{expected:?}");
-    assert_eq!(text(&cart, "total"), expected);
+    assert_eq!(text(&cart, "subtotal"), expected);
+    assert!(text(&cart, "free-shipping").starts_with("Ще 38,00"), "{}", text(&cart, "free-shipping"));
     assert_eq!(part(&cart, "remove").unwrap().text_content().as_deref(), Some("Видалити"));
 }
 

@@ -74,6 +74,8 @@ fn shopify_cart_mutations() {
     let cart = parse(&answer(200, fixture!("shopify", "cart-lines-add.json"))).unwrap();
     assert_eq!((cart.subtotal, cart.discount, cart.total), (eur(18400), Some(eur(1000)), eur(17400)));
     assert_eq!(cart.lines[1].unit_price, eur(1250), "\"12.5\" major units");
+    // On sale: Shopify's compare-at price per unit; none where the variant has none.
+    assert_eq!((cart.lines[0].compare_at, cart.lines[1].compare_at), (Some(eur(18900)), None));
     assert_eq!(cart.lines[1].variant_title, "", "Shopify's \"Default Title\" is no title");
     assert_eq!(cart.lines[1].title, "Wax <b>&amp;</b> \"Care\"", "text stays text");
     // Quantity 0 removes; updates name the line.
@@ -173,6 +175,8 @@ fn woocommerce_cart_token_and_minor_units() {
     assert_eq!(cart.lines[1].variant_title, "Blue");
     // Woo's low-stock count (null unless its rule says few) is the line's "Only 2 left".
     assert_eq!((cart.lines[0].stock_left, cart.lines[1].stock_left), (None, Some(2)));
+    // A regular price above the price is a sale; equal is none.
+    assert_eq!((cart.lines[0].compare_at, cart.lines[1].compare_at), (None, Some(gbp(5000))));
     // Lines are keyed; ids must be WooCommerce's integers.
     let (req, _) = woo().update_line("t", "c74d97b0", 5, None).unwrap().into_parts();
     assert_eq!(body_json(&req), serde_json::json!({ "key": "c74d97b0", "quantity": 5 }));

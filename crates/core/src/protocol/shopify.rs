@@ -36,7 +36,7 @@ pub struct ShopifyAdapter {
     token: Option<String>,
 }
 
-const CART: &str = "fragment Cart on Cart { id checkoutUrl discountCodes { code applicable } cost { subtotalAmount { amount currencyCode } totalAmount { amount currencyCode } totalTaxAmount { amount currencyCode } } discountAllocations { discountedAmount { amount currencyCode } ... on CartCodeDiscountAllocation { code } ... on CartAutomaticDiscountAllocation { title } ... on CartCustomDiscountAllocation { title } } lines(first: 100) { nodes { id quantity cost { amountPerQuantity { amount currencyCode } subtotalAmount { amount currencyCode } } discountAllocations { discountedAmount { amount currencyCode } ... on CartCodeDiscountAllocation { code } ... on CartAutomaticDiscountAllocation { title } ... on CartCustomDiscountAllocation { title } } merchandise { ... on ProductVariant { id title image { url altText } product { id title } } } } } }";
+const CART: &str = "fragment Cart on Cart { id checkoutUrl discountCodes { code applicable } cost { subtotalAmount { amount currencyCode } totalAmount { amount currencyCode } totalTaxAmount { amount currencyCode } } discountAllocations { discountedAmount { amount currencyCode } ... on CartCodeDiscountAllocation { code } ... on CartAutomaticDiscountAllocation { title } ... on CartCustomDiscountAllocation { title } } lines(first: 100) { nodes { id quantity cost { amountPerQuantity { amount currencyCode } compareAtAmountPerQuantity { amount currencyCode } subtotalAmount { amount currencyCode } } discountAllocations { discountedAmount { amount currencyCode } ... on CartCodeDiscountAllocation { code } ... on CartAutomaticDiscountAllocation { title } ... on CartCustomDiscountAllocation { title } } merchandise { ... on ProductVariant { id title image { url altText } product { id title } } } } } }";
 const PAYLOAD: &str = "cart { ...Cart } userErrors { field message code } warnings { message code }";
 const PRODUCT: &str = "fragment P on Product { id handle title description productType images(first: 10) { nodes { url altText } } variants(first: 100) { nodes { id title sku price { amount currencyCode } image { url altText } selectedOptions { name value } } } }";
 
@@ -149,6 +149,8 @@ struct LineWire {
 
 struct LineCostWire {
     amount_per_quantity: MoneyWire,
+    /// The price before a sale, when the variant has one.
+    compare_at_amount_per_quantity: Option<MoneyWire>,
     subtotal_amount: MoneyWire,
 }
 
@@ -182,7 +184,7 @@ crate::json_read!(CartWire { req id, def discount_codes as "discountCodes", req 
 crate::json_read!(CartCostWire { req total_amount as "totalAmount", opt total_tax_amount as "totalTaxAmount" });
 crate::json_read!(DiscountWire { req discounted_amount as "discountedAmount", opt code, opt title });
 crate::json_read!(LineWire { req id, req quantity, req cost, def discount_allocations as "discountAllocations", req merchandise });
-crate::json_read!(LineCostWire { req amount_per_quantity as "amountPerQuantity", req subtotal_amount as "subtotalAmount" });
+crate::json_read!(LineCostWire { req amount_per_quantity as "amountPerQuantity", opt compare_at_amount_per_quantity as "compareAtAmountPerQuantity", req subtotal_amount as "subtotalAmount" });
 crate::json_read!(MerchandiseWire { req id, def title, opt image, req product });
 crate::json_read!(ProductRefWire { req id, req title });
 crate::json_read!(ImageWire { req url, opt alt_text as "altText" });
@@ -226,6 +228,7 @@ fn to_cart(c: CartWire) -> Result<Cart, ProtocolError> {
             variant_title: Some(l.merchandise.title).filter(|t| t != "Default Title").unwrap_or_default(),
             image: l.merchandise.image.map(Image::from),
             discount: (off.amount != 0).then_some(off),
+            compare_at: l.cost.compare_at_amount_per_quantity.as_ref().map(|m| money(m, "cart")).transpose()?.filter(|was| was.amount > unit_price.amount),
             ..CartLine::delivered(l.id, l.merchandise.id, l.quantity, unit_price, line_total)
         });
     }

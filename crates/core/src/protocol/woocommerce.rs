@@ -156,11 +156,22 @@ fn parse<T: FromJson>(r: &HttpResponse, what: &'static str) -> Result<T, Protoco
 
 struct PricesWire {
     price: String,
+    /// The price before a sale (equal to `price` when there is none).
+    regular_price: String,
     currency_code: String,
     currency_minor_unit: u32,
 }
 
-crate::json_read!(PricesWire { req price, req currency_code, req currency_minor_unit });
+crate::json_read!(PricesWire { req price, def regular_price, req currency_code, req currency_minor_unit });
+
+/// A product on sale: its regular price, when above what it costs now.
+fn sale_from(p: &PricesWire) -> Result<Option<Money>, ProtocolError> {
+    if p.regular_price.is_empty() {
+        return Ok(None);
+    }
+    let (was, now) = (p.money(&p.regular_price, "cart")?, p.money(&p.price, "cart")?);
+    Ok((was.amount > now.amount).then_some(was))
+}
 
 impl PricesWire {
     fn money(&self, amount: &str, what: &'static str) -> Result<Money, ProtocolError> {
@@ -269,7 +280,7 @@ struct CartTotalsWire {
 impl CartTotalsWire {
     /// How the cart's amounts are written: its currency and minor unit.
     fn prices(&self) -> PricesWire {
-        PricesWire { price: String::new(), currency_code: self.currency_code.clone(), currency_minor_unit: self.currency_minor_unit }
+        PricesWire { price: String::new(), regular_price: String::new(), currency_code: self.currency_code.clone(), currency_minor_unit: self.currency_minor_unit }
     }
 }
 
@@ -357,6 +368,7 @@ fn on_basis(token: &str, c: &CartWire, tax_included: bool) -> Result<Cart, Proto
             image: it.images.first().map(|i| Image { url: i.src.clone(), alt: unescape(&i.alt) }),
             discount: (off > 0).then(|| Money::new(off, cur)),
             stock_left: it.low_stock_remaining,
+            compare_at: sale_from(&it.prices)?,
             ..CartLine::delivered(it.key.clone(), it.id.to_string(), it.quantity, it.prices.money(&it.prices.price, "cart")?, line_total)
         });
     }

@@ -133,7 +133,8 @@ struct Item<'a> {
 struct Summary {
     list: Element,
     checkout: Element,
-    drawn: Option<Totals>,
+    /// The figures drawn, with the savings (a sale changes them alone).
+    drawn: Option<(Totals, i64)>,
     /// The `codes` part (backends with discount codes): a "Discount code"
     /// button until the `codes` chunk fills it.
     codes: Option<Element>,
@@ -169,7 +170,13 @@ fn fill_details(row: &LineRow, line: &CartLine) {
     if !line.variant_title.is_empty() {
         let _ = row.details.append_child(&el("span").part("variant").text(&line.variant_title).done());
     }
-    let _ = row.details.append_child(&el("span").part("unit-price").text(&format!("{} {}", format_money(&line.unit_price), t(locale, CartMsg::UnitPrice))).done());
+    let unit = el("span").part("unit-price");
+    // On sale: the price before it, struck through.
+    let unit = match line.compare_at {
+        Some(was) => unit.child(el("s").part("compare-at").text(&format_money(&was))).child(dom::document().create_text_node(" ")),
+        None => unit,
+    };
+    let _ = row.details.append_child(&unit.child(dom::document().create_text_node(&format!("{} {}", format_money(&line.unit_price), t(locale, CartMsg::UnitPrice)))).done());
     // The shop's stock when few are left (the API sends it only then).
     if let Some(n) = line.stock_left {
         let text = if n == 0 { t(locale, crosscart_core::i18n::ErrorMsg::OutOfStock).to_owned() } else { crosscart_core::i18n::only_left(locale, n) };
@@ -318,7 +325,8 @@ fn summary(view: &View, cart: &Cart) {
         dom::set_text(&text, &says);
         dom::set_attr(&bar, "value", Some(&u32::from(p.permille).to_string()));
     }
-    if s.drawn.as_ref() != Some(&totals) {
+    let saved = cart.savings();
+    if s.drawn.as_ref().is_none_or(|(t, v)| *t != totals || *v != saved) {
         dom::clear(&s.list);
         let row = |title: &str, part: &str, value: String| {
             let _ = s.list.append_child(&el("dt").text(title).done());
@@ -341,11 +349,11 @@ fn summary(view: &View, cart: &Cart) {
         if let Some(x) = totals.tax.filter(|_| totals.tax_included) {
             row(t(locale, CartMsg::TaxIncluded), "tax", format_money(&x));
         }
-        // Every discount together, as the shopper's saving.
-        if let Some(x) = totals.discount.filter(|d| d.amount > 0) {
-            row(t(locale, CartMsg::YouSave), "savings", format_money(&x));
+        // Every discount and every sale together, as the shopper's saving.
+        if saved > 0 {
+            row(t(locale, CartMsg::YouSave), "savings", format_money(&crosscart_core::Money::new(saved, cart.currency)));
         }
-        s.drawn = Some(totals);
+        s.drawn = Some((totals, saved));
     }
     let href = view.host.attr_value("checkout-url");
     dom::show(&s.checkout, href.is_some());

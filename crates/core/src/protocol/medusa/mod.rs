@@ -285,6 +285,8 @@ struct ItemWire {
     thumbnail: Option<String>,
     quantity: Value,
     unit_price: Value,
+    /// The price before a sale (Medusa's price lists), when there is one.
+    compare_at_unit_price: Option<Value>,
     is_tax_inclusive: Option<bool>,
     subtotal: Option<Value>,
     original_total: Option<Value>,
@@ -307,7 +309,7 @@ crate::json_read!(CartWire {
 crate::json_read!(PromotionWire { opt code, opt is_automatic });
 crate::json_read!(ItemWire {
     req id, opt variant_id, opt product_id, req title, opt product_title, opt variant_title, opt thumbnail, req quantity, req unit_price,
-    opt is_tax_inclusive, opt subtotal, opt original_total, opt discount_total, opt discount_subtotal, opt adjustments,
+    opt compare_at_unit_price, opt is_tax_inclusive, opt subtotal, opt original_total, opt discount_total, opt discount_subtotal, opt adjustments,
 });
 crate::json_read!(AdjustmentWire { opt code, req amount });
 
@@ -367,6 +369,7 @@ fn to_cart(c: CartWire) -> Result<Cart, ProtocolError> {
             variant_title: it.variant_title.unwrap_or_default(),
             image: it.thumbnail.filter(|t| !t.is_empty()).map(|url| Image { url, alt: String::new() }),
             discount: (discount.amount != 0).then_some(discount),
+            compare_at: it.compare_at_unit_price.as_ref().filter(|v| !v.is_null()).map(|v| amount(v, cur, "cart")).transpose()?.filter(|was| was.amount > unit_price.amount),
             ..CartLine::delivered(it.id, variant_id, quantity, unit_price, total.round().map_err(|e| malformed("cart", e.to_string()))?)
         });
     }

@@ -87,6 +87,18 @@ fn carts_keep_medusas_totals() {
     assert_eq!(cart.subtotal, cart.total);
     assert_eq!(cart.discount, None);
     assert_eq!(cart.item_count(), 4);
+    assert!(cart.lines.iter().all(|l| l.compare_at.is_none()), "Medusa's null compare_at_unit_price is no sale");
+    // A price list's sale: compare_at_unit_price above unit_price (a lower one is not a sale).
+    let on_sale = parse_cart(&fixture!("cart-two-lines.json").replacen(r#""compare_at_unit_price": null,
+        "unit_price": 159,"#, r#""compare_at_unit_price": 189.5,
+        "unit_price": 159,"#, 1));
+    let boots = on_sale.lines.iter().find(|l| l.unit_price.amount == 15900).unwrap();
+    assert_eq!(boots.compare_at.map(|m| m.amount), Some(18950));
+    assert_eq!(on_sale.total, cart.total, "a sale price is not a discount on the figures");
+    let lower = parse_cart(&fixture!("cart-two-lines.json").replacen(r#""compare_at_unit_price": null,
+        "unit_price": 159,"#, r#""compare_at_unit_price": 100,
+        "unit_price": 159,"#, 1));
+    assert!(lower.lines.iter().all(|l| l.compare_at.is_none()));
     let empty = parse_cart(fixture!("cart-created.json"));
     assert!(empty.lines.is_empty() && empty.total.amount == 0);
     // A delete answers the cart as `parent`.
