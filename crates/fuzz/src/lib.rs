@@ -93,11 +93,12 @@ pub fn every_call(a: &dyn CommerceAdapter) -> Vec<(&'static str, Option<ErasedCa
         ("record_viewed", erase(a.record_viewed("p-1"))),
         ("apply_code", erase(a.apply_code("cart-1", "TENOFF", &["FIVE".into()]))),
         ("remove_code", erase(a.remove_code("cart-1", "TENOFF", &["TENOFF".into(), "FIVE".into()]))),
+        ("set_note", erase(a.set_note("cart-1", "Leave it at the door"))),
     ]
 }
 
 /// How many calls [`adapter`] can pick from (the first byte of an input).
-pub const ADAPTER_CALLS: u8 = 31;
+pub const ADAPTER_CALLS: u8 = 32;
 
 /// One call of the adapter for `api`, answered with the input's status and
 /// body (and, from bit 7 of the status byte, session token headers):

@@ -320,6 +320,34 @@ fn shopify_codes_set_the_whole_list_and_an_inapplicable_code_is_refused() {
     }
 }
 
+/// Shopify's cart note: `cartNoteUpdate`, the note read back from the cart,
+/// and a note the reference server would refuse not sent at all.
+#[test]
+fn shopify_cart_note() {
+    assert!(shopify().capabilities().cart_note);
+    let (req, parse) = shopify().set_note("c", "  Ring twice\r\nthanks ").unwrap().into_parts();
+    let b = body_json(&req);
+    assert!(b["query"].as_str().unwrap().contains("cartNoteUpdate(cartId: $id, note: $note)"));
+    assert_eq!(b["variables"]["note"], "Ring twice\nthanks", "trimmed, one kind of line break");
+    let reply = String::from_utf8(fixture!("shopify", "cart-lines-add.json"))
+        .unwrap()
+        .replace("\"cartLinesAdd\"", "\"cartNoteUpdate\"")
+        .replace("\"checkoutUrl\"", "\"note\": \"Ring twice\\nthanks <b>\", \"checkoutUrl\"");
+    let cart = parse(&answer(200, reply.into_bytes())).unwrap();
+    assert_eq!(cart.note, "Ring twice\nthanks <b>");
+    let plain = parse_shopify_cart(fixture!("shopify", "cart-lines-add.json"));
+    assert_eq!(plain.note, "", "a cart without a note");
+    for bad in ["a\u{7}b", &"x".repeat(501)] {
+        assert!(matches!(shopify().set_note("c", bad), Err(ProtocolError::Api { status: 422, ref code, .. }) if code == "invalid_note"), "{bad:?} is not sent");
+    }
+    assert!(matches!(woo().set_note("t", "hi"), Err(ProtocolError::Unsupported(_))), "WooCommerce's Store API has no cart note");
+}
+
+fn parse_shopify_cart(body: Vec<u8>) -> crate::Cart {
+    let (_, parse) = shopify().add_line("c", &line("gid://shopify/ProductVariant/101", 1)).unwrap().into_parts();
+    parse(&answer(200, body)).unwrap()
+}
+
 /// WooCommerce's coupon routes; its refusals, told apart only by their text,
 /// in the protocol's codes; the cart's coupons are its codes.
 #[test]

@@ -36,7 +36,7 @@ pub struct ShopifyAdapter {
     token: Option<String>,
 }
 
-const CART: &str = "fragment Cart on Cart { id checkoutUrl discountCodes { code applicable } cost { subtotalAmount { amount currencyCode } totalAmount { amount currencyCode } totalTaxAmount { amount currencyCode } } discountAllocations { discountedAmount { amount currencyCode } ... on CartCodeDiscountAllocation { code } ... on CartAutomaticDiscountAllocation { title } ... on CartCustomDiscountAllocation { title } } lines(first: 100) { nodes { id quantity cost { amountPerQuantity { amount currencyCode } compareAtAmountPerQuantity { amount currencyCode } subtotalAmount { amount currencyCode } } discountAllocations { discountedAmount { amount currencyCode } ... on CartCodeDiscountAllocation { code } ... on CartAutomaticDiscountAllocation { title } ... on CartCustomDiscountAllocation { title } } merchandise { ... on ProductVariant { id title image { url altText } product { id title } } } } } }";
+const CART: &str = "fragment Cart on Cart { id checkoutUrl note discountCodes { code applicable } cost { subtotalAmount { amount currencyCode } totalAmount { amount currencyCode } totalTaxAmount { amount currencyCode } } discountAllocations { discountedAmount { amount currencyCode } ... on CartCodeDiscountAllocation { code } ... on CartAutomaticDiscountAllocation { title } ... on CartCustomDiscountAllocation { title } } lines(first: 100) { nodes { id quantity cost { amountPerQuantity { amount currencyCode } compareAtAmountPerQuantity { amount currencyCode } subtotalAmount { amount currencyCode } } discountAllocations { discountedAmount { amount currencyCode } ... on CartCodeDiscountAllocation { code } ... on CartAutomaticDiscountAllocation { title } ... on CartCustomDiscountAllocation { title } } merchandise { ... on ProductVariant { id title image { url altText } product { id title } } } } } }";
 const PAYLOAD: &str = "cart { ...Cart } userErrors { field message code } warnings { message code }";
 const PRODUCT: &str = "fragment P on Product { id handle title description productType images(first: 10) { nodes { url altText } } variants(first: 100) { nodes { id title sku price { amount currencyCode } image { url altText } selectedOptions { name value } } } }";
 
@@ -111,6 +111,7 @@ fn money(m: &MoneyWire, what: &'static str) -> Result<Money, ProtocolError> {
 
 struct CartWire {
     id: String,
+    note: Option<String>,
     discount_codes: Vec<CodeWire>,
     cost: CartCostWire,
     discount_allocations: Vec<DiscountWire>,
@@ -180,7 +181,7 @@ struct CodeWire {
 }
 
 crate::json_read!(CodeWire { req code });
-crate::json_read!(CartWire { req id, def discount_codes as "discountCodes", req cost, def discount_allocations as "discountAllocations", req lines });
+crate::json_read!(CartWire { req id, opt note, def discount_codes as "discountCodes", req cost, def discount_allocations as "discountAllocations", req lines });
 crate::json_read!(CartCostWire { req total_amount as "totalAmount", opt total_tax_amount as "totalTaxAmount" });
 crate::json_read!(DiscountWire { req discounted_amount as "discountedAmount", opt code, opt title });
 crate::json_read!(LineWire { req id, req quantity, req cost, def discount_allocations as "discountAllocations", req merchandise });
@@ -245,6 +246,7 @@ fn to_cart(c: CartWire) -> Result<Cart, ProtocolError> {
     let totals = Totals { subtotal, discount: (discount.amount != 0).then_some(discount), discounts, shipping: None, fees: None, tax, tax_included, total };
     let mut cart = Cart::new(c.id, cur, lines, totals).map_err(|e| bad(e.to_string()))?;
     cart.codes = c.discount_codes.into_iter().map(|d| d.code).collect();
+    cart.note = c.note.unwrap_or_default();
     Ok(cart)
 }
 
@@ -373,7 +375,7 @@ impl CommerceAdapter for ShopifyAdapter {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { per_store_stock: self.stores_url.is_some(), recommendations: true, customer_carts: true, discount_codes: true, ..Capabilities::default() }
+        Capabilities { per_store_stock: self.stores_url.is_some(), recommendations: true, customer_carts: true, discount_codes: true, cart_note: true, ..Capabilities::default() }
     }
 
     fn list_products(&self, query: &ProductQuery) -> Result<Call<Vec<Product>>, ProtocolError> {
@@ -481,6 +483,14 @@ impl CommerceAdapter for ShopifyAdapter {
         let codes: Vec<&str> = held.iter().map(String::as_str).filter(|h| !h.eq_ignore_ascii_case(code.trim())).collect();
         let vars = crate::json!({ "id": cart_id, "codes": codes });
         Ok(self.mutation("cartDiscountCodesUpdate", "cartId: $id, discountCodes: $codes", "$id: ID!, $codes: [String!]", vars))
+    }
+
+    /// `cartNoteUpdate`; Shopify takes any text, so the note is checked here
+    /// as the reference server checks it.
+    fn set_note(&self, cart_id: &str, note: &str) -> Result<Call<Cart>, ProtocolError> {
+        non_empty("cart id", cart_id)?;
+        let note = crate::cart::validate_note(note).map_err(|e| ProtocolError::Api { status: 422, code: "invalid_note".into(), message: e.to_string() })?;
+        Ok(self.mutation("cartNoteUpdate", "cartId: $id, note: $note", "$id: ID!, $note: String!", crate::json!({ "id": cart_id, "note": note })))
     }
 
     fn remove_line(&self, cart_id: &str, line_id: &str, _expected_version: Option<u64>) -> Result<Call<Cart>, ProtocolError> {
