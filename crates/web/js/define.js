@@ -15,6 +15,13 @@ export function defineElements(specs, load, sdk) {
   const early = { 'cc-viewed': (el) => rememberView(el.getAttribute('product')) };
   const mount = (el, tag) => {
     el.__cc = sdk.connect(tag, el, el.shadowRoot || el.attachShadow({ mode: 'open' }));
+    // A button pressed while the SDK was on its way is pressed again now.
+    if (el.__ccEarly) {
+      el.removeEventListener('click', el.__ccEarly);
+      const pressed = el.__ccPressed;
+      el.__ccEarly = el.__ccPressed = undefined;
+      if (pressed?.isConnected) pressed.click();
+    }
   };
   for (const [tag, observed, near] of specs) {
     if (customElements.get(tag)) continue;
@@ -23,6 +30,15 @@ export function defineElements(specs, load, sdk) {
       connectedCallback() {
         early[tag]?.(this);
         if (this.__cc !== undefined || this.__ccWaiting) return;
+        // <cc-add-to-cart> before the SDK: a press on its button (one not
+        // submitting a form, which works without us) is kept for the mount.
+        if (!sdk && tag === 'cc-add-to-cart' && !this.__ccEarly) {
+          this.__ccEarly = (e) => {
+            const b = e.target.closest && e.target.closest('button');
+            if (b && !b.form) this.__ccPressed = b;
+          };
+          this.addEventListener('click', this.__ccEarly);
+        }
         const start = () => {
           if (sdk) return mount(this, tag);
           this.__ccWaiting = true;
