@@ -87,6 +87,12 @@ pub fn set_flag(el: &Element, name: &str, on: bool) {
     set_attr(el, name, on.then_some(""));
 }
 
+/// Whether `el` has the focus inside its shadow root (a field the customer
+/// is typing in, which an update must not overwrite).
+pub fn has_focus(el: &Element) -> bool {
+    el.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok().and_then(|r| r.active_element()).is_some_and(|a| a == *el)
+}
+
 /// Shows or hides an element with `hidden`.
 pub fn show(el: &Element, visible: bool) {
     set_flag(el, "hidden", !visible);

@@ -227,7 +227,7 @@ fn refresh_row(row: &mut LineRow, item: &Item) {
     dom::set_flag(&row.decrease, "disabled", q <= 1);
     dom::set_flag(&row.increase, "disabled", q >= MAX_LINE_QUANTITY);
     // A field the customer is typing in keeps what they typed.
-    let focused = row.quantity.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok().and_then(|r| r.active_element()).is_some_and(|a| a == **row.quantity);
+    let focused = dom::has_focus(&row.quantity);
     if !focused && row.quantity.value() != q.to_string() {
         row.quantity.set_value(&q.to_string());
     }

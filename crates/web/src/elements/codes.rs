@@ -165,7 +165,7 @@ pub fn mount_note(host: Rc<Host>, slot: Element, focus: bool) -> Live {
     // the field is in use; a refused note stays in the field to be fixed.
     let shown = RefCell::new(None::<String>);
     let show = move || {
-        let focused = input.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok().and_then(|r| r.active_element()).is_some_and(|a| a == **input);
+        let focused = dom::has_focus(&input);
         let note = store::with_state(|s| s.cart.as_ref().map(|c| c.note.clone()));
         if let (false, Some(note)) = (focused, note)
             && shown.borrow().as_ref() != Some(&note)
